@@ -1,0 +1,34 @@
+@{
+    # The single source of truth for the module's version and exports; the build reads the version from here.
+    RootModule             = 'NebulaVideo.dll'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '5b0f7f5e-8d6c-4a58-9f3e-2c1e7a9d4b61'
+    Author                 = 'NebulaVideo contributors'
+    CompanyName            = 'NebulaVideo'
+    Copyright              = '(c) NebulaVideo contributors. MIT License.'
+    Description            = 'Turns images and prompts into videos with hosted video-generation models (wan2.5-i2v-preview and sora-2 on the Nebula gateway): submit, wait, download and price them from the PowerShell pipeline.'
+    CompatiblePSEditions   = @('Desktop', 'Core')
+    PowerShellVersion      = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess       = @('NebulaVideo.Format.ps1xml')
+    CmdletsToExport        = @(
+        'Connect-NebulaVideo'
+        'Disconnect-NebulaVideo'
+        'New-NebulaVideo'
+        'Get-NebulaVideoTask'
+        'Wait-NebulaVideoTask'
+        'Save-NebulaVideo'
+        'Measure-NebulaVideoCost'
+        'Get-NebulaVideoModel'
+    )
+    FunctionsToExport      = @()
+    AliasesToExport        = @()
+    VariablesToExport      = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('Video', 'AI', 'ImageToVideo', 'Sora', 'Wan', 'Nebula', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = 'First release: wan2.5-i2v-preview and sora-2 on the Nebula gateway.'
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace NebulaVideo.Core.Images
+{
+    public enum ImageFormat
+    {
+        Unknown,
+        Png,
+        Jpeg,
+    }
+}

@@ -1,0 +1,123 @@
+using System;
+using System.IO;
+
+namespace NebulaVideo.Core.Images
+{
+    public enum ImageInputKind
+    {
+        File,
+        Url,
+        DataUri,
+    }
+
+    /// <summary>
+    /// The image a video starts from: a local file (sent inline as a data URI), an https URL the gateway
+    /// fetches itself, or a data URI the caller built.
+    /// </summary>
+    public sealed class ImageInput
+    {
+        private ImageInput(ImageInputKind kind, string value, byte[]? bytes, ImageInfo? info)
+        {
+            Kind = kind;
+            Value = value;
+            Bytes = bytes;
+            Info = info;
+        }
+
+        public ImageInputKind Kind { get; }
+
+        /// <summary>The file path, URL or data URI as the caller gave it.</summary>
+        public string Value { get; }
+
+        /// <summary>The image bytes when they are known locally (files and data URIs).</summary>
+        public byte[]? Bytes { get; }
+
+        /// <summary>Format and size when the bytes are known and readable.</summary>
+        public ImageInfo? Info { get; }
+
+        /// <summary>How the image is shown to people: the path or URL, never a whole data URI.</summary>
+        public string DisplayName => Kind == ImageInputKind.DataUri ? "(data URI)" : Value;
+
+        /// <summary>What goes on the wire: a URL as is, anything local as a base64 data URI.</summary>
+        public string ToWireValue() => Kind switch
+        {
+            ImageInputKind.Url => Value,
+            ImageInputKind.DataUri => Value,
+            _ => $"data:{Info?.MediaType ?? "application/octet-stream"};base64,{Convert.ToBase64String(Bytes!)}",
+        };
+
+        /// <summary>Reads a local image. Throws <see cref="NebulaVideoException"/> when it cannot be read.</summary>
+        public static ImageInput FromFile(string path, long maxBytes)
+        {
+            FileInfo file;
+            try
+            {
+                file = new FileInfo(path);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+            {
+                throw new NebulaVideoException("ImagePathInvalid", ErrorKind.InvalidArgument,
+                    $"'{path}' is not a valid file path.", path, "Give the path of a PNG or JPEG file.", ex);
+            }
+            if (!file.Exists)
+                throw new NebulaVideoException("ImageNotFound", ErrorKind.ObjectNotFound,
+                    $"Cannot find the image '{path}'.", path, "Check the path; use -LiteralPath for names with wildcard characters.");
+            if (file.Length > maxBytes)
+                throw ImageTooLarge(path, file.Length, maxBytes);
+
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file.FullName);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.SecurityException)
+            {
+                throw new NebulaVideoException("ImageUnreadable", ErrorKind.ReadError,
+                    $"Cannot read the image '{path}': {ex.Message}", path, "Check that the file is not locked and that you may read it.", ex);
+            }
+            return new ImageInput(ImageInputKind.File, file.FullName, bytes, RequireKnownFormat(bytes, path));
+        }
+
+        /// <summary>An https URL or a data URI. Throws <see cref="NebulaVideoException"/> for anything else.</summary>
+        public static ImageInput FromUrl(string url, long maxBytes)
+        {
+            if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+                return FromDataUri(url, maxBytes);
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+                throw new NebulaVideoException("ImageUrlInvalid", ErrorKind.InvalidArgument,
+                    $"The image URL '{url}' is not an https URL or a data URI.", url,
+                    "Give an https:// URL the gateway can fetch, a data:image/png;base64,... URI, or a local file with -Path.");
+            return new ImageInput(ImageInputKind.Url, uri.AbsoluteUri, null, null);
+        }
+
+        private static ImageInput FromDataUri(string dataUri, long maxBytes)
+        {
+            var comma = dataUri.IndexOf(',');
+            var header = comma < 0 ? string.Empty : dataUri.Substring(0, comma);
+            if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
+                throw new NebulaVideoException("ImageUrlInvalid", ErrorKind.InvalidArgument,
+                    "The image data URI is not base64 encoded.", "(data URI)", "Use the form data:image/png;base64,<data>.");
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(dataUri.Substring(comma + 1));
+            }
+            catch (FormatException ex)
+            {
+                throw new NebulaVideoException("ImageUrlInvalid", ErrorKind.InvalidArgument,
+                    "The image data URI does not hold valid base64.", "(data URI)", "Encode the image with [Convert]::ToBase64String.", ex);
+            }
+            if (bytes.Length > maxBytes) throw ImageTooLarge("(data URI)", bytes.Length, maxBytes);
+            return new ImageInput(ImageInputKind.DataUri, dataUri, bytes, RequireKnownFormat(bytes, "(data URI)"));
+        }
+
+        private static ImageInfo RequireKnownFormat(byte[] bytes, string target) =>
+            ImageProbe.Probe(bytes) ?? throw new NebulaVideoException("ImageFormatNotSupported", ErrorKind.InvalidData,
+                $"The image '{target}' is not a PNG or JPEG file.", target, "Convert the image to PNG or JPEG.");
+
+        private static NebulaVideoException ImageTooLarge(string target, long size, long maxBytes) =>
+            new NebulaVideoException("ImageTooLarge", ErrorKind.InvalidData,
+                $"The image '{target}' is {size / 1048576.0:0.0} MB; the limit is {maxBytes / 1048576.0:0.#} MB.", target,
+                $"Compress or scale the image below {maxBytes / 1048576.0:0.#} MB.");
+    }
+}

@@ -1,0 +1,211 @@
+using System;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Http;
+using Polly;
+using Polly.Timeout;
+
+namespace NebulaVideo.Core.Nebula
+{
+    /// <summary>
+    /// Talks to one Nebula gateway: submits requests, reads task state, downloads finished videos.
+    /// Every call takes a CancellationToken so Ctrl+C in PowerShell stops it at once.
+    /// </summary>
+    public sealed class NebulaClient
+    {
+        private readonly GatewayConnection _connection;
+        private readonly ClientOptions _options;
+        private readonly Action<string>? _log;
+        private readonly ResiliencePipeline<HttpResponseMessage> _reads;
+
+        public NebulaClient(GatewayConnection connection, ClientOptions? options = null, Action<string>? log = null)
+        {
+            _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+            _options = options ?? ClientOptions.Default;
+            _log = log;
+            _reads = ReadRetry.Create(_options, log);
+        }
+
+        public Uri BaseUri => _connection.BaseUri;
+
+        /// <summary>
+        /// Posts one resolved request, once. A create is never retried: if the answer is lost the task may
+        /// exist and be billed, so the caller is told that instead of paying twice.
+        /// </summary>
+        public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken)
+        {
+            var body = NebulaDialect.BuildSubmitBody(request);
+            var submittedAt = DateTimeOffset.UtcNow;
+            string json;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(_options.RequestTimeout);
+                using var message = NewGatewayRequest(HttpMethod.Post, NebulaDialect.SubmitPath);
+                message.Content = new ByteArrayContent(body);
+                message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                _log?.Invoke($"POST {message.RequestUri} ({request.Model}, {body.Length} bytes)");
+                try
+                {
+                    using var response = await HttpTransport.Gateway.SendAsync(message, timeout.Token).ConfigureAwait(false);
+                    json = await ReadSuccessAsync(response, request.Image?.DisplayName ?? request.Prompt).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.OperationTimeout,
+                        $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s; the task may or may not exist.",
+                        request.Image?.DisplayName ?? request.Prompt, "Check the gateway's task list before submitting again, so the video is not paid twice.");
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw Unreachable(ex);
+                }
+            }
+
+            var known = new VideoTask
+            {
+                Model = model.Name,
+                Prompt = request.Prompt,
+                Duration = request.Duration,
+                Resolution = request.Resolution ?? request.Size,
+                SourceImage = request.Image?.DisplayName,
+                SubmittedAt = submittedAt,
+                Gateway = BaseUri,
+            };
+            var task = NebulaDialect.ParseTask(json, known);
+            return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration ?? model.DefaultDuration, task.GroupRatio) };
+        }
+
+        /// <summary>The task's current state, keeping what <paramref name="known"/> already knew.</summary>
+        public async Task<VideoTask> GetTaskAsync(VideoTask known, CancellationToken cancellationToken)
+        {
+            var path = NebulaDialect.TaskPath(known.TaskId);
+            using var response = await ReadAsync(HttpTransport.Gateway, () => NewGatewayRequest(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
+            var json = await ReadSuccessAsync(response, known.TaskId).ConfigureAwait(false);
+            return NebulaDialect.ParseTask(json, known with { Gateway = known.Gateway ?? BaseUri });
+        }
+
+        /// <summary>
+        /// Writes a finished task's video to <paramref name="destination"/>: wan2.5 from its signed link
+        /// (without the API key, which that host must never see), sora-2 from the gateway's base64 download,
+        /// decoded as it streams. Returns the number of bytes written.
+        /// </summary>
+        public async Task<long> DownloadAsync(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        {
+            if (task.Status == VideoStatus.Expired)
+                throw new NebulaVideoException("VideoExpired", ErrorKind.ResourceUnavailable,
+                    $"The video of task {task.TaskId} has expired; gateways keep videos for 24 hours.", task,
+                    "Submit the request again to make a new video.");
+            if (task.Status != VideoStatus.Succeeded)
+                throw new NebulaVideoException("TaskNotSucceeded", ErrorKind.InvalidOperation,
+                    $"Task {task.TaskId} is {task.Status}, so there is no video to save.", task,
+                    task.Status == VideoStatus.Failed ? $"The task failed: {task.ErrorMessage}" : "Wait for it first: ... | Wait-NebulaVideoTask | Save-NebulaVideo.");
+
+            if (NebulaDialect.IsSora(task.Model) || task.VideoUrl is null)
+                return await DownloadBase64Async(task, destination, progress, cancellationToken).ConfigureAwait(false);
+            return await DownloadLinkAsync(task, destination, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<long> DownloadLinkAsync(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        {
+            var link = task.VideoUrl!;
+            _log?.Invoke($"GET {link.GetLeftPart(UriPartial.Path)} (signed link, no API key)");
+            using var response = await ReadAsync(HttpTransport.Storage, () => new HttpRequestMessage(HttpMethod.Get, link), cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                throw (int)response.StatusCode == 403 || (int)response.StatusCode == 404
+                    ? new NebulaVideoException("VideoExpired", ErrorKind.ResourceUnavailable,
+                        $"The video link of task {task.TaskId} no longer works (HTTP {(int)response.StatusCode}); links are valid for 24 hours.", task,
+                        "Refresh the task with Get-NebulaVideoTask for a new link, or submit it again.")
+                    : NebulaDialect.ParseError((int)response.StatusCode, text, task);
+            }
+            var expected = response.Content.Headers.ContentLength;
+            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var written = await CopyAsync(body, destination, n => progress?.Invoke(n, expected), cancellationToken).ConfigureAwait(false);
+            if (expected is long length && written != length)
+                throw Incomplete(task, written, length);
+            return written;
+        }
+
+        private async Task<long> DownloadBase64Async(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        {
+            var path = NebulaDialect.DownloadPath(task.TaskId);
+            using var response = await ReadAsync(HttpTransport.Gateway, () => NewGatewayRequest(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw NebulaDialect.ParseError((int)response.StatusCode, await response.Content.ReadAsStringAsync().ConfigureAwait(false), task);
+            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var envelope = await Base64VideoReader.CopyAsync(body, destination, n => progress?.Invoke(n, null), cancellationToken).ConfigureAwait(false);
+            if (!envelope.Success)
+                throw new NebulaVideoException("DownloadFailed", ErrorKind.ResourceUnavailable,
+                    $"The gateway would not hand out the video of task {task.TaskId}.", task, "Check the task with Get-NebulaVideoTask, then try again.");
+            if (envelope.Size is long size && size != envelope.BytesWritten)
+                throw Incomplete(task, envelope.BytesWritten, size);
+            return envelope.BytesWritten;
+        }
+
+        private static async Task<long> CopyAsync(Stream source, Stream destination, Action<long> progress, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[81920];
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await destination.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                total += read;
+                progress(total);
+            }
+            return total;
+        }
+
+        /// <summary>Sends a read through the retry pipeline; the answer's body is left for the caller to stream.</summary>
+        private async Task<HttpResponseMessage> ReadAsync(HttpClient client, Func<HttpRequestMessage> newRequest, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await _reads.ExecuteAsync(async token =>
+                {
+                    using var request = newRequest();
+                    return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutRejectedException ex)
+            {
+                throw new NebulaVideoException("GatewayTimeout", ErrorKind.OperationTimeout,
+                    $"The gateway did not answer within {_options.RequestTimeout.TotalSeconds:0} s, after {_options.MaxReadRetries + 1} attempts.",
+                    BaseUri.ToString(), "Check the network, then try again.", ex);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw Unreachable(ex);
+            }
+        }
+
+        private HttpRequestMessage NewGatewayRequest(HttpMethod method, string relativePath)
+        {
+            var request = new HttpRequestMessage(method, new Uri(BaseUri, relativePath));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _connection.RevealKey());
+            return request;
+        }
+
+        private static async Task<string> ReadSuccessAsync(HttpResponseMessage response, object? target)
+        {
+            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw NebulaDialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response));
+            return text;
+        }
+
+        private NebulaVideoException Unreachable(HttpRequestException ex) =>
+            new NebulaVideoException("GatewayUnreachable", ErrorKind.ConnectionError,
+                $"Cannot reach the gateway at {BaseUri}: {ex.Message}", BaseUri.ToString(),
+                "Check the address (Connect-NebulaVideo -BaseUri or NEBULA_BASE_URI) and the network.", ex);
+
+        private static NebulaVideoException Incomplete(VideoTask task, long written, long expected) =>
+            new NebulaVideoException("DownloadIncomplete", ErrorKind.InvalidData,
+                $"The video of task {task.TaskId} arrived with {written} of {expected} bytes.", task, "Try the download again.");
+    }
+}

@@ -1,0 +1,53 @@
+using System;
+
+namespace NebulaVideo.Core
+{
+    /// <summary>
+    /// A video task in one shape for every gateway and model. Immutable: each refresh from the gateway
+    /// makes a new instance that keeps what only the submitter knew (prompt, source image, estimate).
+    /// </summary>
+    public sealed record VideoTask
+    {
+        public string TaskId { get; init; } = string.Empty;
+        public string Model { get; init; } = string.Empty;
+        public VideoStatus Status { get; init; }
+
+        /// <summary>The gateway's own status word(s), kept as it sent them (e.g. "in_progress/RUNNING").</summary>
+        public string ProviderStatus { get; init; } = string.Empty;
+
+        /// <summary>0-100. The gateway's figure when it sends one; otherwise 0 queued, 50 running, 100 finished.</summary>
+        public int Progress { get; init; }
+
+        public string? Prompt { get; init; }
+        public int? Duration { get; init; }
+
+        /// <summary>480p/720p/1080p for wan2.5; the frame size (1280x720...) for sora-2.</summary>
+        public string? Resolution { get; init; }
+
+        /// <summary>Where the finished video can be fetched: a signed link (valid 24 h) for wan2.5; null for sora-2, which downloads by task id.</summary>
+        public Uri? VideoUrl { get; init; }
+
+        public string? ErrorCode { get; init; }
+        public string? ErrorMessage { get; init; }
+        public decimal? EstimatedCostUsd { get; init; }
+
+        /// <summary>The account's price multiplier as the gateway reported it (1 when it did not).</summary>
+        public decimal GroupRatio { get; init; } = 1m;
+
+        /// <summary>The image the video started from: a path or URL ("(data URI)" for inline data).</summary>
+        public string? SourceImage { get; init; }
+
+        public DateTimeOffset? SubmittedAt { get; init; }
+        public DateTimeOffset? CompletedAt { get; init; }
+
+        /// <summary>The gateway the task lives on, so later calls go back to the same place.</summary>
+        public Uri? Gateway { get; init; }
+
+        /// <summary>The gateway's last answer about this task, verbatim.</summary>
+        public string? RawJson { get; init; }
+
+        public bool IsFinished => Status.IsFinished();
+
+        public override string ToString() => TaskId;
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Management.Automation;
+using NebulaVideo.Core;
+using NebulaVideo.Core.Catalog;
+
+namespace NebulaVideo.Commands
+{
+    /// <summary>
+    /// Estimates what videos cost before (or after) they are made, exactly by the gateway's price tables:
+    /// one row per model, resolution, duration and group ratio, then a total row (IsTotal).
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Measure, "NebulaVideoCost", DefaultParameterSetName = ParametersSet)]
+    [OutputType(typeof(CostEstimate))]
+    public sealed class MeasureNebulaVideoCostCommand : NebulaCmdlet
+    {
+        private const string ParametersSet = "Parameters";
+        private const string PipelineSet = "InputObject";
+        private readonly CostTally _tally = new CostTally();
+
+        /// <summary>Requests (CSV rows), image files or tasks; each counts as one video, priced by its own Model/Resolution/Duration where it has them.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PipelineSet)]
+        public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
+
+        [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(ModelCompleter))]
+        public string Model { get; set; } = ModelCatalog.DefaultModel;
+
+        /// <summary>480p/720p/1080p, or a sora-2 size; the model's default when omitted.</summary>
+        [Parameter(Position = 1)]
+        [ArgumentCompleter(typeof(ResolutionCompleter))]
+        [Alias("Size")]
+        public string? Resolution { get; set; }
+
+        [Parameter(Position = 2)]
+        [ArgumentCompleter(typeof(DurationCompleter))]
+        [Alias("Seconds")]
+        public int? Duration { get; set; }
+
+        [Parameter(ParameterSetName = ParametersSet)]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; } = 1;
+
+        /// <summary>The account's price multiplier; tasks carry the one their gateway reported.</summary>
+        [Parameter]
+        [ValidateRange(0.0, 1000.0)]
+        public decimal GroupRatio { get; set; } = 1m;
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == ParametersSet)
+            {
+                ForEachItem(() => Add(Model, Resolution, Duration, GroupRatio, Count));
+                return;
+            }
+            foreach (var item in InputObject)
+                ForEachItem(() =>
+                {
+                    switch (item.BaseObject)
+                    {
+                        case VideoTask task:
+                            Add(task.Model, task.Resolution, task.Duration, task.GroupRatio, 1);
+                            break;
+                        case System.IO.FileSystemInfo _:
+                        case string _:
+                            // An image to be: priced as the parameters say (a file's own Size is its length, not a frame size).
+                            Add(Model, Resolution, Duration, GroupRatio, 1);
+                            break;
+                        default:
+                            Add(Text(item, "Model") ?? Model, Text(item, "Resolution") ?? Text(item, "Size") ?? Resolution,
+                                Number(item, "Duration") ?? Number(item, "Seconds") ?? Duration, GroupRatio, 1);
+                            break;
+                    }
+                });
+        }
+
+        protected override void EndProcessing()
+        {
+            WriteObject(_tally.Groups, enumerateCollection: true);
+            WriteObject(_tally.Total);
+        }
+
+        private void Add(string model, string? resolution, int? duration, decimal groupRatio, int count)
+        {
+            // The same checks as a real submission, so an estimate never prices a video that cannot be made.
+            var info = ModelCatalog.BuiltIn.Get(model);
+            var (format, seconds) = ModelCatalog.ResolveFormat(info, resolution, null, duration);
+            _tally.Add(info, format, seconds, groupRatio, count);
+        }
+
+        private static string? Text(PSObject item, string name) =>
+            item.Properties[name]?.Value is { } value && value.ToString() is { Length: > 0 } text ? text : null;
+
+        private static int? Number(PSObject item, string name) =>
+            Text(item, name) is string text && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (int?)null;
+    }
+}

@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using NebulaVideo.Core;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Images;
+
+namespace NebulaVideo.Commands
+{
+    /// <summary>
+    /// Submits image-to-video (or, for sora-2, text-to-video and remix) tasks: one task object per
+    /// submission. Every input is checked against the model before anything is sent, so bad input never
+    /// costs money; -WhatIf shows what each submission would cost.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "NebulaVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+        DefaultParameterSetName = TextSet)]
+    [OutputType(typeof(VideoTask))]
+    public sealed class NewNebulaVideoCommand : NebulaCmdlet
+    {
+        private const string TextSet = "Text";
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const string UrlSet = "ImageUrl";
+
+        private PipelineWaiter? _waiter;
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public string Prompt { get; set; } = string.Empty;
+
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>An https URL the gateway fetches itself, or a data:image/...;base64, URI.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = UrlSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("Url", "Image")]
+        public string ImageUrl { get; set; } = string.Empty;
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ModelCompleter))]
+        [NullIfEmpty]
+        public string? Model { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(DurationCompleter))]
+        [Alias("Seconds")]
+        [NullIfEmpty]
+        public int? Duration { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ResolutionCompleter))]
+        [NullIfEmpty]
+        public string? Resolution { get; set; }
+
+        /// <summary>
+        /// sora-2 frame size; taken from the image's orientation when omitted. Not bound from the pipeline
+        /// (files on Unix carry a Size property, their length): a CSV gives sora-2's size in its Resolution column.
+        /// </summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(SizeCompleter))]
+        public string? Size { get; set; }
+
+        /// <summary>A long, so an out-of-range seed reaches the module's own check and its clear error.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [NullIfEmpty]
+        public long? Seed { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [FlagFromText]
+        public SwitchParameter SmartRewrite { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [FlagFromText]
+        public SwitchParameter GenerateAudio { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [NullIfEmpty]
+        public string? AudioUrl { get; set; }
+
+        /// <summary>sora-2: a finished sora-2 task (or its id) to remix.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = TextSet)]
+        [TaskIdTransformation]
+        public string? RemixFrom { get; set; }
+
+        /// <summary>sora-2: the end user's id. Not bound from the pipeline: files on Unix carry a User property of their own.</summary>
+        [Parameter]
+        public string? User { get; set; }
+
+        /// <summary>Waits for the tasks (all at once, after the last submission) and emits them finished.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.1, 300)]
+        public double PollIntervalSec { get; set; } = WaitNebulaVideoTaskCommand.DefaultPollIntervalSec;
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int TimeoutSec { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case PathSet:
+                    foreach (var path in Path) ForEachItem(() => ResolveWildcardPath(path));
+                    break;
+                case LiteralPathSet:
+                    foreach (var path in LiteralPath)
+                        ForEachItem(() => Submit(model => ImageInput.FromFile(ResolveLiteralPath(path), model.MaxImageBytes)));
+                    break;
+                case UrlSet:
+                    ForEachItem(() => Submit(model => ImageInput.FromUrl(ImageUrl, model.MaxImageBytes)));
+                    break;
+                default:
+                    ForEachItem(() => Submit(_ => null));
+                    break;
+            }
+            _waiter?.EmitReady();
+        }
+
+        protected override void EndProcessing() => _waiter?.EmitAll();
+
+        private void ResolveWildcardPath(string path)
+        {
+            IEnumerable<string> files;
+            try
+            {
+                files = GetResolvedProviderPathFromPSPath(path, out var provider);
+                RequireFileSystem(provider, path);
+            }
+            catch (ItemNotFoundException ex)
+            {
+                throw new NebulaVideoException("ImageNotFound", ErrorKind.ObjectNotFound, $"Cannot find the image '{path}'.", path,
+                    "Check the path; use -LiteralPath for names with wildcard characters.", ex);
+            }
+            foreach (var file in files)
+                ForEachItem(() => Submit(model => ImageInput.FromFile(file, model.MaxImageBytes)));
+        }
+
+        private string ResolveLiteralPath(string path)
+        {
+            var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+            RequireFileSystem(provider, path);
+            return resolved;
+        }
+
+        private static void RequireFileSystem(ProviderInfo provider, string path)
+        {
+            if (provider.Name != "FileSystem")
+                throw new NebulaVideoException("ImageNotOnFileSystem", ErrorKind.InvalidArgument,
+                    $"'{path}' is on the {provider.Name} drive, not a file system drive.", path, "Give the path of an image file.");
+        }
+
+        /// <summary>Checks one submission completely, asks ShouldProcess with its cost, then posts it once.</summary>
+        private void Submit(Func<ModelInfo, ImageInput?> loadImage)
+        {
+            var catalog = ModelCatalog.BuiltIn;
+            var model = catalog.Get(Model ?? ModelCatalog.DefaultModel);
+            var request = catalog.Resolve(new VideoRequest
+            {
+                Model = model.Name,
+                Prompt = Prompt,
+                Image = loadImage(model),
+                Duration = Duration,
+                Resolution = Resolution,
+                Size = Size,
+                Seed = Seed,
+                SmartRewrite = SmartRewrite.IsPresent ? SmartRewrite.ToBool() : (bool?)null,
+                GenerateAudio = GenerateAudio.IsPresent ? GenerateAudio.ToBool() : (bool?)null,
+                AudioUrl = AudioUrl,
+                RemixFromVideoId = RemixFrom,
+                User = User,
+            });
+
+            var format = request.Resolution ?? request.Size;
+            var cost = model.EstimateCost(format, request.Duration!.Value);
+            var source = request.Image?.DisplayName ?? (request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
+            if (!ShouldProcess($"{source} ({model.Name}, {request.Duration} s, {format})",
+                    $"Submit video, estimated cost {Invariant.Usd(cost)} USD at group ratio 1"))
+                return;
+
+            var client = Client;
+            var task = Run(ct => client.SubmitAsync(request, model, ct));
+            if (Wait.IsPresent)
+            {
+                _waiter ??= new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
+                _waiter.Add(task, client);
+            }
+            else
+            {
+                WriteObject(task);
+            }
+        }
+    }
+}

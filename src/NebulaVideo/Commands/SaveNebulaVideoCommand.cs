@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using NebulaVideo.Core;
+using NebulaVideo.Core.Tasks;
+
+namespace NebulaVideo.Commands
+{
+    /// <summary>
+    /// Downloads finished videos. Each lands whole or not at all (written to a hidden temporary file and
+    /// renamed when complete and checked), existing files are kept unless -Force, and one FileInfo is
+    /// emitted per saved video.
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = GetNebulaVideoTaskCommand.TaskSet)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveNebulaVideoCommand : NebulaCmdlet
+    {
+        private const int ProgressActivityId = 7302;
+        private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private string? _fileTarget;
+
+        [Parameter(Mandatory = true, ParameterSetName = GetNebulaVideoTaskCommand.TaskSet, ValueFromPipeline = true)]
+        public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
+
+        [Parameter(Mandatory = true, ParameterSetName = GetNebulaVideoTaskCommand.IdSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        public string[] TaskId { get; set; } = Array.Empty<string>();
+
+        /// <summary>A folder (created if needed), or a file name ending in .mp4 when saving one task.</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; } = ".";
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var given in TaskSets.From(ParameterSetName == GetNebulaVideoTaskCommand.TaskSet ? InputObject : null, TaskId))
+                ForEachItem(() => Save(given));
+        }
+
+        private void Save(VideoTask given)
+        {
+            var client = ClientFor(given);
+            // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
+            var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));
+            var target = TargetFor(task);
+            if (!ShouldProcess(target, $"Save the video of task {task.TaskId}")) return;
+
+            var progress = new ProgressRecord(ProgressActivityId, $"Saving {System.IO.Path.GetFileName(target)}", "Downloading");
+            var file = Run(ct => VideoFile.WriteAsync(target, Force.IsPresent,
+                (stream, token) => client.DownloadAsync(task, stream, (bytes, total) => Post(() => Report(progress, bytes, total)), token), ct));
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            _written.Add(file.FullName);
+            WriteObject(file);
+        }
+
+        private void Report(ProgressRecord progress, long bytes, long? total)
+        {
+            progress.StatusDescription = total is long t ? $"{bytes / 1024:N0} of {t / 1024:N0} KB" : $"{bytes / 1024:N0} KB";
+            progress.PercentComplete = total is long all && all > 0 ? (int)(bytes * 100 / all) : -1;
+            WriteProgress(progress);
+        }
+
+        /// <summary>
+        /// -Path is a folder when it exists as one or has no extension; then the file follows the source
+        /// image (cat.png gives cat.mp4), else the task id. A file -Path takes exactly one task.
+        /// </summary>
+        private string TargetFor(VideoTask task)
+        {
+            var path = GetUnresolvedProviderPathFromPSPath(Path);
+            var isFolder = Directory.Exists(path) || string.IsNullOrEmpty(System.IO.Path.GetExtension(path));
+            if (!isFolder)
+            {
+                if (_fileTarget is not null)
+                    throw new NebulaVideoException("PathTakesOneTask", ErrorKind.InvalidArgument,
+                        $"-Path '{Path}' names one file, but more than one task was given.", task,
+                        "Give a folder as -Path to save several videos.");
+                _fileTarget = path;
+                return path;
+            }
+            var target = System.IO.Path.Combine(path, VideoFile.DefaultName(task));
+            // Two tasks from one image (say, two prompts) must not overwrite each other within one run.
+            return _written.Contains(target) ? System.IO.Path.Combine(path, VideoFile.DefaultName(task, withTaskId: true)) : target;
+        }
+    }
+}

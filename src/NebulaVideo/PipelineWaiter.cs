@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using NebulaVideo.Core;
+using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Tasks;
+
+namespace NebulaVideo
+{
+    /// <summary>
+    /// Waits for tasks on behalf of a cmdlet (Wait-NebulaVideoTask, New-NebulaVideo -Wait): all of them at
+    /// once, emitting each succeeded task the moment it is done, failures as non-terminating errors that
+    /// carry the task, one summary progress bar, an overall timeout, and Ctrl+C.
+    /// </summary>
+    internal sealed class PipelineWaiter : IDisposable
+    {
+        private const int ProgressActivityId = 7301;
+        private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+        private readonly NebulaCmdlet _cmdlet;
+        private readonly TaskWaiter _waiter;
+        private readonly CancellationToken _stopping;
+        private readonly DateTimeOffset? _deadline;
+        private readonly int _timeoutSec;
+        private readonly Dictionary<string, VideoTask> _latest = new Dictionary<string, VideoTask>();
+        private bool _timedOut;
+        private int _done;
+
+        public PipelineWaiter(NebulaCmdlet cmdlet, double pollIntervalSec, int timeoutSec, int throttleLimit, CancellationToken stopping)
+        {
+            _cmdlet = cmdlet;
+            _stopping = stopping;
+            _timeoutSec = timeoutSec;
+            _deadline = timeoutSec > 0 ? DateTimeOffset.UtcNow.AddSeconds(timeoutSec) : (DateTimeOffset?)null;
+            _waiter = new TaskWaiter(TimeSpan.FromSeconds(pollIntervalSec), throttleLimit, stopping);
+        }
+
+        /// <summary>Starts waiting for a task; the client must be resolved on the pipeline thread.</summary>
+        public void Add(VideoTask task, NebulaClient client)
+        {
+            if (_timedOut) return;
+            _latest[task.TaskId] = task;
+            _waiter.Add(task, client.GetTaskAsync);
+        }
+
+        /// <summary>Writes whatever has finished so far, without waiting.</summary>
+        public void EmitReady() => Pump(block: false);
+
+        /// <summary>Waits for the rest (or the timeout), writing each as it finishes.</summary>
+        public void EmitAll()
+        {
+            Pump(block: true);
+            _cmdlet.WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        private const string Activity = "Waiting for NebulaVideo tasks";
+
+        private void Pump(bool block)
+        {
+            while (!_timedOut)
+            {
+                _cmdlet.DrainPosted();
+                var remaining = _deadline - DateTimeOffset.UtcNow;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    TimeOut();
+                    return;
+                }
+                if (block && _waiter.IsDone) return;
+                var wait = !block ? TimeSpan.Zero : remaining is TimeSpan r && r < Tick ? r : Tick;
+                WaitEvent? next;
+                try
+                {
+                    if (!_waiter.TryTake(wait, _stopping, out next))
+                    {
+                        if (block) continue;
+                        return;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+                Handle(next!);
+            }
+        }
+
+        private void Handle(WaitEvent e)
+        {
+            _latest[e.Task.TaskId] = e.Task;
+            if (e.Kind != WaitEventKind.Updated) _done++;
+            switch (e.Kind)
+            {
+                case WaitEventKind.Updated:
+                    _cmdlet.WriteVerbose($"Task {e.Task.TaskId}: {e.Task.Status} ({e.Task.ProviderStatus}), {e.Task.Progress}%");
+                    break;
+                case WaitEventKind.Finished when e.Task.Status == VideoStatus.Succeeded:
+                    _cmdlet.WriteObject(e.Task);
+                    break;
+                case WaitEventKind.Finished:
+                    _cmdlet.WriteError(Unsuccessful(e.Task));
+                    break;
+                case WaitEventKind.Error:
+                    _cmdlet.WriteError(e.Error as NebulaVideoException ?? new NebulaVideoException("WaitFailed", ErrorKind.NotSpecified,
+                        $"Could not follow task {e.Task.TaskId}: {e.Error?.Message}", e.Task, "Check the task with Get-NebulaVideoTask.", e.Error));
+                    break;
+            }
+            WriteProgress();
+        }
+
+        private void WriteProgress()
+        {
+            var all = _latest.Values;
+            var finished = _done;
+            var running = all.Count(t => t.Status == VideoStatus.Running);
+            var queued = all.Count(t => t.Status == VideoStatus.Queued);
+            _cmdlet.WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
+                $"{finished} of {all.Count} finished, {running} running, {queued} queued")
+            {
+                PercentComplete = all.Count == 0 ? 0 : (int)all.Average(t => t.Progress),
+            });
+        }
+
+        private static NebulaVideoException Unsuccessful(VideoTask task) => task.Status == VideoStatus.Expired
+            ? new NebulaVideoException("VideoExpired", ErrorKind.ResourceUnavailable,
+                $"Task {task.TaskId} finished, but its video has expired.", task, "Submit the request again to make a new video.")
+            : new NebulaVideoException("TaskFailed", ErrorKind.InvalidResult,
+                $"Task {task.TaskId} failed: {(task.ErrorCode is null ? string.Empty : task.ErrorCode + ": ")}{task.ErrorMessage ?? "no reason given"}",
+                task, "Read the provider's reason; adjust the image or prompt and submit again.");
+
+        private void TimeOut()
+        {
+            _timedOut = true;
+            foreach (var task in _waiter.Pending)
+                _cmdlet.WriteError(new NebulaVideoException("WaitTimeout", ErrorKind.OperationTimeout,
+                    $"Task {task.TaskId} is still {task.Status} after {_timeoutSec} s.", task,
+                    "Wait again later: $error[0].TargetObject | Wait-NebulaVideoTask. The task keeps running on the gateway."));
+            _waiter.Dispose();
+        }
+
+        public void Dispose() => _waiter.Dispose();
+    }
+}

@@ -12,34 +12,43 @@ namespace NebulaVideo.Commands
     /// submission. Every input is checked against the model before anything is sent, so bad input never
     /// costs money; -WhatIf shows what each submission would cost.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "NebulaVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-        DefaultParameterSetName = TextSet)]
+    /// <remarks>
+    /// One parameter set on purpose. With a set per image source, PowerShell settles on the default set as
+    /// soon as any shared column of a CSV row (Model, Duration...) binds, and never binds the row's ImageUrl.
+    /// So -Path, -LiteralPath and -ImageUrl are all optional and the cmdlet checks that at most one is given.
+    /// </remarks>
+    [Cmdlet(VerbsCommon.New, "NebulaVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VideoTask))]
     public sealed class NewNebulaVideoCommand : NebulaCmdlet
     {
-        private const string TextSet = "Text";
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-        private const string UrlSet = "ImageUrl";
-
         private PipelineWaiter? _waiter;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
         public string Prompt { get; set; } = string.Empty;
 
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>
+        /// Image files; wildcards expand. No image at all (an empty CSV cell) means text to video (sora-2).
+        /// Bound by property name only, as Get-Content does: by value, any piped object (a CSV row) would
+        /// coerce to a string and be taken for a path. Files from Get-ChildItem bind -LiteralPath via PSPath.
+        /// </summary>
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[] Path { get; set; } = Array.Empty<string>();
 
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("PSPath", "LP")]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
         /// <summary>An https URL the gateway fetches itself, or a data:image/...;base64, URI.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = UrlSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Url", "Image")]
-        public string ImageUrl { get; set; } = string.Empty;
+        [NullIfEmpty]
+        public string? ImageUrl { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(ModelCompleter))]
@@ -83,7 +92,7 @@ namespace NebulaVideo.Commands
         public string? AudioUrl { get; set; }
 
         /// <summary>sora-2: a finished sora-2 task (or its id) to remix.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = TextSet)]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [TaskIdTransformation]
         public string? RemixFrom { get; set; }
 
@@ -105,22 +114,26 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
-            switch (ParameterSetName)
+            var paths = Array.FindAll(Path, p => !string.IsNullOrWhiteSpace(p));
+            var literalPaths = Array.FindAll(LiteralPath, p => !string.IsNullOrWhiteSpace(p));
+            var sources = (paths.Length > 0 ? 1 : 0) + (literalPaths.Length > 0 ? 1 : 0) + (ImageUrl is null ? 0 : 1);
+            if (sources > 1)
             {
-                case PathSet:
-                    foreach (var path in Path) ForEachItem(() => ResolveWildcardPath(path));
-                    break;
-                case LiteralPathSet:
-                    foreach (var path in LiteralPath)
-                        ForEachItem(() => Submit(model => ImageInput.FromFile(ResolveLiteralPath(path), model.MaxImageBytes)));
-                    break;
-                case UrlSet:
-                    ForEachItem(() => Submit(model => ImageInput.FromUrl(ImageUrl, model.MaxImageBytes)));
-                    break;
-                default:
-                    ForEachItem(() => Submit(_ => null));
-                    break;
+                WriteError(new NebulaVideoException("ImageGivenTwice", ErrorKind.InvalidArgument,
+                    "More than one of -Path, -LiteralPath and -ImageUrl was given; a video starts from one image.",
+                    ImageUrl ?? string.Join(", ", paths.Length > 0 ? paths : literalPaths),
+                    "Give the image once: a file with -Path or -LiteralPath, or a URL with -ImageUrl."));
+                return;
             }
+
+            foreach (var path in paths)
+                ForEachItem(() => ResolveWildcardPath(path));
+            foreach (var path in literalPaths)
+                ForEachItem(() => Submit(model => ImageInput.FromFile(ResolveLiteralPath(path), model.MaxImageBytes)));
+            if (ImageUrl is string url)
+                ForEachItem(() => Submit(model => ImageInput.FromUrl(url, model.MaxImageBytes)));
+            if (sources == 0)
+                ForEachItem(() => Submit(_ => null));
             _waiter?.EmitReady();
         }
 

@@ -1,0 +1,184 @@
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the NebulaVideo module.
+
+.DESCRIPTION
+    Tasks (run in the order given):
+      Build    dotnet build of NebulaVideo.sln; leaves the importable module at out/NebulaVideo/.
+      Help     regenerates the module's MAML help from docs/cmdlets/*.md (needs Microsoft.PowerShell.PlatyPS).
+      Test     Build, then every test: the xUnit suites (core, emulator, engine), the Pester suites and
+               PSScriptAnalyzer on the project's own scripts. Ends with the line 'N passed, N failed'.
+      Demo     Build, start the emulator on 127.0.0.1, and turn samples/stills/*.png into MP4 files under
+               out/demo/ with the real pipeline: no key, no network, no cost.
+      Package  Build in Release and publish the module to a local folder repository (out/package/) as
+               a .nupkg ready for the PowerShell Gallery.
+
+    Needs the .NET SDK 10. Pester 5, PSScriptAnalyzer, PlatyPS and PSResourceGet are found by name, from
+    wherever PowerShell finds modules (the PowerShell Gallery installs them there).
+
+.EXAMPLE
+    ./build.ps1 Demo
+
+.EXAMPLE
+    ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Help', 'Test', 'Demo', 'Package')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Debug'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$Root = $PSScriptRoot
+$ModuleFolder = Join-Path $Root 'out/NebulaVideo'
+$EmulatorProject = Join-Path $Root 'src/NebulaVideo.Emulator'
+
+function Invoke-Native {
+    # Runs a native command and stops the build when it fails.
+    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList)
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', (Join-Path $Root 'NebulaVideo.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    Write-Information "Module laid out at $ModuleFolder" -InformationAction Continue
+}
+
+function Update-Help {
+    Import-Module Microsoft.PowerShell.PlatyPS -ErrorAction Stop
+    $helpFolder = Join-Path $Root 'src/NebulaVideo/en-US'
+    $staging = Join-Path $Root 'out/help'
+    Remove-Item $staging -Recurse -Force -ErrorAction SilentlyContinue
+    Get-ChildItem (Join-Path $Root 'docs/cmdlets') -Filter '*-*.md' |
+        Import-MarkdownCommandHelp |
+        Export-MamlCommandHelp -OutputFolder $staging -Force | Out-Null
+    New-Item -ItemType Directory -Force -Path $helpFolder | Out-Null
+    Copy-Item (Join-Path $staging 'NebulaVideo/*.xml') $helpFolder -Force
+    Write-Information "MAML help written to $helpFolder; run Build to lay it out." -InformationAction Continue
+}
+
+function Start-Emulator {
+    # Starts the emulator on free loopback ports and returns the process with its two addresses.
+    param([double] $PhaseSeconds = 1)
+    $dll = Join-Path $EmulatorProject "bin/$Configuration/net10.0/NebulaVideo.Emulator.dll"
+    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in @($dll, '--port', '0', '--storage-port', '0', '--phase-seconds', "$PhaseSeconds")) {
+        $info.ArgumentList.Add($argument)
+    }
+    $info.RedirectStandardOutput = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch 'listening on (?<gateway>http://\S+) \(videos on (?<storage>http://\S+)\)') {
+        $process.Kill()
+        throw "The emulator did not start: '$line'"
+    }
+    [pscustomobject]@{ Process = $process; GatewayUri = $Matches.gateway; StorageUri = $Matches.storage }
+}
+
+function Invoke-Demo {
+    $emulator = Start-Emulator -PhaseSeconds 1
+    $saved = @{ Key = $env:NEBULA_API_KEY; Uri = $env:NEBULA_BASE_URI }
+    try {
+        # Any key that starts with sk- satisfies the emulator; nothing leaves this machine.
+        $env:NEBULA_API_KEY = 'sk-emulator-demo'
+        $env:NEBULA_BASE_URI = $emulator.GatewayUri
+        Write-Information "Emulator on $($emulator.GatewayUri) (videos on $($emulator.StorageUri))" -InformationAction Continue
+        $output = Join-Path $Root 'out/demo'
+        Remove-Item $output -Recurse -Force -ErrorAction SilentlyContinue
+        & (Join-Path $Root 'examples/Convert-FolderToVideo.ps1') -ImageFolder (Join-Path $Root 'samples/stills') -OutputFolder (Join-Path $output 'folder') -PollIntervalSec 1
+        & (Join-Path $Root 'examples/Invoke-VideoRunbook.ps1') -JobFile (Join-Path $Root 'samples/jobs.csv') -OutputFolder (Join-Path $output 'runbook') -PollIntervalSec 1
+        Get-ChildItem $output -Recurse -Filter *.mp4 | Select-Object FullName, Length | Format-Table -AutoSize | Out-String | Write-Information -InformationAction Continue
+    }
+    finally {
+        $env:NEBULA_API_KEY = $saved.Key
+        $env:NEBULA_BASE_URI = $saved.Uri
+        $emulator.Process.Kill()
+        $emulator.Process.WaitForExit()
+    }
+}
+
+function Get-TrxCount {
+    # Adds up passed and failed tests from the TRX files dotnet test wrote.
+    param([string] $Folder)
+    $passed = 0; $failed = 0
+    foreach ($file in Get-ChildItem $Folder -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
+        $counters = ([xml](Get-Content $file.FullName -Raw)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+    }
+    @{ Passed = $passed; Failed = $failed }
+}
+
+function Invoke-Test {
+    $passed = 0; $failed = 0
+    $results = Join-Path $Root 'out/test-results'
+    Remove-Item $results -Recurse -Force -ErrorAction SilentlyContinue
+    try {
+        Invoke-Build
+
+        # xUnit: core, emulator and the engine tests that host PowerShell itself.
+        & dotnet test (Join-Path $Root 'NebulaVideo.sln') -c $Configuration --no-build --nologo --logger trx --results-directory $results
+        $xunit = Get-TrxCount $results
+        if ($LASTEXITCODE -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }   # a crash counts, even without a TRX
+        $passed += $xunit.Passed; $failed += $xunit.Failed
+
+        # Pester: the module as users drive it, in a separate process so the module loads fresh.
+        Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
+        $configuration = New-PesterConfiguration
+        $configuration.Run.Path = Join-Path $Root 'tests/Pester'
+        $configuration.Run.PassThru = $true
+        $configuration.Output.Verbosity = 'Normal'
+        $pester = Invoke-Pester -Configuration $configuration
+        $passed += $pester.PassedCount; $failed += $pester.FailedCount
+
+        # PSScriptAnalyzer: each finding on the project's own scripts counts as a failed check.
+        Import-Module PSScriptAnalyzer -ErrorAction Stop
+        $scripts = @(Get-Item (Join-Path $Root 'build.ps1')) +
+            @(Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'examples') -Recurse -Include *.ps1, *.psm1)
+        $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_.FullName -Severity Warning, Error })
+        $findings | Format-Table RuleName, ScriptName, Line, Message -AutoSize -Wrap | Out-String | Write-Information -InformationAction Continue
+        if ($findings.Count -eq 0) { $passed += 1 } else { $failed += $findings.Count }
+    }
+    catch {
+        Write-Error $_ -ErrorAction Continue
+        $failed += 1
+    }
+    Write-Output "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Package {
+    $script:Configuration = 'Release'
+    Invoke-Build
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    $repositoryFolder = Join-Path $Root 'out/package'
+    New-Item -ItemType Directory -Force -Path $repositoryFolder | Out-Null
+    $repository = "NebulaVideoBuild-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $repositoryFolder -Trusted
+    try {
+        Publish-PSResource -Path $ModuleFolder -Repository $repository
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+    Get-ChildItem $repositoryFolder -Filter *.nupkg | Select-Object Name, Length | Format-Table -AutoSize | Out-String |
+        Write-Information -InformationAction Continue
+}
+
+foreach ($name in $Task) {
+    switch ($name) {
+        'Build' { Invoke-Build }
+        'Help' { Update-Help }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Build; Invoke-Demo }
+        'Package' { Invoke-Package }
+    }
+}

@@ -37,7 +37,7 @@ Set-StrictMode -Version 3.0
 
 $Root = $PSScriptRoot
 $ModuleFolder = Join-Path $Root 'out/NebulaVideo'
-$EmulatorProject = Join-Path $Root 'src/NebulaVideo.Emulator'
+Import-Module (Join-Path $Root 'tools/NebulaEmulator.psm1') -Force
 
 function Invoke-Native {
     # Runs a native command and stops the build when it fails.
@@ -61,30 +61,12 @@ function Update-Help {
         Export-MamlCommandHelp -OutputFolder $staging -Force | Out-Null
     New-Item -ItemType Directory -Force -Path $helpFolder | Out-Null
     Copy-Item (Join-Path $staging 'NebulaVideo/*.xml') $helpFolder -Force
-    Write-Information "MAML help written to $helpFolder; run Build to lay it out." -InformationAction Continue
-}
-
-function Start-Emulator {
-    # Starts the emulator on free loopback ports and returns the process with its two addresses.
-    param([double] $PhaseSeconds = 1)
-    $dll = Join-Path $EmulatorProject "bin/$Configuration/net10.0/NebulaVideo.Emulator.dll"
-    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($argument in @($dll, '--port', '0', '--storage-port', '0', '--phase-seconds', "$PhaseSeconds")) {
-        $info.ArgumentList.Add($argument)
-    }
-    $info.RedirectStandardOutput = $true
-    $info.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($info)
-    $line = $process.StandardOutput.ReadLine()
-    if ($line -notmatch 'listening on (?<gateway>http://\S+) \(videos on (?<storage>http://\S+)\)') {
-        $process.Kill()
-        throw "The emulator did not start: '$line'"
-    }
-    [pscustomobject]@{ Process = $process; GatewayUri = $Matches.gateway; StorageUri = $Matches.storage }
+    Write-Information "MAML help written to $helpFolder; the next build lays it out." -InformationAction Continue
 }
 
 function Invoke-Demo {
-    $emulator = Start-Emulator -PhaseSeconds 1
+    Import-Module (Join-Path $ModuleFolder 'NebulaVideo.psd1') -Force
+    $emulator = Start-NebulaEmulator -Configuration $Configuration -PhaseSeconds 1
     $saved = @{ Key = $env:NEBULA_API_KEY; Uri = $env:NEBULA_BASE_URI }
     try {
         # Any key that starts with sk- satisfies the emulator; nothing leaves this machine.
@@ -100,8 +82,7 @@ function Invoke-Demo {
     finally {
         $env:NEBULA_API_KEY = $saved.Key
         $env:NEBULA_BASE_URI = $saved.Uri
-        $emulator.Process.Kill()
-        $emulator.Process.WaitForExit()
+        $emulator | Stop-NebulaEmulator
     }
 }
 
@@ -142,7 +123,7 @@ function Invoke-Test {
         # PSScriptAnalyzer: each finding on the project's own scripts counts as a failed check.
         Import-Module PSScriptAnalyzer -ErrorAction Stop
         $scripts = @(Get-Item (Join-Path $Root 'build.ps1')) +
-            @(Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'examples') -Recurse -Include *.ps1, *.psm1)
+            @(Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'examples'), (Join-Path $Root 'tools') -Recurse -Include *.ps1, *.psm1)
         $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_.FullName -Severity Warning, Error })
         $findings | Format-Table RuleName, ScriptName, Line, Message -AutoSize -Wrap | Out-String | Write-Information -InformationAction Continue
         if ($findings.Count -eq 0) { $passed += 1 } else { $failed += $findings.Count }

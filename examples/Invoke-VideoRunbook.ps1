@@ -1,0 +1,54 @@
+<#
+.SYNOPSIS
+    An unattended runbook: makes the videos a CSV file describes and reports what happened as one object.
+
+.DESCRIPTION
+    Each CSV row is one video. Columns bind to New-NebulaVideo's parameters by name: Prompt, Path (an
+    image file, relative to the CSV's folder) or ImageUrl, Model, Duration, Resolution (a frame size such as
+    1280x720 for sora-2), Seed, SmartRewrite, GenerateAudio, AudioUrl. Leave Path empty for sora-2 text to
+    video. Nothing prompts; a bad row is reported and skipped; the result is a summary object with the
+    saved files and every error, so a scheduler can act on it.
+
+.EXAMPLE
+    $result = ./Invoke-VideoRunbook.ps1 -JobFile ./jobs.csv -OutputFolder ./videos
+    if ($result.Errors) { $result.Errors | ForEach-Object { $_.FullyQualifiedErrorId } }
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)]
+    [string] $JobFile,
+
+    [Parameter(Mandatory)]
+    [string] $OutputFolder,
+
+    [ValidateRange(0.1, 300)]
+    [double] $PollIntervalSec = 5,
+
+    # The seed documents advise a timeout; tasks still running afterwards are reported, not lost.
+    [ValidateRange(1, 86400)]
+    [int] $TimeoutSec = 1800
+)
+
+$jobs = @(Import-Csv -LiteralPath $JobFile)
+$total = $jobs | Measure-NebulaVideoCost | Where-Object IsTotal
+Write-Information ('{0} videos, estimated {1:0.####} USD' -f $total.Count, $total.EstimatedCostUsd) -InformationAction Continue
+
+$OutputFolder = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputFolder)
+Push-Location -LiteralPath (Split-Path -Parent (Resolve-Path -LiteralPath $JobFile))
+try {
+    $files = @($jobs |
+            New-NebulaVideo -ErrorVariable +problems -ErrorAction SilentlyContinue |
+            Wait-NebulaVideoTask -PollIntervalSec $PollIntervalSec -TimeoutSec $TimeoutSec -ErrorVariable +problems -ErrorAction SilentlyContinue |
+            Save-NebulaVideo -Path $OutputFolder -ErrorVariable +problems -ErrorAction SilentlyContinue)
+}
+finally {
+    Pop-Location
+}
+
+[pscustomobject]@{
+    Requested        = $jobs.Count
+    Saved            = $files.Count
+    EstimatedCostUsd = $total.EstimatedCostUsd
+    Files            = $files
+    Errors           = @($problems)
+}

@@ -1,0 +1,29 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Reflection;
+
+namespace NebulaVideo
+{
+    /// <summary>
+    /// Lets the module's own dependencies (System.Text.Json, Polly and theirs) load from the module folder
+    /// whatever version another of them asks for. Windows PowerShell 5.1 has no binding redirects for a
+    /// module, so without this a netstandard2.0 dependency graph fails to load there; on PowerShell 7 the
+    /// host's newer copies are found first and this handler is not reached for them.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    {
+        private static readonly string ModuleFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
+
+        public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleFolder;
+
+        public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleFolder;
+
+        private static Assembly? ResolveFromModuleFolder(object? sender, ResolveEventArgs args)
+        {
+            var name = new AssemblyName(args.Name).Name;
+            var path = Path.Combine(ModuleFolder, name + ".dll");
+            return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Security;
+using System.Threading.Tasks;
+using NebulaVideo.Emulator;
+using Xunit;
+
+namespace NebulaVideo.Tests
+{
+    /// <summary>
+    /// One emulator for the engine tests and a way to run script in a fresh runspace that has imported the
+    /// built module from out/NebulaVideo, exactly as a user's session would.
+    /// </summary>
+    public sealed class EngineFixture : IAsyncLifetime
+    {
+        public const string ApiKey = "sk-engine-tests-0123456789";
+
+        private InitialSessionState? _sessionState;
+
+        public EmulatorServer Emulator { get; private set; } = null!;
+        public string RepoRoot { get; } = FindRepoRoot();
+        public string ModuleManifest => Path.Combine(RepoRoot, "out", "NebulaVideo", "NebulaVideo.psd1");
+        public string Stills => Path.Combine(RepoRoot, "samples", "stills");
+
+        public async Task InitializeAsync()
+        {
+            Emulator = await EmulatorServer.StartAsync(new EmulatorOptions
+            {
+                GatewayPort = 0,
+                StoragePort = 0,
+                PhaseDuration = TimeSpan.FromMilliseconds(300),
+            });
+            if (!File.Exists(ModuleManifest))
+                throw new InvalidOperationException($"Build the solution first: {ModuleManifest} is missing.");
+
+            var sessionState = InitialSessionState.CreateDefault2();
+            // The NuGet engine package carries the engine only; Get-ChildItem, Import-Csv and friends come
+            // from a PowerShell 7 installation's command assemblies.
+            var home = FindPowerShellHome(RepoRoot);
+            sessionState.ImportPSModule(new[]
+            {
+                Path.Combine(home, "Microsoft.PowerShell.Commands.Management.dll"),
+                Path.Combine(home, "Microsoft.PowerShell.Commands.Utility.dll"),
+                ModuleManifest,
+            });
+            sessionState.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;
+            _sessionState = sessionState;
+        }
+
+        public async Task DisposeAsync() => await Emulator.DisposeAsync();
+
+        /// <summary>
+        /// Runs a script in a new runspace, connected to the emulator with <paramref name="apiKey"/> unless
+        /// it is null. Variables are set before the script runs.
+        /// </summary>
+        public PSRun Run(string script, string? apiKey = ApiKey, IDictionary<string, object?>? variables = null, Uri? gateway = null)
+        {
+            var host = new CapturingHost();
+            using var runspace = RunspaceFactory.CreateRunspace(host, _sessionState!);
+            runspace.Open();
+            runspace.SessionStateProxy.SetVariable("NebulaGateway", (gateway ?? Emulator.GatewayUri).ToString());
+            runspace.SessionStateProxy.SetVariable("ErrorActionPreference", "Continue");
+            foreach (var pair in variables ?? new Dictionary<string, object?>())
+                runspace.SessionStateProxy.SetVariable(pair.Key, pair.Value);
+
+            using var ps = PowerShell.Create();
+            ps.Runspace = runspace;
+            if (apiKey is not null)
+            {
+                ps.AddCommand("Connect-NebulaVideo").AddParameter("ApiKey", Secure(apiKey)).AddParameter("BaseUri", gateway ?? Emulator.GatewayUri)
+                    .AddCommand("Out-Null");
+                ps.Invoke();
+                ps.Commands.Clear();
+            }
+            ps.AddScript(script);
+            var output = ps.Invoke();
+            return new PSRun(output.ToList(), ps.Streams.Error.ToList(), ps.Streams.Verbose.Select(v => v.Message).ToList(), host);
+        }
+
+        public static SecureString Secure(string text)
+        {
+            var secure = new SecureString();
+            foreach (var c in text) secure.AppendChar(c);
+            secure.MakeReadOnly();
+            return secure;
+        }
+
+        /// <summary>The POSTs the emulator has accepted or refused since <paramref name="since"/>.</summary>
+        public int PostsSince(DateTimeOffset since) =>
+            Emulator.Requests.Count(r => r.Method == "POST" && r.ReceivedAt >= since);
+
+        private static string FindRepoRoot()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "NebulaVideo.sln"))) return dir.FullName;
+            throw new InvalidOperationException("Cannot find the repository root (NebulaVideo.sln) above the test binaries.");
+        }
+
+        /// <summary>A PowerShell 7 home: NEBULAVIDEO_PWSH_HOME, else pwsh on PATH, else the workplace copy beside the repo.</summary>
+        private static string FindPowerShellHome(string repoRoot)
+        {
+            var candidates = new List<string?> { Environment.GetEnvironmentVariable("NEBULAVIDEO_PWSH_HOME") };
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+            {
+                var pwsh = Path.Combine(dir, "pwsh");
+                if (!File.Exists(pwsh)) continue;
+                var target = new FileInfo(pwsh).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? pwsh;
+                candidates.Add(Path.GetDirectoryName(target));
+            }
+            candidates.Add(Path.Combine(repoRoot, "..", "shared", "tools", "pwsh"));
+            return candidates.FirstOrDefault(c => c is not null && File.Exists(Path.Combine(c, "Microsoft.PowerShell.Commands.Utility.dll")))
+                ?? throw new InvalidOperationException("No PowerShell 7 installation found for Get-ChildItem and Import-Csv: put pwsh on PATH or set NEBULAVIDEO_PWSH_HOME.");
+        }
+    }
+
+    public sealed record PSRun(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Verbose, CapturingHost Host)
+    {
+        public IEnumerable<T> Objects<T>() => Output.Select(o => o.BaseObject).OfType<T>();
+
+        public ErrorRecord SingleError()
+        {
+            Assert.True(Errors.Count == 1, $"Expected one error, got {Errors.Count}: {string.Join(" | ", Errors.Select(e => e.FullyQualifiedErrorId + ": " + e))}");
+            return Errors[0];
+        }
+    }
+
+    [CollectionDefinition(Name)]
+    public sealed class EngineCollection : ICollectionFixture<EngineFixture>
+    {
+        // Engine tests share one emulator and run one after another: environment variables are process-wide.
+        public const string Name = "Engine";
+    }
+
+    /// <summary>A scratch folder with copies of the sample stills, removed afterwards.</summary>
+    public sealed class ScratchFolder : IDisposable
+    {
+        public ScratchFolder(string stills)
+        {
+            FullName = Path.Combine(Path.GetTempPath(), "nebulavideo-tests", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Path.Combine(FullName, "stills"));
+            foreach (var file in Directory.GetFiles(stills))
+                File.Copy(file, Path.Combine(FullName, "stills", Path.GetFileName(file)));
+        }
+
+        public string FullName { get; }
+        public string Stills => Path.Combine(FullName, "stills");
+        public string Videos => Path.Combine(FullName, "videos");
+
+        public string this[string relative] => Path.Combine(FullName, relative);
+
+        public void Dispose()
+        {
+            try { Directory.Delete(FullName, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using NebulaVideo.Core;
+using Xunit;
+
+namespace NebulaVideo.Tests
+{
+    /// <summary>The pipelines the README promises, run for real: images in, MP4 files out.</summary>
+    [Collection(EngineCollection.Name)]
+    public sealed class PipelineTests
+    {
+        private readonly EngineFixture _engine;
+
+        public PipelineTests(EngineFixture engine) => _engine = engine;
+
+        [Fact]
+        public void Folder_of_images_becomes_videos_with_the_bytes_the_gateway_served()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run(@"
+                Get-ChildItem $stills -Filter *.png |
+                    New-NebulaVideo -Prompt 'slow dolly-in' |
+                    Tee-Object -Variable tasks |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2 |
+                    Save-NebulaVideo -Path $videos
+                $tasks", variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills, ["videos"] = scratch.Videos });
+
+            Assert.Empty(run.Errors);
+            var files = run.Objects<FileInfo>().ToList();
+            var tasks = run.Objects<VideoTask>().ToList();
+            Assert.Equal(3, files.Count);
+            Assert.Equal(3, tasks.Count);
+            foreach (var task in tasks)
+            {
+                var expected = Path.Combine(scratch.Videos, Path.GetFileNameWithoutExtension(task.SourceImage) + ".mp4");
+                Assert.Contains(files, f => f.FullName == expected);
+                Assert.Equal(_engine.Emulator.VideoBytes(task.TaskId), File.ReadAllBytes(expected));
+            }
+            Assert.Equal(new[] { "harbor.mp4", "sunrise.mp4", "tower.mp4" }, Directory.GetFiles(scratch.Videos).Select(Path.GetFileName).OrderBy(n => n));
+
+            // The key went to the gateway in its header, and never to the storage host.
+            var requests = _engine.Emulator.Requests.Where(r => r.ReceivedAt >= since).ToList();
+            Assert.All(requests.Where(r => r.Origin == "gateway"), r => Assert.Equal("Bearer " + EngineFixture.ApiKey, r.Authorization));
+            Assert.Equal(3, requests.Count(r => r.Origin == "storage"));
+            Assert.All(requests.Where(r => r.Origin == "storage"), r => Assert.Null(r.Authorization));
+            Assert.Contains(run.Host.Progress, p => p.Activity == "Waiting for NebulaVideo tasks");
+        }
+
+        [Fact]
+        public void Waiting_polls_every_task_at_once_rather_than_one_after_another()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var run = _engine.Run(@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'pan left' | Tee-Object -Variable tasks |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2 | Out-Null
+                $tasks", variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+
+            Assert.Empty(run.Errors);
+            var ids = run.Objects<VideoTask>().Select(t => t.TaskId).ToList();
+            var polls = _engine.Emulator.Requests.Where(r => r.Method == "GET" && ids.Any(id => r.PathAndQuery.EndsWith(id))).ToList();
+            // Sequential waiting would finish the first task's polls before the last task's first poll.
+            var firstPollOfLast = polls.FindIndex(r => r.PathAndQuery.EndsWith(ids[^1]));
+            var lastPollOfFirst = polls.FindLastIndex(r => r.PathAndQuery.EndsWith(ids[0]));
+            Assert.True(firstPollOfLast < lastPollOfFirst, "The tasks were polled one after another, not together.");
+        }
+
+        [Fact]
+        public void Csv_runbook_binds_every_column_and_makes_each_row()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            File.WriteAllText(scratch["jobs.csv"], string.Join("\n",
+                "Prompt,Path,Model,Duration,Resolution,Seed",
+                "\"Waves roll in\",stills/harbor.png,wan2.5-i2v-preview,5,480p,42",
+                "\"The sun climbs\",stills/sunrise.png,,10,1080p,",
+                "\"A paper boat\",,sora-2,4,1280x720,"));
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run(@"
+                Set-Location $folder
+                Import-Csv jobs.csv | New-NebulaVideo | Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path videos",
+                variables: new Dictionary<string, object?> { ["folder"] = scratch.FullName });
+
+            Assert.Empty(run.Errors);
+            var names = run.Objects<FileInfo>().Select(f => f.Name).OrderBy(n => n).ToList();
+            Assert.Equal(3, names.Count);
+            Assert.Contains("harbor.mp4", names);
+            Assert.Contains("sunrise.mp4", names);
+            Assert.Contains(names, n => n.StartsWith("video_", StringComparison.Ordinal)); // text to video: named after its task
+
+            var bodies = _engine.Emulator.Requests.Where(r => r.Method == "POST" && r.ReceivedAt >= since).Select(r => r.Body).ToList();
+            Assert.Contains(bodies, b => b.Contains("\"resolution\":\"480p\"") && b.Contains("\"seed\":42") && b.Contains("\"duration\":5"));
+            Assert.Contains(bodies, b => b.Contains("\"resolution\":\"1080p\"") && b.Contains("\"duration\":10") && !b.Contains("\"seed\""));
+            Assert.Contains(bodies, b => b.Contains("\"model\":\"sora-2\"") && b.Contains("\"seconds\":\"4\"") && b.Contains("\"size\":\"1280x720\"") && !b.Contains("input_reference"));
+        }
+
+        [Fact]
+        public void The_example_runbook_reports_every_saved_file_and_no_errors()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var run = _engine.Run("& $script -JobFile $jobs -OutputFolder $videos -PollIntervalSec 0.2",
+                variables: new Dictionary<string, object?>
+                {
+                    ["script"] = Path.Combine(_engine.RepoRoot, "examples", "Invoke-VideoRunbook.ps1"),
+                    ["jobs"] = Path.Combine(_engine.RepoRoot, "samples", "jobs.csv"),
+                    ["videos"] = scratch.Videos,
+                });
+
+            Assert.Empty(run.Errors);
+            var summary = Assert.Single(run.Output);
+            Assert.Equal(4, (int)summary.Properties["Requested"].Value);
+            Assert.Equal(4, (int)summary.Properties["Saved"].Value);
+            Assert.Empty((object[])summary.Properties["Errors"].Value);
+            Assert.Equal(4, Directory.GetFiles(scratch.Videos, "*.mp4").Length);
+        }
+
+        [Fact]
+        public void Sora_text_to_video_with_Wait_returns_the_finished_task_and_saves_from_the_base64_download()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var run = _engine.Run(@"
+                $task = New-NebulaVideo -Prompt 'A paper boat drifts across a puddle' -Model sora-2 -Size 1280x720 -Duration 8 -Wait -PollIntervalSec 0.2
+                $task
+                $task | Save-NebulaVideo -Path $videos", variables: new Dictionary<string, object?> { ["videos"] = scratch.Videos });
+
+            Assert.Empty(run.Errors);
+            var task = Assert.Single(run.Objects<VideoTask>());
+            Assert.Equal(VideoStatus.Succeeded, task.Status);
+            Assert.Equal(100, task.Progress);
+            Assert.Equal(0.8m, task.EstimatedCostUsd);
+            Assert.Equal("1280x720", task.Resolution);
+            var file = Assert.Single(run.Objects<FileInfo>());
+            Assert.Equal(task.TaskId + ".mp4", file.Name);
+            Assert.Equal(_engine.Emulator.VideoBytes(task.TaskId), File.ReadAllBytes(file.FullName));
+        }
+
+        [Fact]
+        public void WhatIf_posts_nothing_and_says_what_each_video_would_cost()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var since = DateTimeOffset.UtcNow;
+            var run = _engine.Run(@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'drift' -Resolution 1080p -Duration 10 -WhatIf
+                New-NebulaVideo -Prompt 'a boat' -Model sora-2 -Duration 12 -WhatIf",
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+
+            Assert.Empty(run.Errors);
+            Assert.Empty(run.Output);
+            Assert.Equal(0, _engine.PostsSince(since));
+            var text = run.Host.Text;
+            Assert.Equal(4, text.Split("What if:").Length - 1);
+            Assert.Contains("estimated cost $1.233 USD", text);
+            Assert.Contains("harbor.png (wan2.5-i2v-preview, 10 s, 1080p)", text);
+            Assert.Contains("estimated cost $1.2 USD", text);
+        }
+
+        [Fact]
+        public void WhatIf_needs_no_api_key()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var run = _engine.Run("Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'drift' -WhatIf", apiKey: null,
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+            Assert.Empty(run.Errors);
+            Assert.Contains("estimated cost $0.369 USD", run.Host.Text);
+        }
+
+        [Fact]
+        public void One_bad_image_does_not_stop_the_good_ones()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            File.WriteAllText(Path.Combine(scratch.Stills, "notes.png"), "not an image at all");
+            var big = new byte[6 * 1024 * 1024];
+            File.ReadAllBytes(Path.Combine(scratch.Stills, "harbor.png")).CopyTo(big, 0);
+            File.WriteAllBytes(Path.Combine(scratch.Stills, "huge.png"), big);
+
+            var run = _engine.Run(@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'drift' |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos",
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills, ["videos"] = scratch.Videos });
+
+            Assert.Equal(3, run.Objects<FileInfo>().Count());
+            Assert.Equal(2, run.Errors.Count);
+            Assert.Contains(run.Errors, e => e.FullyQualifiedErrorId.StartsWith("ImageFormatNotSupported,", StringComparison.Ordinal));
+            Assert.Contains(run.Errors, e => e.FullyQualifiedErrorId.StartsWith("ImageTooLarge,", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Get_task_binds_ids_by_value_and_by_property_name_and_tasks_by_value()
+        {
+            var run = _engine.Run(@"
+                $task = New-NebulaVideo -Prompt 'a boat' -Model sora-2
+                $task.TaskId | Get-NebulaVideoTask
+                [pscustomobject]@{ Id = $task.TaskId } | Get-NebulaVideoTask
+                $task | Get-NebulaVideoTask");
+
+            Assert.Empty(run.Errors);
+            var tasks = run.Objects<VideoTask>().ToList();
+            Assert.Equal(3, tasks.Count);
+            Assert.Single(tasks.Select(t => t.TaskId).Distinct());
+            Assert.Equal("a boat", tasks[2].Prompt); // a refreshed task object keeps what only the submitter knew
+        }
+    }
+}

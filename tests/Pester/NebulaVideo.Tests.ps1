@@ -1,0 +1,109 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+<#
+    The module as a user drives it from pwsh: manifest, help, errors a script can catch, a real
+    folder pipeline against the emulator process, and installation from a local PSResourceGet repository.
+    Run with build.ps1 Test (which builds first), or Invoke-Pester ./tests/Pester after a build.
+#>
+
+BeforeAll {
+    $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    $script:Manifest = Join-Path $Root 'out/NebulaVideo/NebulaVideo.psd1'
+    Import-Module (Join-Path $Root 'tools/NebulaEmulator.psm1') -Force
+    Import-Module $Manifest -Force
+    $script:Emulator = Start-NebulaEmulator -PhaseSeconds 0.3
+    $script:SavedKey = $env:NEBULA_API_KEY
+    $script:SavedUri = $env:NEBULA_BASE_URI
+    $env:NEBULA_API_KEY = 'sk-pester'
+    $env:NEBULA_BASE_URI = $Emulator.GatewayUri
+}
+
+AfterAll {
+    $env:NEBULA_API_KEY = $SavedKey
+    $env:NEBULA_BASE_URI = $SavedUri
+    $Emulator | Stop-NebulaEmulator
+    Remove-Module NebulaVideo -ErrorAction SilentlyContinue
+}
+
+Describe 'The module manifest' {
+    It 'is valid and lists every cmdlet explicitly' {
+        $info = Test-ModuleManifest -Path (Join-Path $Root 'NebulaVideo.psd1')
+        $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $info.PowerShellVersion | Should -Be ([version]'5.1')
+        $info.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
+            'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoModel', 'Get-NebulaVideoTask',
+            'Measure-NebulaVideoCost', 'New-NebulaVideo', 'Save-NebulaVideo', 'Wait-NebulaVideoTask')
+    }
+
+    It 'gives every assembly the manifest''s version' {
+        $version = (Import-PowerShellDataFile (Join-Path $Root 'NebulaVideo.psd1')).ModuleVersion
+        $assembly = [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $Root 'out/NebulaVideo/NebulaVideo.dll'))
+        $assembly.Version.ToString(3) | Should -Be $version
+    }
+}
+
+Describe 'Help' {
+    It 'documents <_> with a synopsis and examples' -ForEach @(
+        'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'New-NebulaVideo', 'Get-NebulaVideoTask',
+        'Wait-NebulaVideoTask', 'Save-NebulaVideo', 'Measure-NebulaVideoCost', 'Get-NebulaVideoModel') {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeLike "$_ *"      # the engine's stand-in synopsis is the syntax line
+        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'Errors a script can catch' {
+    It 'throws a stable error id with -ErrorAction Stop' {
+        { New-NebulaVideo -Prompt '' -Model sora-2 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PromptRequired,NebulaVideo.Commands.NewNebulaVideoCommand'
+    }
+
+    It 'puts the offending input in TargetObject' {
+        New-NebulaVideo -Prompt 'p' -Model sora-2 -Duration 9 -ErrorAction SilentlyContinue -ErrorVariable problems
+        $problems[0].TargetObject | Should -Be 9
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+}
+
+Describe 'The folder pipeline in pwsh' {
+    BeforeAll {
+        $script:Videos = Join-Path $TestDrive 'videos'
+    }
+
+    It 'turns every sample still into a playable-looking MP4 named after it' {
+        $files = Get-ChildItem (Join-Path $Root 'samples/stills') -Filter *.png |
+            New-NebulaVideo -Prompt 'slow dolly-in' |
+            Wait-NebulaVideoTask -PollIntervalSec 0.2 |
+            Save-NebulaVideo -Path $Videos
+        $files.Name | Sort-Object | Should -Be @('harbor.mp4', 'sunrise.mp4', 'tower.mp4')
+        foreach ($file in $files) {
+            $head = [System.IO.File]::ReadAllBytes($file.FullName)[4..7]
+            [System.Text.Encoding]::ASCII.GetString($head) | Should -Be 'ftyp'
+        }
+    }
+
+    It 'says what -WhatIf would cost in the host' {
+        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$Manifest'; New-NebulaVideo -Prompt p -Model sora-2 -Duration 12 -WhatIf"
+        ($output -join "`n") | Should -Match 'What if: .*estimated cost \$1\.2 USD.*text prompt \(sora-2, 12 s, 720x1280\)'
+    }
+}
+
+Describe 'Installation from a PSResourceGet repository' {
+    It 'publishes a package that installs and imports by name' {
+        Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+        $repositoryFolder = Join-Path $TestDrive 'repository'
+        $installFolder = Join-Path $TestDrive 'modules'
+        New-Item -ItemType Directory -Path $repositoryFolder, $installFolder | Out-Null
+        $repository = "NebulaVideoPester$PID"
+        Register-PSResourceRepository -Name $repository -Uri $repositoryFolder -Trusted
+        try {
+            Publish-PSResource -Path (Split-Path $Manifest) -Repository $repository
+            Save-PSResource -Name NebulaVideo -Repository $repository -Path $installFolder -TrustRepository
+        }
+        finally {
+            Unregister-PSResourceRepository -Name $repository
+        }
+        (Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
+        $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
+        $commands | Should -Be @('8', '2')
+    }
+}

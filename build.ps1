@@ -47,11 +47,12 @@ function Invoke-Native {
 }
 
 function Invoke-Build {
+    param([string] $Configuration)
     Invoke-Native dotnet @('build', (Join-Path $Root 'NebulaVideo.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
     Write-Information "Module laid out at $ModuleFolder" -InformationAction Continue
 }
 
-function Update-Help {
+function Build-HelpFile {
     Import-Module Microsoft.PowerShell.PlatyPS -ErrorAction Stop
     $helpFolder = Join-Path $Root 'src/NebulaVideo/en-US'
     $staging = Join-Path $Root 'out/help'
@@ -65,6 +66,7 @@ function Update-Help {
 }
 
 function Invoke-Demo {
+    param([string] $Configuration)
     Import-Module (Join-Path $ModuleFolder 'NebulaVideo.psd1') -Force
     $emulator = Start-NebulaEmulator -Configuration $Configuration -PhaseSeconds 1
     $saved = @{ Key = $env:NEBULA_API_KEY; Uri = $env:NEBULA_BASE_URI }
@@ -99,11 +101,12 @@ function Get-TrxCount {
 }
 
 function Invoke-Test {
+    param([string] $Configuration)
     $passed = 0; $failed = 0
     $results = Join-Path $Root 'out/test-results'
     Remove-Item $results -Recurse -Force -ErrorAction SilentlyContinue
     try {
-        Invoke-Build
+        Invoke-Build $Configuration
 
         # xUnit: core, emulator and the engine tests that host PowerShell itself.
         & dotnet test (Join-Path $Root 'NebulaVideo.sln') -c $Configuration --no-build --nologo --logger trx --results-directory $results
@@ -113,11 +116,11 @@ function Invoke-Test {
 
         # Pester: the module as users drive it, in a separate process so the module loads fresh.
         Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
-        $configuration = New-PesterConfiguration
-        $configuration.Run.Path = Join-Path $Root 'tests/Pester'
-        $configuration.Run.PassThru = $true
-        $configuration.Output.Verbosity = 'Normal'
-        $pester = Invoke-Pester -Configuration $configuration
+        $pesterConfiguration = New-PesterConfiguration
+        $pesterConfiguration.Run.Path = Join-Path $Root 'tests/Pester'
+        $pesterConfiguration.Run.PassThru = $true
+        $pesterConfiguration.Output.Verbosity = 'Normal'
+        $pester = Invoke-Pester -Configuration $pesterConfiguration
         $passed += $pester.PassedCount; $failed += $pester.FailedCount
 
         # PSScriptAnalyzer: each finding on the project's own scripts counts as a failed check.
@@ -137,8 +140,7 @@ function Invoke-Test {
 }
 
 function Invoke-Package {
-    $script:Configuration = 'Release'
-    Invoke-Build
+    Invoke-Build Release
     Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
     $repositoryFolder = Join-Path $Root 'out/package'
     New-Item -ItemType Directory -Force -Path $repositoryFolder | Out-Null
@@ -156,10 +158,10 @@ function Invoke-Package {
 
 foreach ($name in $Task) {
     switch ($name) {
-        'Build' { Invoke-Build }
-        'Help' { Update-Help }
-        'Test' { Invoke-Test }
-        'Demo' { Invoke-Build; Invoke-Demo }
+        'Build' { Invoke-Build $Configuration }
+        'Help' { Build-HelpFile }
+        'Test' { Invoke-Test $Configuration }
+        'Demo' { Invoke-Build $Configuration; Invoke-Demo $Configuration }
         'Package' { Invoke-Package }
     }
 }

@@ -38,7 +38,8 @@ namespace NebulaVideo.Commands
         public static VideoTask[] From(VideoTask[]? tasks, string[] ids) =>
             tasks ?? Array.ConvertAll(ids, id => new VideoTask { TaskId = id, Model = ModelFromId(id), ProviderStatus = "unknown" });
 
-        // Sora ids are video_...; the Nebula gateway's other tasks have GUIDs. Refined on the first read anyway.
-        private static string ModelFromId(string id) => id.StartsWith("video_", StringComparison.Ordinal) ? "sora-2" : string.Empty;
+        // Sora ids are video_...; the gateway's wan2.5 tasks have GUIDs, and their answers never name the model.
+        private static string ModelFromId(string id) =>
+            id.StartsWith("video_", StringComparison.Ordinal) ? "sora-2" : Core.Catalog.ModelCatalog.DefaultModel;
     }
 }

@@ -1,7 +1,9 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using System.Net;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace NebulaVideo
 {
@@ -15,7 +17,14 @@ namespace NebulaVideo
     {
         private static readonly string ModuleFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
 
-        public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleFolder;
+        public void OnImport()
+        {
+            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleFolder;
+            // Windows PowerShell 5.1 may still default to TLS 1.0/1.1, which gateways refuse. Adding 1.2 to
+            // the process's allowed protocols takes nothing away from anyone else.
+            if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+                ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
+        }
 
         public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleFolder;
 

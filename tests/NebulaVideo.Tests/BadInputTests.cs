@@ -102,7 +102,7 @@ namespace NebulaVideo.Tests
         }
 
         [Theory]
-        [InlineData("sk-not-a-real-key", "wan2.5-i2v-preview", 401, "GatewayAuthenticationFailed", ErrorCategory.AuthenticationError)]
+        [InlineData("not-an-sk-key", "wan2.5-i2v-preview", 401, "GatewayAuthenticationFailed", ErrorCategory.AuthenticationError)]
         [InlineData("bad-key", "sora-2", 401, "GatewayAuthenticationFailed", ErrorCategory.AuthenticationError)]
         [InlineData("sk-emulator-noquota", "wan2.5-i2v-preview", 403, "GatewayPermissionDenied", ErrorCategory.PermissionDenied)]
         [InlineData("sk-emulator-ratelimit", "wan2.5-i2v-preview", 429, "GatewayRateLimited", ErrorCategory.LimitsExceeded)]

@@ -1,0 +1,18 @@
+using System;
+
+namespace NebulaVideo.Emulator;
+
+public sealed class EmulatorOptions
+{
+    /// <summary>The gateway's port on 127.0.0.1; 0 picks a free one.</summary>
+    public int GatewayPort { get; init; }
+
+    /// <summary>The storage host's port (a second origin, for signed video links); 0 picks a free one.</summary>
+    public int StoragePort { get; init; }
+
+    /// <summary>How long a task stays in each phase (queued, then running) before it finishes.</summary>
+    public TimeSpan PhaseDuration { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>One request as the emulator saw it, so tests can check what crossed the wire.</summary>
+public sealed record RecordedRequest(string Origin, string Method, string PathAndQuery, string? Authorization, string Body, DateTimeOffset ReceivedAt);

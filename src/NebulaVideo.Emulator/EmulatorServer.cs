@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace NebulaVideo.Emulator;
+
+/// <summary>
+/// The Nebula gateway and its storage host, on two loopback ports. Start it in-process (tests) or through
+/// Program (the demo, users' dry runs).
+/// </summary>
+public sealed class EmulatorServer : IAsyncDisposable
+{
+    private readonly EmulatorState _state;
+    private readonly WebApplication _gateway;
+    private readonly WebApplication _storage;
+
+    private EmulatorServer(EmulatorState state, WebApplication gateway, WebApplication storage)
+    {
+        _state = state;
+        _gateway = gateway;
+        _storage = storage;
+    }
+
+    public Uri GatewayUri { get; private set; } = null!;
+    public Uri StorageUri => _state.StorageUri;
+
+    /// <summary>Every request both origins received, in order of arrival.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => _state.Requests;
+
+    /// <summary>Accepted submissions.</summary>
+    public int SubmissionCount => _state.SubmissionCount;
+
+    public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        var state = new EmulatorState(options);
+        var storage = Build("storage", options.StoragePort, state);
+        new StorageEndpoints(state).Map(storage);
+        var gateway = Build("gateway", options.GatewayPort, state);
+        new GatewayEndpoints(state).Map(gateway);
+
+        var server = new EmulatorServer(state, gateway, storage);
+        await storage.StartAsync(cancellationToken);
+        state.StorageUri = BoundAddress(storage);
+        await gateway.StartAsync(cancellationToken);
+        server.GatewayUri = BoundAddress(gateway);
+        return server;
+    }
+
+    /// <summary>The exact bytes served for a task, by link or by base64 download.</summary>
+    public byte[] VideoBytes(string taskId) => Find(taskId).Video;
+
+    /// <summary>Ends the task's retention: its link reads "expired" and downloads are refused.</summary>
+    public void ExpireTask(string taskId) => Find(taskId).Expired = true;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.StopAsync();
+        await _storage.StopAsync();
+        await _gateway.DisposeAsync();
+        await _storage.DisposeAsync();
+    }
+
+    private EmulatedTask Find(string taskId) =>
+        _state.Tasks.TryGetValue(taskId, out var task) ? task : throw new KeyNotFoundException($"The emulator has no task {taskId}.");
+
+    private static WebApplication Build(string origin, int port, EmulatorState state)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            context.Request.EnableBuffering();
+            var body = await new StreamReader(context.Request.Body, leaveOpen: true).ReadToEndAsync();
+            context.Request.Body.Position = 0;
+            var authorization = context.Request.Headers.Authorization;
+            state.Record(new RecordedRequest(origin, context.Request.Method, context.Request.Path + context.Request.QueryString,
+                authorization.Count == 0 ? null : authorization.ToString(), body, DateTimeOffset.UtcNow));
+            await next(context);
+        });
+        return app;
+    }
+
+    private static Uri BoundAddress(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+}

@@ -1,0 +1,359 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace NebulaVideo.Emulator;
+
+/// <summary>
+/// The Nebula gateway's /v1/video/generations endpoints for wan2.5-i2v-preview and sora-2, with the field
+/// names, status words, answers and errors of the gateway's documents (seeds 000 and 002).
+/// </summary>
+internal sealed class GatewayEndpoints
+{
+    private const string Wan = "wan2.5-i2v-preview";
+    private const string Sora = "sora-2";
+    private const int MaxImageBytes = 5 * 1024 * 1024;
+    private static readonly int[] WanDurations = { 5, 10 };
+    private static readonly string[] WanResolutions = { "480p", "720p", "1080p" };
+    private static readonly string[] SoraSizes = { "720x1280", "1280x720" };
+
+    private readonly EmulatorState _state;
+
+    public GatewayEndpoints(EmulatorState state) => _state = state;
+
+    public void Map(WebApplication app)
+    {
+        app.MapPost("/v1/video/generations", (Delegate)Submit); // the handler returns a result to write, not a bare Task
+        app.MapGet("/v1/video/generations/download", Download);
+        app.MapGet("/v1/video/generations/{taskId}", GetTask);
+    }
+
+    private async Task<IResult> Submit(HttpContext context)
+    {
+        JsonObject body;
+        try
+        {
+            body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync()) as JsonObject
+                ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            return Refused(context) ?? GatewayErrors.Sora(400, "invalid_request_error", "invalid_json", "The request body is not a JSON object.");
+        }
+        var model = Text(body, "model");
+        var refusal = Refused(context, isWan: model == Wan, isSubmit: true);
+        if (refusal is not null) return refusal;
+
+        return model switch
+        {
+            Wan => SubmitWan(body),
+            Sora => SubmitSora(body),
+            _ => GatewayErrors.Sora(400, "invalid_request_error", "model_not_found", $"Model '{model}' is not supported."),
+        };
+    }
+
+    private IResult SubmitWan(JsonObject body)
+    {
+        IResult Invalid(string code, string message) => GatewayErrors.Wan(400, "fail_to_submit_task", code, message);
+
+        var prompt = Text(body, "prompt");
+        if (string.IsNullOrWhiteSpace(prompt)) return Invalid("InvalidParameter", "prompt is required");
+        var image = Text(body, "image");
+        if (string.IsNullOrEmpty(image)) return Invalid("InvalidParameter", "image is required");
+        if (image.StartsWith("data:", StringComparison.Ordinal))
+        {
+            var bytes = DecodeDataUri(image);
+            if (bytes is null) return Invalid("InvalidParameter.ImageFormat", "Image format not supported or incorrect format");
+            if (bytes.Length > MaxImageBytes) return Invalid("InvalidParameter.ImageSize", "Image size exceeds limit");
+            if (!IsPngOrJpeg(bytes)) return Invalid("InvalidParameter.ImageFormat", "Image format not supported or incorrect format");
+        }
+        else if (!image.StartsWith("https://", StringComparison.Ordinal))
+        {
+            return Invalid("InvalidParameter", "image must be an HTTPS URL or a base64 data URI");
+        }
+
+        var duration = body["duration"] is null ? 5 : Number(body, "duration");
+        if (duration is null || !WanDurations.Contains(duration.Value)) return Invalid("InvalidParameter", "duration must be 5 or 10");
+        var resolution = Text(body, "resolution") ?? "720p";
+        if (!WanResolutions.Contains(resolution)) return Invalid("InvalidParameter", "resolution must be 480p, 720p or 1080p");
+        var audio = Text(body, "audio_url");
+        if (audio is not null && !audio.StartsWith("https://", StringComparison.Ordinal)) return Invalid("InvalidParameter", "audio_url must be an HTTPS URL");
+        if (body["seed"] is not null && (Number(body, "seed") is not int seed || seed < 0))
+            return Invalid("InvalidParameter", "seed must be between 0 and 2147483647");
+
+        var task = Add(Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution);
+        return GatewayErrors.Json(200, new JsonObject
+        {
+            ["task_id"] = task.Id,
+            ["status"] = "submitted",
+            ["format"] = "mp4",
+            ["metadata"] = new JsonObject
+            {
+                ["model_price"] = PricePerSecond(resolution),
+                ["requested_seconds"] = task.Seconds,
+                ["billing_pending"] = true,
+                ["group_ratio"] = 1,
+                ["token_name"] = "nebula-video-generations-default",
+                ["output"] = new JsonObject { ["task_id"] = task.Id, ["task_status"] = "PENDING" },
+                ["request_id"] = Guid.NewGuid().ToString(),
+            },
+        });
+    }
+
+    private IResult SubmitSora(JsonObject body)
+    {
+        var prompt = Text(body, "prompt");
+        if (string.IsNullOrWhiteSpace(prompt)) return GatewayErrors.Sora(400, "invalid_request_error", "invalid_request", "prompt is required");
+
+        // The documents: unsupported seconds or sizes are corrected to the defaults, not refused.
+        var seconds = Number(body, "seconds") is int s && (s == 4 || s == 8 || s == 12) ? s : 4;
+        var size = Text(body, "size")
+            ?? (Number(body, "width") is int w && Number(body, "height") is int h ? $"{w}x{h}" : null);
+        if (size is null || !SoraSizes.Contains(size)) size = "720x1280";
+
+        var remix = Text(body, "remix_from_video_id");
+        if (remix is not null && !(remix.StartsWith("video_", StringComparison.Ordinal) && _state.Tasks.TryGetValue(remix, out var source)
+                && !source.Fails && source.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration).Phase == 2))
+            return GatewayErrors.Sora(400, "invalid_request_error", "invalid_remix_source", "remix_from_video_id must be the id of a completed video_ task.");
+
+        var task = Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size);
+        return GatewayErrors.Json(200, new JsonObject
+        {
+            ["format"] = "mp4",
+            ["metadata"] = new JsonObject
+            {
+                ["completed_at"] = null,
+                ["created_at"] = task.CreatedAt.ToUnixTimeSeconds(),
+                ["error"] = null,
+                ["expires_at"] = null,
+                ["id"] = task.Id,
+                ["model"] = Sora,
+                ["object"] = "video",
+                ["progress"] = 0,
+                ["remixed_from_video_id"] = remix,
+                ["seconds"] = seconds.ToString(CultureInfo.InvariantCulture),
+                ["size"] = size,
+                ["status"] = "queued",
+            },
+            ["status"] = "submitted",
+            ["task_id"] = task.Id,
+        });
+    }
+
+    private IResult GetTask(HttpContext context, string taskId)
+    {
+        var isWan = !taskId.StartsWith("video_", StringComparison.Ordinal);
+        var refusal = Refused(context, isWan, isSubmit: false);
+        if (refusal is not null) return refusal;
+        if (!_state.Tasks.TryGetValue(taskId, out var task))
+            return isWan ? GatewayErrors.Wan(404, "fail_to_fetch_task", "TaskNotExist", "Task does not exist")
+                : GatewayErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
+        if (Key(context) == "sk-emulator-flaky" && !task.FirstReadFaulted)
+        {
+            task.FirstReadFaulted = true;
+            return GatewayErrors.Common(503, isWan, isSubmit: false);
+        }
+        var (phase, fraction) = task.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration);
+        return GatewayErrors.Json(200, task.IsSora ? SoraStatus(task, phase, fraction) : WanStatus(task, phase));
+    }
+
+    private JsonObject WanStatus(EmulatedTask task, int phase)
+    {
+        if (phase < 2)
+            return new JsonObject
+            {
+                ["task_id"] = task.Id,
+                ["status"] = "in_progress",
+                ["format"] = "mp4",
+                ["metadata"] = phase == 0
+                    ? new JsonObject { ["model_price"] = PricePerSecond(task.Resolution), ["billing_pending"] = true, ["output"] = new JsonObject { ["task_status"] = "PENDING" } }
+                    : new JsonObject { ["output"] = new JsonObject { ["task_status"] = "RUNNING" } },
+            };
+        if (task.Fails)
+            return new JsonObject
+            {
+                ["task_id"] = task.Id,
+                ["status"] = "failed",
+                ["format"] = "mp4",
+                ["metadata"] = new JsonObject
+                {
+                    ["output"] = new JsonObject
+                    {
+                        ["task_status"] = "FAILED",
+                        ["code"] = "InvalidParameter.DataInspection",
+                        ["message"] = "Content moderation failed: the input image or prompt may contain inappropriate content",
+                    },
+                },
+            };
+        var link = new Uri(_state.StorageUri, $"videos/{task.Id}.mp4");
+        var expires = task.FinishedAt(_state.Options.PhaseDuration).AddHours(24).ToUnixTimeSeconds();
+        const string timeFormat = "yyyy-MM-dd HH:mm:ss.fff";
+        return new JsonObject
+        {
+            ["task_id"] = task.Id,
+            ["status"] = "succeeded",
+            ["format"] = "mp4",
+            ["url"] = task.Expired ? "expired" : $"{link}?Expires={expires}&Signature={task.Signature}",
+            ["metadata"] = new JsonObject
+            {
+                ["model_price"] = PricePerSecond(task.Resolution),
+                ["billing_pending"] = false,
+                ["group_ratio"] = 1,
+                ["usage"] = new JsonObject { ["video_count"] = 1, ["duration"] = task.Seconds, ["resolution"] = task.Resolution },
+                ["output"] = new JsonObject
+                {
+                    ["task_status"] = "SUCCEEDED",
+                    ["video_url"] = link.ToString(),
+                    ["submit_time"] = task.CreatedAt.ToString(timeFormat, CultureInfo.InvariantCulture),
+                    ["end_time"] = task.FinishedAt(_state.Options.PhaseDuration).ToString(timeFormat, CultureInfo.InvariantCulture),
+                },
+                ["request_id"] = Guid.NewGuid().ToString(),
+            },
+        };
+    }
+
+    private static JsonObject SoraStatus(EmulatedTask task, int phase, double fraction)
+    {
+        var (status, progress) = phase switch
+        {
+            0 => ("queued", (int)(fraction * 20)),
+            1 => ("in_progress", 20 + (int)(fraction * 79)),
+            _ => (task.Fails ? "failed" : "succeeded", 100),
+        };
+        var answer = new JsonObject
+        {
+            ["task_id"] = task.Id,
+            ["id"] = task.Id,
+            ["object"] = "video_generation",
+            ["model"] = Sora,
+            ["status"] = status,
+            ["progress"] = progress,
+            ["created_at"] = task.CreatedAt.ToUnixTimeSeconds(),
+            ["prompt"] = task.Prompt,
+        };
+        if (status == "failed")
+        {
+            answer["failure_reason"] = "Prompt contains inappropriate content";
+            answer["error"] = new JsonObject { ["message"] = "Prompt contains inappropriate content", ["code"] = "content_policy_violation" };
+            return answer;
+        }
+        answer["seconds"] = task.Seconds.ToString(CultureInfo.InvariantCulture);
+        answer["size"] = task.Resolution;
+        if (status == "succeeded")
+        {
+            var parts = task.Resolution.Split('x');
+            answer["completed_at"] = task.CreatedAt.ToUnixTimeSeconds() + 2;
+            answer["width"] = int.Parse(parts[0], CultureInfo.InvariantCulture);
+            answer["height"] = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            answer["n_seconds"] = task.Seconds;
+        }
+        return answer;
+    }
+
+    private async Task Download(HttpContext context)
+    {
+        var id = context.Request.Query["id"].ToString();
+        var refusal = Refused(context, isWan: false, isSubmit: false);
+        if (refusal is null && !_state.Tasks.TryGetValue(id, out _))
+            refusal = GatewayErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
+        if (refusal is null && _state.Tasks.TryGetValue(id, out var task))
+        {
+            if (!task.IsSora || task.Fails || task.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration).Phase < 2)
+                refusal = GatewayErrors.Sora(400, "invalid_request_error", "task_not_completed", "The task is not a completed sora-2 task.");
+            else if (task.Expired)
+                refusal = GatewayErrors.Sora(404, "not_found", "video_expired", "The video has expired.");
+            else
+            {
+                await WriteBase64EnvelopeAsync(context.Response, task);
+                return;
+            }
+        }
+        await refusal!.ExecuteAsync(context);
+    }
+
+    // Streams the envelope: the video goes out as base64 in blocks, never as one giant string.
+    private static async Task WriteBase64EnvelopeAsync(HttpResponse response, EmulatedTask task)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        var head = $"{{\"success\":true,\"generation_id\":\"{task.Id}\",\"task_id\":\"{task.Id}\",\"format\":\"mp4\",\"size\":{task.Video.Length},\"base64\":\"";
+        await response.Body.WriteAsync(Encoding.ASCII.GetBytes(head));
+        const int block = 3 * 16 * 1024;
+        for (var offset = 0; offset < task.Video.Length; offset += block)
+        {
+            var text = Convert.ToBase64String(task.Video, offset, Math.Min(block, task.Video.Length - offset));
+            await response.Body.WriteAsync(Encoding.ASCII.GetBytes(text));
+        }
+        await response.Body.WriteAsync(Encoding.ASCII.GetBytes("\"}"));
+    }
+
+    /// <summary>The refusal a key earns before any work: missing or wrong (401), or one of the fault keys.</summary>
+    private static IResult? Refused(HttpContext context, bool isWan = false, bool isSubmit = false)
+    {
+        var key = Key(context);
+        if (key is null || !key.StartsWith("sk-", StringComparison.Ordinal))
+            return GatewayErrors.Common(401, isWan, isSubmit);
+        switch (key)
+        {
+            case "sk-emulator-ratelimit":
+                context.Response.Headers.RetryAfter = "1";
+                return GatewayErrors.Common(429, isWan, isSubmit);
+            case "sk-emulator-error":
+                return GatewayErrors.Common(500, isWan, isSubmit);
+            case "sk-emulator-noquota" when isSubmit:
+                return GatewayErrors.Common(403, isWan, isSubmit);
+            default:
+                return null;
+        }
+    }
+
+    private static string? Key(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) ? header.Substring(7).Trim() : null;
+    }
+
+    private EmulatedTask Add(string id, string model, string prompt, int seconds, string resolution)
+    {
+        var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), DateTimeOffset.UtcNow);
+        _state.Tasks[id] = task;
+        return task;
+    }
+
+    private static decimal PricePerSecond(string resolution) => resolution switch
+    {
+        "480p" => 0.0369m,
+        "1080p" => 0.1233m,
+        _ => 0.0738m,
+    };
+
+    private static string? Text(JsonObject body, string name) =>
+        body[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static int? Number(JsonObject body, string name)
+    {
+        if (body[name] is not JsonValue value) return null;
+        if (value.TryGetValue<int>(out var number)) return number;
+        if (value.TryGetValue<long>(out _)) return null;
+        return value.TryGetValue<string>(out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out number) ? number : null;
+    }
+
+    private static byte[]? DecodeDataUri(string uri)
+    {
+        var comma = uri.IndexOf(',');
+        if (comma < 0 || !uri.Substring(0, comma).EndsWith(";base64", StringComparison.Ordinal)) return null;
+        try { return Convert.FromBase64String(uri.Substring(comma + 1)); }
+        catch (FormatException) { return null; }
+    }
+
+    private static bool IsPngOrJpeg(byte[] b) =>
+        (b.Length > 8 && b[0] == 0x89 && b[1] == (byte)'P' && b[2] == (byte)'N' && b[3] == (byte)'G')
+        || (b.Length > 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF);
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace NebulaVideo.Emulator;
+
+/// <summary>
+/// The gateway's two error bodies, as its documents show them: wan2.5 answers {"code","message","data"} with
+/// the provider's code and message packed as JSON inside "message"; sora-2 (and anything the gateway cannot
+/// attribute to a model) answers {"error":{"message","type","code"}}.
+/// </summary>
+internal static class GatewayErrors
+{
+    public static IResult Wan(int status, string outerCode, string providerCode, string message) =>
+        Json(status, new JsonObject
+        {
+            ["code"] = outerCode,
+            ["message"] = new JsonObject
+            {
+                ["request_id"] = System.Guid.NewGuid().ToString(),
+                ["code"] = providerCode,
+                ["message"] = message,
+            }.ToJsonString(),
+            ["data"] = null,
+        });
+
+    public static IResult Sora(int status, string type, string code, string message) =>
+        Json(status, new JsonObject
+        {
+            ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["code"] = code },
+        });
+
+    /// <summary>A status every model shares (bad key, no quota, throttled, broken), in the shape of the model asked about.</summary>
+    public static IResult Common(int status, bool wan, bool isSubmit)
+    {
+        var (providerCode, wanMessage, type, code, soraMessage) = status switch
+        {
+            401 => ("InvalidApiKey", "Invalid API Key", "authentication_error", "invalid_api_key", "Invalid API key"),
+            403 => ("InsufficientQuota", "Insufficient balance", "permission_denied", "insufficient_quota", "Insufficient balance"),
+            429 => ("Throttling.RateLimit", "Request frequency too high", "rate_limit_error", "rate_limit_exceeded", "Request frequency too high"),
+            503 => ("InternalError", "Service temporarily unavailable", "server_error", "service_unavailable", "Service temporarily unavailable"),
+            _ => ("InternalError", "Internal Server Error", "server_error", "internal_error", "Internal server error"),
+        };
+        return wan ? Wan(status, isSubmit ? "fail_to_submit_task" : "fail_to_fetch_task", providerCode, wanMessage) : Sora(status, type, code, soraMessage);
+    }
+
+    public static IResult Json(int status, JsonNode body) =>
+        Results.Content(body.ToJsonString(), "application/json", System.Text.Encoding.UTF8, status);
+}

@@ -1,0 +1,38 @@
+using System;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace NebulaVideo.Emulator;
+
+/// <summary>
+/// The object store behind wan2.5's signed links, on its own origin. Like a real pre-signed link it
+/// refuses a request that also carries an Authorization header: that is how tests prove the client never
+/// sends the API key anywhere but the gateway.
+/// </summary>
+internal sealed class StorageEndpoints
+{
+    private readonly EmulatorState _state;
+
+    public StorageEndpoints(EmulatorState state) => _state = state;
+
+    public void Map(WebApplication app) => app.MapGet("/videos/{file}", Get);
+
+    private IResult Get(HttpContext context, string file)
+    {
+        if (context.Request.Headers.ContainsKey("Authorization"))
+            return Xml(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified");
+        var id = file.EndsWith(".mp4", StringComparison.Ordinal) ? file[..^4] : file;
+        if (!_state.Tasks.TryGetValue(id, out var task) || task.IsSora || task.Fails
+            || task.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration).Phase < 2)
+            return Xml(404, "NoSuchKey", "The specified key does not exist.");
+        if (context.Request.Query["Signature"] != task.Signature)
+            return Xml(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+        if (task.Expired)
+            return Xml(403, "AccessDenied", "Request has expired");
+        return Results.Bytes(task.Video, "video/mp4");
+    }
+
+    private static IResult Xml(int status, string code, string message) =>
+        Results.Content($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>",
+            "application/xml", System.Text.Encoding.UTF8, status);
+}

@@ -88,7 +88,7 @@ namespace NebulaVideo.Tests
             Assert.StartsWith("ApiKeyMissing,", error.FullyQualifiedErrorId);
             Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
             Assert.Contains("NEBULA_API_KEY", error.ErrorDetails.RecommendedAction);
-            Assert.Empty(_engine.Emulator.Requests.Where(r => r.ReceivedAt >= since));
+            Assert.DoesNotContain(_engine.Emulator.Requests, r => r.ReceivedAt >= since);
         }
 
         [Fact]

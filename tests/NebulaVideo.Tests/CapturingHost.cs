@@ -14,7 +14,7 @@ namespace NebulaVideo.Tests
     /// A PowerShell host that records what would reach the screen (What if: lines, progress) and refuses to
     /// prompt, as an unattended runbook host does.
     /// </summary>
-    internal sealed class CapturingHost : PSHost
+    public sealed class CapturingHost : PSHost
     {
         private readonly CapturingUserInterface _ui = new CapturingUserInterface();
 

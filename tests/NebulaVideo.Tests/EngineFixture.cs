@@ -47,7 +47,6 @@ namespace NebulaVideo.Tests
                 Path.Combine(home, "Microsoft.PowerShell.Commands.Utility.dll"),
                 ModuleManifest,
             });
-            sessionState.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;
             _sessionState = sessionState;
         }
 

@@ -118,7 +118,7 @@ namespace NebulaVideo.Tests
         {
             await using var slow = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromHours(1) });
             var host = new CapturingHost();
-            using var runspace = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace(host);
+            using var runspace = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace(host, System.Management.Automation.Runspaces.InitialSessionState.CreateDefault2());
             runspace.Open();
             using var ps = PowerShell.Create();
             ps.Runspace = runspace;

@@ -26,7 +26,7 @@ AfterAll {
 
 Describe 'The module manifest' {
     It 'is valid and lists every cmdlet explicitly' {
-        $info = Test-ModuleManifest -Path (Join-Path $Root 'NebulaVideo.psd1')
+        $info = Test-ModuleManifest -Path $Manifest
         $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $info.PowerShellVersion | Should -Be ([version]'5.1')
         $info.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
@@ -102,7 +102,7 @@ Describe 'Installation from a PSResourceGet repository' {
         finally {
             Unregister-PSResourceRepository -Name $repository
         }
-        (Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
+        @(Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
         $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
         $commands | Should -Be @('8', '2')
     }

@@ -1,0 +1,107 @@
+using System.IO;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Images;
+using Xunit;
+
+namespace NebulaVideo.Core.Tests
+{
+    public sealed class CatalogTests
+    {
+        private static readonly ModelCatalog Catalog = ModelCatalog.BuiltIn;
+        private static readonly ImageInput Landscape = ImageInput.FromFile(Seed.RepoFile("samples", "stills", "harbor.png"), 5 << 20);
+        private static readonly ImageInput Portrait = ImageInput.FromFile(Seed.RepoFile("samples", "stills", "tower.png"), 5 << 20);
+
+        [Theory]
+        [InlineData("480p", 5, "0.1845")]
+        [InlineData("720p", 5, "0.369")]
+        [InlineData("1080p", 5, "0.6165")]
+        [InlineData("480p", 10, "0.369")]
+        [InlineData("720p", 10, "0.738")]
+        [InlineData("1080p", 10, "1.233")]
+        public void Wan_prices_are_the_seed_table(string resolution, int seconds, string usd) =>
+            Assert.Equal(decimal.Parse(usd, System.Globalization.CultureInfo.InvariantCulture), Catalog.Get("wan2.5-i2v-preview").EstimateCost(resolution, seconds));
+
+        [Theory]
+        [InlineData(4, "0.4")]
+        [InlineData(8, "0.8")]
+        [InlineData(12, "1.2")]
+        public void Sora_costs_a_tenth_of_a_dollar_a_second(int seconds, string usd) =>
+            Assert.Equal(decimal.Parse(usd, System.Globalization.CultureInfo.InvariantCulture), Catalog.Get("sora-2").EstimateCost("1280x720", seconds));
+
+        [Fact]
+        public void The_group_ratio_multiplies_the_price() =>
+            Assert.Equal(0.5535m, Catalog.Get("wan2.5-i2v-preview").EstimateCost("720p", 5, 1.5m));
+
+        [Fact]
+        public void A_tally_groups_like_videos_and_totals_them()
+        {
+            var tally = new CostTally();
+            var wan = Catalog.Get("wan2.5-i2v-preview");
+            tally.Add(wan, "720p", 5, 1m, 2);
+            tally.Add(Catalog.Get("sora-2"), "1280x720", 8, 1m, 1);
+            tally.Add(wan, "720p", 5, 1m, 1);
+            Assert.Equal(2, tally.Groups.Count);
+            Assert.Equal((3, 1.107m), (tally.Groups[0].Count, tally.Groups[0].EstimatedCostUsd));
+            Assert.Equal((4, 1.907m, true), (tally.Total.Count, tally.Total.EstimatedCostUsd, tally.Total.IsTotal));
+        }
+
+        [Fact]
+        public void Defaults_are_filled_from_the_model()
+        {
+            var wan = Catalog.Resolve(new VideoRequest { Prompt = "p", Image = Landscape });
+            Assert.Equal(("wan2.5-i2v-preview", 5, "720p"), (wan.Model, wan.Duration, wan.Resolution));
+            var sora = Catalog.Resolve(new VideoRequest { Model = "SORA-2", Prompt = "p" });
+            Assert.Equal(("sora-2", 4, "720x1280"), (sora.Model, sora.Duration, sora.Size));
+        }
+
+        [Fact]
+        public void Sora_takes_its_frame_size_from_the_images_orientation()
+        {
+            Assert.Equal("1280x720", Catalog.Resolve(new VideoRequest { Model = "sora-2", Prompt = "p", Image = Landscape }).Size);
+            Assert.Equal("720x1280", Catalog.Resolve(new VideoRequest { Model = "sora-2", Prompt = "p", Image = Portrait }).Size);
+        }
+
+        [Theory]
+        [MemberData(nameof(BadRequests))]
+        public void Each_bad_request_is_refused_with_its_stable_id(VideoRequest request, string errorId, object target)
+        {
+            var ex = Assert.ThrowsAny<NebulaVideoException>(() => Catalog.Resolve(request));
+            Assert.Equal(errorId, ex.ErrorId);
+            Assert.Equal(target, ex.Target);
+            Assert.False(string.IsNullOrEmpty(ex.RecommendedAction));
+        }
+
+        public static TheoryData<VideoRequest, string, object> BadRequests() => new()
+        {
+            { new VideoRequest { Model = "veo-3", Prompt = "p" }, "UnknownModel", "veo-3" },
+            { new VideoRequest { Prompt = "p", Image = Landscape, Duration = 7 }, "DurationNotSupported", 7 },
+            { new VideoRequest { Prompt = "p", Image = Landscape, Resolution = "4k" }, "ResolutionNotSupported", "4k" },
+            { new VideoRequest { Model = "sora-2", Prompt = "p", Size = "1920x1080" }, "SizeNotSupported", "1920x1080" },
+            { new VideoRequest { Prompt = "p" }, "ImageRequired", "wan2.5-i2v-preview" },
+            { new VideoRequest { Prompt = "p", Image = Landscape, Seed = -1 }, "SeedOutOfRange", -1L },
+            { new VideoRequest { Prompt = "p", Image = Landscape, Seed = 2147483648 }, "SeedOutOfRange", 2147483648L },
+            { new VideoRequest { Prompt = "p", Image = Landscape, AudioUrl = "http://example.com/a.mp3" }, "AudioUrlInvalid", "http://example.com/a.mp3" },
+            { new VideoRequest { Prompt = "", Image = Landscape }, "PromptRequired", "" },
+            { new VideoRequest { Prompt = "  ", Image = Landscape }, "PromptRequired", "  " },
+            { new VideoRequest { Model = "sora-2", Prompt = "p", Seed = 1 }, "ParameterNotSupported", 1L },
+            { new VideoRequest { Prompt = "p", Image = Landscape, Size = "1280x720" }, "ParameterNotSupported", "1280x720" },
+            { new VideoRequest { Model = "sora-2", Prompt = "p", Image = Landscape, Size = "720x1280" }, "ImageSizeMismatch", Landscape.DisplayName },
+            { new VideoRequest { Model = "sora-2", Prompt = "p", RemixFromVideoId = "task-1" }, "RemixSourceInvalid", "task-1" },
+        };
+
+        [Fact]
+        public void The_seed_range_ends_are_accepted()
+        {
+            Assert.Equal(0, Catalog.Resolve(new VideoRequest { Prompt = "p", Image = Landscape, Seed = 0 }).Seed);
+            Assert.Equal(int.MaxValue, Catalog.Resolve(new VideoRequest { Prompt = "p", Image = Landscape, Seed = int.MaxValue }).Seed);
+        }
+
+        [Fact]
+        public void A_catalog_document_in_the_models_json_layout_can_replace_the_built_in_one()
+        {
+            var json = "{\"models\":[{\"name\":\"m\",\"image\":\"None\",\"durations\":[3],\"defaultDuration\":3,\"resolutions\":[\"x\"],\"defaultResolution\":\"x\",\"pricePerSecondUsd\":{\"x\":2}}]}";
+            var catalog = ModelCatalog.Parse(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+            Assert.Equal(6m, catalog.Get("m").EstimateCost(null, 3));
+        }
+    }
+}

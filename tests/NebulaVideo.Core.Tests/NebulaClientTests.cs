@@ -1,0 +1,184 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Images;
+using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Tasks;
+using NebulaVideo.Emulator;
+using Xunit;
+
+namespace NebulaVideo.Core.Tests
+{
+    /// <summary>The client over real HTTP on loopback, against the emulator.</summary>
+    public sealed class NebulaClientTests : IAsyncLifetime
+    {
+        private const string Key = "sk-core-tests";
+        private static readonly ClientOptions Quick = new() { RetryBaseDelay = TimeSpan.FromMilliseconds(20) };
+        private EmulatorServer _emulator = null!;
+
+        public async Task InitializeAsync() =>
+            _emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(150) });
+
+        public async Task DisposeAsync() => await _emulator.DisposeAsync();
+
+        [Fact]
+        public async Task A_wan_video_is_fetched_from_its_signed_link_without_the_key()
+        {
+            var client = Client(Key);
+            var task = await client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None);
+            Assert.Equal((VideoStatus.Queued, 0.369m), (task.Status, task.EstimatedCostUsd));
+
+            task = await UntilFinished(client, task);
+            Assert.Equal(VideoStatus.Succeeded, task.Status);
+            Assert.Equal(_emulator.StorageUri.Authority, task.VideoUrl!.Authority);
+            var video = new MemoryStream();
+            var written = await client.DownloadAsync(task, video, null, CancellationToken.None);
+
+            Assert.Equal(_emulator.VideoBytes(task.TaskId), video.ToArray());
+            Assert.Equal(video.Length, written);
+            Assert.All(_emulator.Requests.Where(r => r.Origin == "gateway"), r => Assert.Equal("Bearer " + Key, r.Authorization));
+            Assert.Null(Assert.Single(_emulator.Requests, r => r.Origin == "storage").Authorization);
+        }
+
+        [Fact]
+        public async Task A_sora_video_is_decoded_from_the_base64_download()
+        {
+            var client = Client(Key);
+            var request = ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = "a boat", Duration = 12 });
+            var task = await UntilFinished(client, await client.SubmitAsync(request, Model("sora-2"), CancellationToken.None));
+            var video = new MemoryStream();
+            await client.DownloadAsync(task, video, null, CancellationToken.None);
+            Assert.Equal(_emulator.VideoBytes(task.TaskId), video.ToArray());
+            Assert.Equal(1.2m, task.EstimatedCostUsd);
+        }
+
+        [Theory]
+        [InlineData("bad-key", 401, "InvalidApiKey")]
+        [InlineData("sk-emulator-noquota", 403, "InsufficientQuota")]
+        [InlineData("sk-emulator-ratelimit", 429, "Throttling.RateLimit")]
+        [InlineData("sk-emulator-error", 500, "InternalError")]
+        public async Task A_refused_create_surfaces_the_providers_code_and_is_sent_once(string key, int status, string code)
+        {
+            var ex = await Assert.ThrowsAsync<GatewayException>(() => Client(key).SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None));
+            Assert.Equal((status, code), (ex.HttpStatus, ex.ProviderCode));
+            Assert.Single(_emulator.Requests, r => r.Method == "POST");
+            if (status == 429) Assert.Equal(TimeSpan.FromSeconds(1), ex.RetryAfter);
+        }
+
+        [Fact]
+        public async Task A_sora_key_error_uses_the_second_error_shape()
+        {
+            var request = ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = "p" });
+            var ex = await Assert.ThrowsAsync<GatewayException>(() => Client("bad-key").SubmitAsync(request, Model("sora-2"), CancellationToken.None));
+            Assert.Equal(("invalid_api_key", "Invalid API key"), (ex.ProviderCode, ex.ProviderMessage));
+        }
+
+        [Fact]
+        public async Task A_read_that_fails_transiently_is_retried()
+        {
+            var client = Client("sk-emulator-flaky");
+            var task = await client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None);
+            var read = await client.GetTaskAsync(task, CancellationToken.None);
+            Assert.Equal(task.TaskId, read.TaskId);
+            Assert.Equal(2, _emulator.Requests.Count(r => r.Method == "GET")); // a 503, then the answer
+        }
+
+        [Fact]
+        public async Task Reads_give_up_after_the_configured_retries()
+        {
+            var client = new NebulaClient(Connection("sk-emulator-error"), Quick with { MaxReadRetries = 2 });
+            var ex = await Assert.ThrowsAsync<GatewayException>(() => client.GetTaskAsync(new VideoTask { TaskId = "video_x" }, CancellationToken.None));
+            Assert.Equal(500, ex.HttpStatus);
+            Assert.Equal(3, _emulator.Requests.Count(r => r.Method == "GET"));
+        }
+
+        [Fact]
+        public async Task An_unknown_task_is_not_found()
+        {
+            var ex = await Assert.ThrowsAsync<GatewayException>(() => Client(Key).GetTaskAsync(new VideoTask { TaskId = "video_nope" }, CancellationToken.None));
+            Assert.Equal(("GatewayTaskNotFound", ErrorKind.ObjectNotFound), (ex.ErrorId, ex.Kind));
+        }
+
+        [Fact]
+        public async Task An_expired_video_cannot_be_downloaded()
+        {
+            var client = Client(Key);
+            var task = await UntilFinished(client, await client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None));
+            _emulator.ExpireTask(task.TaskId);
+
+            var stale = await Assert.ThrowsAsync<NebulaVideoException>(() => client.DownloadAsync(task, new MemoryStream(), null, CancellationToken.None));
+            Assert.Equal("VideoExpired", stale.ErrorId);
+            var fresh = await client.GetTaskAsync(task, CancellationToken.None);
+            Assert.Equal(VideoStatus.Expired, fresh.Status);
+            Assert.Equal("VideoExpired", (await Assert.ThrowsAsync<NebulaVideoException>(() => client.DownloadAsync(fresh, new MemoryStream(), null, CancellationToken.None))).ErrorId);
+        }
+
+        [Fact]
+        public async Task The_waiter_follows_several_tasks_at_once()
+        {
+            // Phases long enough that no task can finish while the others are still being submitted.
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(600) });
+            var client = new NebulaClient(new GatewayConnection(emulator.GatewayUri, Secure(Key), "test"), Quick);
+            using var waiter = new TaskWaiter(TimeSpan.FromMilliseconds(50), 4, CancellationToken.None);
+            var ids = new System.Collections.Generic.List<string>();
+            for (var i = 0; i < 3; i++)
+            {
+                var task = await client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None);
+                ids.Add(task.TaskId);
+                waiter.Add(task, client.GetTaskAsync);
+            }
+            var finished = 0;
+            while (!waiter.IsDone)
+                if (waiter.TryTake(TimeSpan.FromSeconds(10), CancellationToken.None, out var e) && e!.Kind == WaitEventKind.Finished) finished++;
+            Assert.Equal(3, finished);
+
+            var polls = emulator.Requests.Where(r => r.Method == "GET").Select(r => ids.FindIndex(id => r.PathAndQuery.EndsWith(id))).ToList();
+            Assert.True(polls.IndexOf(2) < polls.LastIndexOf(0), "Polls in order: " + string.Join(",", polls));
+        }
+
+        [Fact]
+        public void Plain_http_is_refused_except_on_loopback()
+        {
+            var ex = Assert.Throws<NebulaVideoException>(() => new GatewayConnection(new Uri("http://gateway.example.invalid"), Secure("sk-x"), "test"));
+            Assert.Equal("BaseUriInsecure", ex.ErrorId);
+            Assert.Equal(new Uri("http://127.0.0.1:5080/api/"), new GatewayConnection(new Uri("http://127.0.0.1:5080/api"), Secure("sk-x"), "test").BaseUri);
+        }
+
+        [Fact]
+        public void A_connection_never_shows_its_key() =>
+            Assert.DoesNotContain("sk-secret", new GatewayConnection(new Uri("https://llm.ai-nebula.com"), Secure("sk-secret"), "test").ToString());
+
+        private async Task<VideoTask> UntilFinished(NebulaClient client, VideoTask task)
+        {
+            for (var i = 0; i < 100 && !task.IsFinished; i++)
+            {
+                await Task.Delay(50);
+                task = await client.GetTaskAsync(task, CancellationToken.None);
+            }
+            return task;
+        }
+
+        private NebulaClient Client(string key) => new(Connection(key), Quick);
+
+        private GatewayConnection Connection(string key) => new(_emulator.GatewayUri, Secure(key), "test");
+
+        private static VideoRequest WanRequest() => ModelCatalog.BuiltIn.Resolve(new VideoRequest
+        {
+            Prompt = "waves", Image = ImageInput.FromFile(Seed.RepoFile("samples", "stills", "harbor.png"), 5 << 20),
+        });
+
+        private static ModelInfo Model(string name) => ModelCatalog.BuiltIn.Get(name);
+
+        private static SecureString Secure(string text)
+        {
+            var secure = new SecureString();
+            foreach (var c in text) secure.AppendChar(c);
+            return secure;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System;
+using System.Text.Json;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Images;
+using NebulaVideo.Core.Nebula;
+using Xunit;
+
+namespace NebulaVideo.Core.Tests
+{
+    public sealed class NebulaDialectTests
+    {
+        [Fact]
+        public void Wan_submit_answer_is_queued_with_the_gateways_group_ratio()
+        {
+            var task = NebulaDialect.ParseTask(Seed.Json("wan25-submit"));
+            Assert.Equal("ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97", task.TaskId);
+            Assert.Equal(VideoStatus.Queued, task.Status);
+            Assert.Equal("submitted/PENDING", task.ProviderStatus);
+            Assert.Equal(0, task.Progress);
+            Assert.Equal(5, task.Duration);
+            Assert.Equal(1m, task.GroupRatio);
+            Assert.Null(task.VideoUrl);
+        }
+
+        [Theory]
+        [InlineData("wan25-in-progress-pending", VideoStatus.Queued, "in_progress/PENDING", 0)]
+        [InlineData("wan25-in-progress-running", VideoStatus.Running, "in_progress/RUNNING", 50)]
+        public void Wan_in_progress_answers_tell_queued_from_running(string fixture, VideoStatus status, string providerStatus, int progress)
+        {
+            var task = NebulaDialect.ParseTask(Seed.Json(fixture));
+            Assert.Equal(status, task.Status);
+            Assert.Equal(providerStatus, task.ProviderStatus);
+            Assert.Equal(progress, task.Progress);
+            Assert.Null(task.CompletedAt);
+        }
+
+        [Fact]
+        public void Wan_success_carries_the_signed_link_and_the_usage()
+        {
+            var task = NebulaDialect.ParseTask(Seed.Json("wan25-succeeded"));
+            Assert.Equal(VideoStatus.Succeeded, task.Status);
+            Assert.Equal("succeeded", task.ProviderStatus); // inner and outer words agree, so one is kept
+            Assert.Equal(100, task.Progress);
+            Assert.Equal("https://dashscope-result-sh.oss-cn-shanghai.aliyuncs.com/.../video.mp4?Expires=...", task.VideoUrl!.OriginalString);
+            Assert.Equal(5, task.Duration);
+            Assert.Equal("720p", task.Resolution);
+            Assert.NotNull(task.CompletedAt);
+        }
+
+        [Fact]
+        public void Wan_failure_keeps_the_providers_code_and_message()
+        {
+            var task = NebulaDialect.ParseTask(Seed.Json("wan25-failed"));
+            Assert.Equal(VideoStatus.Failed, task.Status);
+            Assert.Equal("InvalidParameter.ImageFormat", task.ErrorCode);
+            Assert.Equal("Image format not supported or incorrect format", task.ErrorMessage);
+            Assert.Null(task.VideoUrl);
+        }
+
+        [Fact]
+        public void An_expired_link_makes_the_task_expired_not_a_url()
+        {
+            var json = Seed.Json("wan25-succeeded").Replace(
+                "\"https://dashscope-result-sh.oss-cn-shanghai.aliyuncs.com/.../video.mp4?Expires=...\"", "\"expired\"");
+            var task = NebulaDialect.ParseTask(json);
+            Assert.Equal(VideoStatus.Expired, task.Status);
+            Assert.Null(task.VideoUrl);
+        }
+
+        [Fact]
+        public void Sora_submit_answer_reads_the_task_from_its_metadata()
+        {
+            var task = NebulaDialect.ParseTask(Seed.Json("sora2-submit"));
+            Assert.Equal("video_69095b4ce0048190893a01510c0c98b0", task.TaskId);
+            Assert.Equal("sora-2", task.Model);
+            Assert.Equal(VideoStatus.Queued, task.Status);
+            Assert.Equal("submitted/queued", task.ProviderStatus);
+            Assert.Equal(4, task.Duration);
+            Assert.Equal("1280x720", task.Resolution);
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1762220876), task.SubmittedAt);
+        }
+
+        [Theory]
+        [InlineData("sora2-queued", VideoStatus.Queued, 0)]
+        [InlineData("sora2-in-progress", VideoStatus.Running, 50)]
+        [InlineData("sora2-succeeded", VideoStatus.Succeeded, 100)]
+        [InlineData("sora2-failed", VideoStatus.Failed, 100)]
+        public void Sora_answers_keep_the_gateways_progress(string fixture, VideoStatus status, int progress)
+        {
+            var task = NebulaDialect.ParseTask(Seed.Json(fixture));
+            Assert.Equal(status, task.Status);
+            Assert.Equal(progress, task.Progress);
+            Assert.Equal("video_1234567890abcdef", task.TaskId);
+            Assert.Equal("sora-2", task.Model);
+        }
+
+        [Fact]
+        public void Sora_answers_carry_the_prompt_seconds_and_size() =>
+            Assert.Equal(("A cute kitten playing in the garden, sunny and warm atmosphere", 4, "720x1280"),
+                NebulaDialect.ParseTask(Seed.Json("sora2-queued")) is var t ? (t.Prompt, t.Duration, t.Resolution) : default);
+
+        [Fact]
+        public void Sora_success_completes_at_the_gateways_time_and_failure_keeps_the_reason()
+        {
+            var done = NebulaDialect.ParseTask(Seed.Json("sora2-succeeded"));
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1704067800), done.CompletedAt);
+            Assert.Equal("720x1280", done.Resolution);
+            Assert.Null(done.VideoUrl); // sora-2 downloads by task id
+
+            var failed = NebulaDialect.ParseTask(Seed.Json("sora2-failed"));
+            Assert.Equal("content_policy_violation", failed.ErrorCode);
+            Assert.Equal("Prompt contains inappropriate content", failed.ErrorMessage);
+        }
+
+        [Fact]
+        public void A_refresh_keeps_what_only_the_submitter_knew()
+        {
+            var known = new VideoTask { TaskId = "ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97", Model = "wan2.5-i2v-preview", Prompt = "kitten",
+                SourceImage = "/stills/cat.png", EstimatedCostUsd = 0.369m, Gateway = new Uri("https://llm.ai-nebula.com/") };
+            var task = NebulaDialect.ParseTask(Seed.Json("wan25-in-progress-running"), known);
+            Assert.Equal(("wan2.5-i2v-preview", "kitten", "/stills/cat.png", 0.369m), (task.Model, task.Prompt, task.SourceImage, task.EstimatedCostUsd));
+            Assert.Equal(known.Gateway, task.Gateway);
+            Assert.Equal(Seed.Json("wan25-in-progress-running"), task.RawJson);
+        }
+
+        [Theory]
+        [InlineData("submitted", VideoStatus.Queued)]
+        [InlineData("queued", VideoStatus.Queued)]
+        [InlineData("pending", VideoStatus.Queued)]
+        [InlineData("in_progress", VideoStatus.Running)]
+        [InlineData("processing", VideoStatus.Running)]
+        [InlineData("succeeded", VideoStatus.Succeeded)]
+        [InlineData("completed", VideoStatus.Succeeded)]
+        [InlineData("failed", VideoStatus.Failed)]
+        [InlineData("SUCCEEDED", VideoStatus.Succeeded)]
+        public void Every_status_word_the_gateway_uses_is_normalized(string word, VideoStatus expected) =>
+            Assert.Equal(expected, NebulaDialect.Normalize(null, word));
+
+        [Fact]
+        public void The_inner_provider_status_wins_over_the_outer_one() =>
+            Assert.Equal(VideoStatus.Running, NebulaDialect.Normalize("RUNNING", "in_progress"));
+
+        [Fact]
+        public void The_first_error_shape_yields_the_providers_code_from_inside_its_message()
+        {
+            var error = NebulaDialect.ParseError(400, Seed.Json("wan25-error"));
+            Assert.Equal(400, error.HttpStatus);
+            Assert.Equal("InvalidParameter.ImageFormat", error.ProviderCode);
+            Assert.Equal("Image format not supported or incorrect format", error.ProviderMessage);
+            Assert.Equal("GatewayRejectedRequest", error.ErrorId);
+        }
+
+        [Fact]
+        public void The_second_error_shape_yields_its_code_and_message()
+        {
+            var error = NebulaDialect.ParseError(401, Seed.Json("sora2-error"));
+            Assert.Equal("invalid_api_key", error.ProviderCode);
+            Assert.Equal("Invalid API key", error.ProviderMessage);
+            Assert.Equal(ErrorKind.AuthenticationError, error.Kind);
+        }
+
+        [Fact]
+        public void A_body_that_is_not_json_is_still_a_readable_error()
+        {
+            var error = NebulaDialect.ParseError(502, "<html>Bad Gateway</html>");
+            Assert.Null(error.ProviderCode);
+            Assert.Equal("<html>Bad Gateway</html>", error.ProviderMessage);
+            Assert.True(error.IsTransient);
+        }
+
+        [Fact]
+        public void A_wan_submission_uses_exactly_the_documented_field_names()
+        {
+            var image = ImageInput.FromUrl("https://example.com/cat.jpg", 5 << 20);
+            var request = ModelCatalog.BuiltIn.Resolve(new VideoRequest
+            {
+                Prompt = "A kitten slowly opens its eyes", Image = image, Duration = 10, Resolution = "1080p",
+                SmartRewrite = true, GenerateAudio = false, AudioUrl = "https://example.com/audio.mp3", Seed = 12345,
+            });
+            using var doc = JsonDocument.Parse(NebulaDialect.BuildSubmitBody(request));
+            var root = doc.RootElement;
+            Assert.Equal(new[] { "model", "prompt", "image", "duration", "resolution", "smart_rewrite", "generate_audio", "audio_url", "seed" },
+                Names(root));
+            Assert.Equal("wan2.5-i2v-preview", root.GetProperty("model").GetString());
+            Assert.Equal(10, root.GetProperty("duration").GetInt32());
+            Assert.Equal(12345, root.GetProperty("seed").GetInt64());
+            Assert.True(root.GetProperty("smart_rewrite").GetBoolean());
+        }
+
+        [Fact]
+        public void A_sora_submission_uses_exactly_the_documented_field_names_and_omits_unset_options()
+        {
+            var full = ModelCatalog.BuiltIn.Resolve(new VideoRequest
+            {
+                Model = "sora-2", Prompt = "A cute kitten", Duration = 8, Size = "1280x720",
+                Image = ImageInput.FromUrl("https://example.com/image.jpg", 5 << 20), User = "user-1234",
+            });
+            using (var doc = JsonDocument.Parse(NebulaDialect.BuildSubmitBody(full)))
+            {
+                Assert.Equal(new[] { "model", "prompt", "seconds", "size", "input_reference", "user" }, Names(doc.RootElement));
+                Assert.Equal("8", doc.RootElement.GetProperty("seconds").GetString());
+            }
+
+            var remix = ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = "again", RemixFromVideoId = "video_12345" });
+            using (var doc = JsonDocument.Parse(NebulaDialect.BuildSubmitBody(remix)))
+                Assert.Equal(new[] { "model", "prompt", "seconds", "size", "remix_from_video_id" }, Names(doc.RootElement));
+        }
+
+        private static string[] Names(JsonElement element)
+        {
+            var names = new System.Collections.Generic.List<string>();
+            foreach (var property in element.EnumerateObject()) names.Add(property.Name);
+            return names.ToArray();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using NebulaVideo.Core.Tasks;
+using Xunit;
+
+namespace NebulaVideo.Core.Tests
+{
+    public sealed class VideoFileTests : IDisposable
+    {
+        private static readonly byte[] Mp4Head = { 0, 0, 0, 0x18, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'i', (byte)'s', (byte)'o', (byte)'m' };
+        private readonly string _folder = Directory.CreateTempSubdirectory("nebulavideo-files-").FullName;
+
+        public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+        [Fact]
+        public async Task A_complete_mp4_lands_under_its_name_and_nothing_else_remains()
+        {
+            var target = Path.Combine(_folder, "sub", "cat.mp4");
+            var file = await VideoFile.WriteAsync(target, overwrite: false, (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None);
+            Assert.Equal(Mp4Head, File.ReadAllBytes(file.FullName));
+            Assert.Single(Directory.GetFiles(Path.Combine(_folder, "sub")));
+        }
+
+        [Fact]
+        public async Task A_download_that_fails_halfway_leaves_nothing_on_disk()
+        {
+            var target = Path.Combine(_folder, "cat.mp4");
+            await Assert.ThrowsAsync<IOException>(() => VideoFile.WriteAsync(target, false, async (s, ct) =>
+            {
+                await s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct);
+                throw new IOException("connection reset");
+            }, CancellationToken.None));
+            Assert.Empty(Directory.GetFileSystemEntries(_folder));
+        }
+
+        [Fact]
+        public async Task Bytes_that_are_not_an_mp4_are_refused_and_removed()
+        {
+            var target = Path.Combine(_folder, "cat.mp4");
+            var ex = await Assert.ThrowsAsync<NebulaVideoException>(() => VideoFile.WriteAsync(target, false,
+                (s, ct) => s.WriteAsync(new byte[] { (byte)'<', (byte)'h', (byte)'t', (byte)'m', (byte)'l', (byte)'>', 0, 0 }, 0, 8, ct), CancellationToken.None));
+            Assert.Equal("DownloadNotMp4", ex.ErrorId);
+            Assert.Empty(Directory.GetFileSystemEntries(_folder));
+        }
+
+        [Fact]
+        public async Task An_existing_file_is_kept_unless_overwrite_is_asked_for()
+        {
+            var target = Path.Combine(_folder, "cat.mp4");
+            File.WriteAllText(target, "keep me");
+            var ex = await Assert.ThrowsAsync<NebulaVideoException>(() => VideoFile.WriteAsync(target, false, (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None));
+            Assert.Equal(("FileExists", ErrorKind.ResourceExists), (ex.ErrorId, ex.Kind));
+            Assert.Equal("keep me", File.ReadAllText(target));
+
+            await VideoFile.WriteAsync(target, true, (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None);
+            Assert.Equal(Mp4Head, File.ReadAllBytes(target));
+            Assert.Single(Directory.GetFileSystemEntries(_folder));
+        }
+
+        [Theory]
+        [InlineData("/stills/cat.png", false, "cat.mp4")]
+        [InlineData("https://example.com/images/dog.jpeg?x=1", false, "dog.mp4")]
+        [InlineData("(data URI)", false, "video_abc.mp4")]
+        [InlineData(null, false, "video_abc.mp4")]
+        [InlineData("/stills/cat.png", true, "cat-video_abc.mp4")]
+        public void The_default_name_follows_the_source_image_else_the_task_id(string? source, bool withTaskId, string expected) =>
+            Assert.Equal(expected, VideoFile.DefaultName(new VideoTask { TaskId = "video_abc", SourceImage = source }, withTaskId));
+    }
+}

@@ -17,6 +17,7 @@ namespace NebulaVideo
     internal sealed class PipelineWaiter : IDisposable
     {
         private const int ProgressActivityId = 7301;
+        private const string Activity = "Waiting for NebulaVideo tasks";
         private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
         private readonly NebulaCmdlet _cmdlet;
@@ -40,7 +41,12 @@ namespace NebulaVideo
         /// <summary>Starts waiting for a task; the client must be resolved on the pipeline thread.</summary>
         public void Add(VideoTask task, NebulaClient client)
         {
-            if (_timedOut) return;
+            if (_timedOut)
+            {
+                // The time is up before this task even arrived: report it like the others still running.
+                _cmdlet.WriteError(StillRunning(task));
+                return;
+            }
             _latest[task.TaskId] = task;
             _waiter.Add(task, client.GetTaskAsync);
         }
@@ -54,8 +60,6 @@ namespace NebulaVideo
             Pump(block: true);
             _cmdlet.WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
-
-        private const string Activity = "Waiting for NebulaVideo tasks";
 
         private void Pump(bool block)
         {
@@ -113,11 +117,10 @@ namespace NebulaVideo
         private void WriteProgress()
         {
             var all = _latest.Values;
-            var finished = _done;
             var running = all.Count(t => t.Status == VideoStatus.Running);
             var queued = all.Count(t => t.Status == VideoStatus.Queued);
             _cmdlet.WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
-                $"{finished} of {all.Count} finished, {running} running, {queued} queued")
+                $"{_done} of {all.Count} finished, {running} running, {queued} queued")
             {
                 PercentComplete = all.Count == 0 ? 0 : (int)all.Average(t => t.Progress),
             });
@@ -133,12 +136,14 @@ namespace NebulaVideo
         private void TimeOut()
         {
             _timedOut = true;
-            foreach (var task in _waiter.Pending)
-                _cmdlet.WriteError(new NebulaVideoException("WaitTimeout", ErrorKind.OperationTimeout,
-                    $"Task {task.TaskId} is still {task.Status} after {_timeoutSec} s.", task,
-                    "Wait again later: $error[0].TargetObject | Wait-NebulaVideoTask. The task keeps running on the gateway."));
+            foreach (var task in _waiter.Pending) _cmdlet.WriteError(StillRunning(task));
             _waiter.Dispose();
         }
+
+        private NebulaVideoException StillRunning(VideoTask task) =>
+            new NebulaVideoException("WaitTimeout", ErrorKind.OperationTimeout,
+                $"Task {task.TaskId} is still {task.Status} after {_timeoutSec} s.", task,
+                "Wait again later: $error[0].TargetObject | Wait-NebulaVideoTask. The task keeps running on the gateway.");
 
         public void Dispose() => _waiter.Dispose();
     }

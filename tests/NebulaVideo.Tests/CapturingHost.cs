@@ -18,6 +18,9 @@ namespace NebulaVideo.Tests
     {
         private readonly CapturingUserInterface _ui = new CapturingUserInterface();
 
+        /// <summary>The label of the choice to give when asked (e.g. "No" to a -Confirm prompt); null refuses to prompt.</summary>
+        public string? Answer { get => _ui.Answer; set => _ui.Answer = value; }
+
         public string Text => _ui.Text;
         public IReadOnlyCollection<ProgressRecord> Progress => _ui.Progress;
 
@@ -38,6 +41,8 @@ namespace NebulaVideo.Tests
             private readonly StringBuilder _text = new StringBuilder();
             private readonly ConcurrentQueue<ProgressRecord> _progress = new ConcurrentQueue<ProgressRecord>();
 
+            public string? Answer { get; set; }
+
             public string Text { get { lock (_text) return _text.ToString(); } }
             public IReadOnlyCollection<ProgressRecord> Progress => _progress.ToArray();
 
@@ -56,7 +61,14 @@ namespace NebulaVideo.Tests
 
             private static Exception NoPrompts() => new PSInvalidOperationException("The test host never prompts.");
             public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) => throw NoPrompts();
-            public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice) => throw NoPrompts();
+            public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
+            {
+                if (Answer is null) throw NoPrompts();
+                Append(caption + "\n" + message + "\n");
+                for (var i = 0; i < choices.Count; i++)
+                    if (choices[i].Label.Replace("&", string.Empty) == Answer) return i;
+                throw new PSArgumentException($"No choice labelled {Answer}.");
+            }
             public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) => throw NoPrompts();
             public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) => throw NoPrompts();
             public override string ReadLine() => throw NoPrompts();

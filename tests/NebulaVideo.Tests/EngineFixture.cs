@@ -56,9 +56,9 @@ namespace NebulaVideo.Tests
         /// Runs a script in a new runspace, connected to the emulator with <paramref name="apiKey"/> unless
         /// it is null. Variables are set before the script runs.
         /// </summary>
-        public PSRun Run(string script, string? apiKey = ApiKey, IDictionary<string, object?>? variables = null, Uri? gateway = null)
+        public PSRun Run(string script, string? apiKey = ApiKey, IDictionary<string, object?>? variables = null, Uri? gateway = null, string? answer = null)
         {
-            var host = new CapturingHost();
+            var host = new CapturingHost { Answer = answer };
             using var runspace = RunspaceFactory.CreateRunspace(host, _sessionState!);
             runspace.Open();
             runspace.SessionStateProxy.SetVariable("NebulaGateway", (gateway ?? Emulator.GatewayUri).ToString());

@@ -158,6 +158,20 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void Confirm_asks_with_the_cost_and_a_no_posts_nothing()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var since = DateTimeOffset.UtcNow;
+            var run = _engine.Run("New-NebulaVideo -Prompt 'drift' -Path (Join-Path $stills harbor.png) -Confirm", answer: "No",
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+
+            Assert.Empty(run.Errors);
+            Assert.Empty(run.Output);
+            Assert.Contains("estimated cost $0.369 USD", run.Host.Text);
+            Assert.Equal(0, _engine.PostsSince(since));
+        }
+
+        [Fact]
         public void WhatIf_needs_no_api_key()
         {
             using var scratch = new ScratchFolder(_engine.Stills);

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using NebulaVideo.Core;
+using NebulaVideo.Emulator;
 using Xunit;
 
 namespace NebulaVideo.Tests
@@ -51,17 +53,20 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
-        public void Waiting_polls_every_task_at_once_rather_than_one_after_another()
+        public async Task Waiting_polls_every_task_at_once_rather_than_one_after_another()
         {
+            // Phases long enough that no task can finish while the others are still being submitted.
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromSeconds(1.5) });
             using var scratch = new ScratchFolder(_engine.Stills);
             var run = _engine.Run(@"
                 Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'pan left' | Tee-Object -Variable tasks |
                     Wait-NebulaVideoTask -PollIntervalSec 0.2 | Out-Null
-                $tasks", variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+                $tasks", gateway: emulator.GatewayUri, variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
 
             Assert.Empty(run.Errors);
             var ids = run.Objects<VideoTask>().Select(t => t.TaskId).ToList();
-            var polls = _engine.Emulator.Requests.Where(r => r.Method == "GET" && ids.Any(id => r.PathAndQuery.EndsWith(id))).ToList();
+            Assert.Equal(3, ids.Count);
+            var polls = emulator.Requests.Where(r => r.Method == "GET").ToList();
             // Sequential waiting would finish the first task's polls before the last task's first poll.
             var firstPollOfLast = polls.FindIndex(r => r.PathAndQuery.EndsWith(ids[^1]));
             var lastPollOfFirst = polls.FindLastIndex(r => r.PathAndQuery.EndsWith(ids[0]));

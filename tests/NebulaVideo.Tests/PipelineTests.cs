@@ -143,6 +143,27 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void Sora_image_to_video_sends_the_image_inline_at_the_size_of_its_orientation_and_a_task_remixes()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var since = DateTimeOffset.UtcNow;
+            var run = _engine.Run(@"
+                $first = Get-Item (Join-Path $stills tower.png) | New-NebulaVideo -Prompt 'clouds race' -Model sora-2 -Wait -PollIntervalSec 0.2
+                $first
+                New-NebulaVideo -Prompt 'the same, at night' -Model sora-2 -RemixFrom $first",
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+
+            Assert.Empty(run.Errors);
+            var tasks = run.Objects<VideoTask>().ToList();
+            Assert.Equal(2, tasks.Count);
+            Assert.Equal("720x1280", tasks[0].Resolution);
+            var posts = _engine.Emulator.Requests.Where(r => r.Method == "POST" && r.ReceivedAt >= since).Select(r => r.Body).ToList();
+            Assert.Contains("\"input_reference\":\"data:image/png;base64,iVBORw0KGgo", posts[0]);
+            Assert.Contains("\"size\":\"720x1280\"", posts[0]);
+            Assert.Contains($"\"remix_from_video_id\":\"{tasks[0].TaskId}\"", posts[1]);
+        }
+
+        [Fact]
         public void WhatIf_posts_nothing_and_says_what_each_video_would_cost()
         {
             using var scratch = new ScratchFolder(_engine.Stills);

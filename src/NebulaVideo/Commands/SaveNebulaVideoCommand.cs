@@ -12,7 +12,7 @@ namespace NebulaVideo.Commands
     /// renamed when complete and checked), existing files are kept unless -Force, and one FileInfo is
     /// emitted per saved video.
     /// </summary>
-    [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = GetNebulaVideoTaskCommand.TaskSet)]
+    [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(FileInfo))]
     public sealed class SaveNebulaVideoCommand : NebulaCmdlet
     {
@@ -20,10 +20,10 @@ namespace NebulaVideo.Commands
         private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private string? _fileTarget;
 
-        [Parameter(Mandatory = true, ParameterSetName = GetNebulaVideoTaskCommand.TaskSet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
-        [Parameter(Mandatory = true, ParameterSetName = GetNebulaVideoTaskCommand.IdSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[] TaskId { get; set; } = Array.Empty<string>();
@@ -38,7 +38,7 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var given in TaskSets.From(ParameterSetName == GetNebulaVideoTaskCommand.TaskSet ? InputObject : null, TaskId))
+            foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
                 ForEachItem(() => Save(given));
         }
 

@@ -9,7 +9,7 @@ namespace NebulaVideo.Commands
     /// that fails, expires or is still running at -TimeoutSec becomes a non-terminating error whose
     /// TargetObject is the task, so a script can report or retry it.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "NebulaVideoTask", DefaultParameterSetName = GetNebulaVideoTaskCommand.TaskSet)]
+    [Cmdlet(VerbsLifecycle.Wait, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
     public sealed class WaitNebulaVideoTaskCommand : NebulaCmdlet
     {
@@ -21,10 +21,10 @@ namespace NebulaVideo.Commands
 
         private PipelineWaiter? _waiter;
 
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = GetNebulaVideoTaskCommand.TaskSet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
-        [Parameter(Mandatory = true, ParameterSetName = GetNebulaVideoTaskCommand.IdSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[] TaskId { get; set; } = Array.Empty<string>();
@@ -47,7 +47,7 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var task in TaskSets.From(ParameterSetName == GetNebulaVideoTaskCommand.TaskSet ? InputObject : null, TaskId))
+            foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
                 ForEachItem(() => _waiter!.Add(task, ClientFor(task)));
             _waiter!.EmitReady();
         }

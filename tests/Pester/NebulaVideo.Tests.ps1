@@ -49,6 +49,15 @@ Describe 'Help' {
         $help.Synopsis | Should -Not -BeLike "$_ *"      # the engine's stand-in synopsis is the syntax line
         @($help.Examples.Example).Count | Should -BeGreaterThan 0
     }
+
+    It 'describes every parameter of <_>' -ForEach @(
+        'Connect-NebulaVideo', 'New-NebulaVideo', 'Get-NebulaVideoTask', 'Wait-NebulaVideoTask',
+        'Save-NebulaVideo', 'Measure-NebulaVideoCost', 'Get-NebulaVideoModel') {
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $documented = @((Get-Help $_ -Full).Parameters.Parameter | Where-Object { "$($_.Description.Text)".Trim() } | ForEach-Object Name)
+        $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }
+        $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Errors a script can catch' {

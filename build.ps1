@@ -1,3 +1,4 @@
+#Requires -Version 7.2
 <#
 .SYNOPSIS
     Builds, tests, demonstrates and packages the NebulaVideo module.

@@ -1,3 +1,4 @@
+#Requires -Version 7.2
 <#
     Starts and stops the NebulaVideo gateway emulator as a process on 127.0.0.1, for the demo and the
     Pester suites (the xUnit suites host it in-process instead).

@@ -12,6 +12,9 @@ public sealed class EmulatorOptions
 
     /// <summary>How long a task stays in each phase (queued, then running) before it finishes.</summary>
     public TimeSpan PhaseDuration { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock tasks age by; a test can pass its own to step through the phases without waiting.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
 
 /// <summary>One request as the emulator saw it, so tests can check what crossed the wire.</summary>

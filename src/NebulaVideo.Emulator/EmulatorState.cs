@@ -20,4 +20,11 @@ internal sealed class EmulatorState
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToList();
 
     public void Record(RecordedRequest request) => _requests.Enqueue(request);
+
+    public DateTimeOffset Now => Options.Clock.GetUtcNow();
+
+    /// <summary>0 queued, 1 running, 2 finished; with how far into the phase the task is.</summary>
+    public (int Phase, double Fraction) PhaseOf(EmulatedTask task) => task.PhaseAt(Now, Options.PhaseDuration);
+
+    public bool IsFinished(EmulatedTask task) => PhaseOf(task).Phase == 2;
 }

@@ -120,7 +120,7 @@ internal sealed class GatewayEndpoints
 
         var remix = Text(body, "remix_from_video_id");
         if (remix is not null && !(remix.StartsWith("video_", StringComparison.Ordinal) && _state.Tasks.TryGetValue(remix, out var source)
-                && !source.Fails && source.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration).Phase == 2))
+                && !source.Fails && _state.IsFinished(source)))
             return GatewayErrors.Sora(400, "invalid_request_error", "invalid_remix_source", "remix_from_video_id must be the id of a completed video_ task.");
 
         var task = Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size);
@@ -160,7 +160,7 @@ internal sealed class GatewayEndpoints
             task.FirstReadFaulted = true;
             return GatewayErrors.Common(503, isWan, isSubmit: false);
         }
-        var (phase, fraction) = task.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration);
+        var (phase, fraction) = _state.PhaseOf(task);
         return GatewayErrors.Json(200, task.IsSora ? SoraStatus(task, phase, fraction) : WanStatus(task, phase));
     }
 
@@ -236,14 +236,15 @@ internal sealed class GatewayEndpoints
             ["status"] = status,
             ["progress"] = progress,
             ["created_at"] = task.CreatedAt.ToUnixTimeSeconds(),
-            ["prompt"] = task.Prompt,
         };
         if (status == "failed")
         {
+            // As the documents show a failure: the reason instead of the prompt, seconds and size.
             answer["failure_reason"] = "Prompt contains inappropriate content";
             answer["error"] = new JsonObject { ["message"] = "Prompt contains inappropriate content", ["code"] = "content_policy_violation" };
             return answer;
         }
+        answer["prompt"] = task.Prompt;
         answer["seconds"] = task.Seconds.ToString(CultureInfo.InvariantCulture);
         answer["size"] = task.Resolution;
         if (status == "succeeded")
@@ -265,7 +266,7 @@ internal sealed class GatewayEndpoints
             refusal = GatewayErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
         if (refusal is null && _state.Tasks.TryGetValue(id, out var task))
         {
-            if (!task.IsSora || task.Fails || task.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration).Phase < 2)
+            if (!task.IsSora || task.Fails || !_state.IsFinished(task))
                 refusal = GatewayErrors.Sora(400, "invalid_request_error", "task_not_completed", "The task is not a completed sora-2 task.");
             else if (task.Expired)
                 refusal = GatewayErrors.Sora(404, "not_found", "video_expired", "The video has expired.");
@@ -322,7 +323,7 @@ internal sealed class GatewayEndpoints
 
     private EmulatedTask Add(string id, string model, string prompt, int seconds, string resolution)
     {
-        var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), DateTimeOffset.UtcNow);
+        var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), _state.Now);
         _state.Tasks[id] = task;
         return task;
     }

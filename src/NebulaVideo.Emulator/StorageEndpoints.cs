@@ -23,7 +23,7 @@ internal sealed class StorageEndpoints
             return Xml(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified");
         var id = file.EndsWith(".mp4", StringComparison.Ordinal) ? file[..^4] : file;
         if (!_state.Tasks.TryGetValue(id, out var task) || task.IsSora || task.Fails
-            || task.PhaseAt(DateTimeOffset.UtcNow, _state.Options.PhaseDuration).Phase < 2)
+            || !_state.IsFinished(task))
             return Xml(404, "NoSuchKey", "The specified key does not exist.");
         if (context.Request.Query["Signature"] != task.Signature)
             return Xml(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");

@@ -19,7 +19,7 @@ namespace NebulaVideo.Core.Tests
     {
         private static readonly HttpClient Http = new();
         private static readonly TimeSpan Phase = TimeSpan.FromMinutes(1);
-        private readonly SteppedClock _clock = new();
+        private readonly ManualClock _clock = new();
         private EmulatorServer _emulator = null!;
 
         public async Task InitializeAsync() =>
@@ -86,16 +86,6 @@ namespace NebulaVideo.Core.Tests
             var (notFound, missing) = await Send(HttpMethod.Get, "v1/video/generations/ae8eb420-0000", "sk-x");
             Assert.Equal(404, notFound);
             AssertSameFields("wan25-error", missing);
-        }
-
-        /// <summary>A clock that moves only when told, so every phase is seen exactly once, whatever the machine's speed.</summary>
-        private sealed class SteppedClock : TimeProvider
-        {
-            private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-            public override DateTimeOffset GetUtcNow() => _now;
-
-            public void Advance(TimeSpan by) => _now += by;
         }
 
         private static string Id(string submit) => JsonDocument.Parse(submit).RootElement.GetProperty("task_id").GetString()!;

@@ -53,24 +53,29 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
-        public async Task Waiting_polls_every_task_at_once_rather_than_one_after_another()
+        public async Task Waiting_follows_every_task_at_once_rather_than_one_after_another()
         {
-            // Phases long enough that no task can finish while the others are still being submitted.
-            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromSeconds(1.5) });
+            // The tasks stay running until the clock moves; it moves only once all three are being read,
+            // which a wait that followed one task at a time would never reach.
+            var clock = new ManualClock();
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1), Clock = clock });
+            var readsPerTask = () => emulator.Requests.Where(r => r.Method == "GET").GroupBy(r => r.PathAndQuery).Select(g => g.Count()).ToList();
+            var allFollowed = () => readsPerTask() is var reads && reads.Count == 3 && reads.All(n => n >= 2);
+            var releaser = Task.Run(async () =>
+            {
+                for (var i = 0; i < 600 && !allFollowed(); i++) await Task.Delay(50);
+                var followedTogether = allFollowed();
+                clock.Advance(TimeSpan.FromMinutes(2));
+                return followedTogether;
+            });
             using var scratch = new ScratchFolder(_engine.Stills);
-            var run = _engine.Run(@"
-                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'pan left' | Tee-Object -Variable tasks |
-                    Wait-NebulaVideoTask -PollIntervalSec 0.2 | Out-Null
-                $tasks", gateway: emulator.GatewayUri, variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
 
+            var run = _engine.Run(@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'pan left' | Wait-NebulaVideoTask -PollIntervalSec 0.2 -TimeoutSec 60",
+                gateway: emulator.GatewayUri, variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+            Assert.True(await releaser, "The three tasks were never all being read at the same time.");
             Assert.Empty(run.Errors);
-            var ids = run.Objects<VideoTask>().Select(t => t.TaskId).ToList();
-            Assert.Equal(3, ids.Count);
-            var polls = emulator.Requests.Where(r => r.Method == "GET").ToList();
-            // Sequential waiting would finish the first task's polls before the last task's first poll.
-            var firstPollOfLast = polls.FindIndex(r => r.PathAndQuery.EndsWith(ids[^1]));
-            var lastPollOfFirst = polls.FindLastIndex(r => r.PathAndQuery.EndsWith(ids[0]));
-            Assert.True(firstPollOfLast < lastPollOfFirst, "The tasks were polled one after another, not together.");
+            Assert.Equal(3, run.Objects<VideoTask>().Count(t => t.Status == VideoStatus.Succeeded));
         }
 
         [Fact]

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,6 +26,7 @@ internal sealed class GatewayEndpoints
     private static readonly string[] SoraSizes = { "720x1280", "1280x720" };
 
     private readonly EmulatorState _state;
+    private int _throttledOnce;
 
     public GatewayEndpoints(EmulatorState state) => _state = state;
 
@@ -50,6 +52,11 @@ internal sealed class GatewayEndpoints
         var model = Text(body, "model");
         var refusal = Refused(context, isWan: model == Wan, isSubmit: true);
         if (refusal is not null) return refusal;
+        if (Key(context) == "sk-emulator-flaky" && Interlocked.Exchange(ref _throttledOnce, 1) == 0)
+        {
+            context.Response.Headers.RetryAfter = "0";
+            return GatewayErrors.Common(429, model == Wan, isSubmit: true);
+        }
 
         return model switch
         {

@@ -62,11 +62,13 @@ namespace NebulaVideo.Core.Tests
         [InlineData("sk-emulator-noquota", 403, "InsufficientQuota")]
         [InlineData("sk-emulator-ratelimit", 429, "Throttling.RateLimit")]
         [InlineData("sk-emulator-error", 500, "InternalError")]
-        public async Task A_refused_create_surfaces_the_providers_code_and_is_sent_once(string key, int status, string code)
+        public async Task A_refused_create_surfaces_the_providers_code_and_only_a_throttled_one_is_sent_again(string key, int status, string code)
         {
-            var ex = await Assert.ThrowsAsync<GatewayException>(() => Client(key).SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None));
+            var client = new NebulaClient(Connection(key), Quick with { MaxThrottledCreateRetries = 1 });
+            var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None));
             Assert.Equal((status, code), (ex.HttpStatus, ex.ProviderCode));
-            Assert.Single(_emulator.Requests, r => r.Method == "POST");
+            // 429 means refused unread, so it alone is worth sending again (after Retry-After); anything else may have created the task.
+            Assert.Equal(status == 429 ? 2 : 1, _emulator.Requests.Count(r => r.Method == "POST"));
             if (status == 429) Assert.Equal(TimeSpan.FromSeconds(1), ex.RetryAfter);
         }
 
@@ -79,12 +81,14 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
-        public async Task A_read_that_fails_transiently_is_retried()
+        public async Task A_throttled_create_and_a_read_that_fails_transiently_both_go_through_in_the_end()
         {
             var client = Client("sk-emulator-flaky");
             var task = await client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None);
             var read = await client.GetTaskAsync(task, CancellationToken.None);
             Assert.Equal(task.TaskId, read.TaskId);
+            Assert.Equal(2, _emulator.Requests.Count(r => r.Method == "POST")); // a 429, then the task
+            Assert.Equal(1, _emulator.SubmissionCount);
             Assert.Equal(2, _emulator.Requests.Count(r => r.Method == "GET")); // a 503, then the answer
         }
 

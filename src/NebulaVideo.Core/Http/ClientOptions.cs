@@ -5,8 +5,14 @@ namespace NebulaVideo.Core.Http
     /// <summary>How patient the client is with the gateway. The defaults follow the seed documents' advice.</summary>
     public sealed record ClientOptions
     {
-        /// <summary>Further attempts of a read (GET) after a transient failure; creates are never retried.</summary>
+        /// <summary>Further attempts of a read (GET) after a transient failure.</summary>
         public int MaxReadRetries { get; init; } = 4;
+
+        /// <summary>
+        /// Further attempts of a create the gateway throttled (429), the one refusal that proves nothing was
+        /// created. Creates that fail any other way are never sent again.
+        /// </summary>
+        public int MaxThrottledCreateRetries { get; init; } = 5;
 
         /// <summary>First back-off delay; it doubles with jitter, unless the gateway sends Retry-After.</summary>
         public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);

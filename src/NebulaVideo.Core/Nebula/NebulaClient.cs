@@ -33,35 +33,28 @@ namespace NebulaVideo.Core.Nebula
         public Uri BaseUri => _connection.BaseUri;
 
         /// <summary>
-        /// Posts one resolved request, once. A create is never retried: if the answer is lost the task may
-        /// exist and be billed, so the caller is told that instead of paying twice.
+        /// Posts one resolved request. A create is never repeated blindly: if its answer is lost the task may
+        /// exist and be billed, so the caller is told that instead of paying twice. The one exception is 429:
+        /// a throttled create was refused unread, so it is sent again after the wait the gateway asks for.
         /// </summary>
         public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken)
         {
             var body = NebulaDialect.BuildSubmitBody(request);
+            var target = request.Image?.DisplayName ?? request.Prompt;
             var submittedAt = DateTimeOffset.UtcNow;
             string json;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            for (var attempt = 0; ; attempt++)
             {
-                timeout.CancelAfter(_options.RequestTimeout);
-                using var message = NewGatewayRequest(HttpMethod.Post, NebulaDialect.SubmitPath);
-                message.Content = new ByteArrayContent(body);
-                message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                _log?.Invoke($"POST {message.RequestUri} ({request.Model}, {body.Length} bytes)");
                 try
                 {
-                    using var response = await HttpTransport.Gateway.SendAsync(message, timeout.Token).ConfigureAwait(false);
-                    json = await ReadSuccessAsync(response, request.Image?.DisplayName ?? request.Prompt).ConfigureAwait(false);
+                    json = await PostOnceAsync(body, request.Model, target, cancellationToken).ConfigureAwait(false);
+                    break;
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (GatewayException ex) when (ex.HttpStatus == 429 && attempt < _options.MaxThrottledCreateRetries)
                 {
-                    throw new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.OperationTimeout,
-                        $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s; the task may or may not exist.",
-                        request.Image?.DisplayName ?? request.Prompt, "Check the gateway's task list before submitting again, so the video is not paid twice.");
-                }
-                catch (HttpRequestException ex)
-                {
-                    throw Unreachable(ex);
+                    var wait = ex.RetryAfter ?? TimeSpan.FromTicks(_options.RetryBaseDelay.Ticks << attempt);
+                    _log?.Invoke($"The gateway is throttling submissions (429); sending again in {wait.TotalSeconds:0.#} s.");
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -77,6 +70,31 @@ namespace NebulaVideo.Core.Nebula
             };
             var task = NebulaDialect.ParseTask(json, known);
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration ?? model.DefaultDuration, task.GroupRatio) };
+        }
+
+        private async Task<string> PostOnceAsync(byte[] body, string model, string target, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.RequestTimeout);
+            using var message = NewGatewayRequest(HttpMethod.Post, NebulaDialect.SubmitPath);
+            message.Content = new ByteArrayContent(body);
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            _log?.Invoke($"POST {message.RequestUri} ({model}, {body.Length} bytes)");
+            try
+            {
+                using var response = await HttpTransport.Gateway.SendAsync(message, timeout.Token).ConfigureAwait(false);
+                return await ReadSuccessAsync(response, target).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.OperationTimeout,
+                    $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s; the task may or may not exist.",
+                    target, "Check the gateway's task list before submitting again, so the video is not paid twice.");
+            }
+            catch (HttpRequestException ex)
+            {
+                throw Unreachable(ex);
+            }
         }
 
         /// <summary>The task's current state, keeping what <paramref name="known"/> already knew.</summary>

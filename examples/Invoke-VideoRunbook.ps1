@@ -7,7 +7,9 @@
     image file, relative to the CSV's folder) or ImageUrl, Model, Duration, Resolution (a frame size such as
     1280x720 for sora-2), Seed, SmartRewrite, GenerateAudio, AudioUrl. Leave Path empty for sora-2 text to
     video. Nothing prompts; a bad row is reported and skipped; the result is a summary object with the
-    saved files and every error, so a scheduler can act on it.
+    saved files and every error, so a scheduler can act on it. Every submission is journaled, so running the
+    same job file again after a crash or a failed row resumes what was already submitted instead of paying
+    for it twice.
 
 .EXAMPLE
     $result = ./Invoke-VideoRunbook.ps1 -JobFile ./jobs.csv -OutputFolder ./videos
@@ -26,7 +28,10 @@ param(
 
     # The seed documents advise a timeout; tasks still running afterwards are reported, not lost.
     [ValidateRange(1, 86400)]
-    [int] $TimeoutSec = 1800
+    [int] $TimeoutSec = 1800,
+
+    # Where submissions are recorded; by default beside the videos, so each output folder has its own.
+    [string] $JournalPath
 )
 
 $jobs = @(Import-Csv -LiteralPath $JobFile)
@@ -34,12 +39,14 @@ $total = $jobs | Measure-NebulaVideoCost | Where-Object IsTotal
 Write-Information ('{0} videos, estimated {1:0.####} USD' -f $total.Count, $total.EstimatedCostUsd) -InformationAction Continue
 
 $OutputFolder = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputFolder)
+if (-not $JournalPath) { $JournalPath = Join-Path $OutputFolder 'runbook.journal' }
+$JournalPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($JournalPath)
 Push-Location -LiteralPath (Split-Path -Parent (Resolve-Path -LiteralPath $JobFile))
 try {
     $files = @($jobs |
-            New-NebulaVideo -ErrorVariable +problems -ErrorAction SilentlyContinue |
+            New-NebulaVideo -JournalPath $JournalPath -ErrorVariable +problems -ErrorAction SilentlyContinue |
             Wait-NebulaVideoTask -PollIntervalSec $PollIntervalSec -TimeoutSec $TimeoutSec -ErrorVariable +problems -ErrorAction SilentlyContinue |
-            Save-NebulaVideo -Path $OutputFolder -ErrorVariable +problems -ErrorAction SilentlyContinue)
+            Save-NebulaVideo -Path $OutputFolder -Force -ErrorVariable +problems -ErrorAction SilentlyContinue)
 }
 finally {
     Pop-Location

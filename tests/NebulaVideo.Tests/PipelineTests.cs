@@ -108,6 +108,29 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void A_runbook_run_again_with_its_journal_resumes_its_tasks_and_pays_nothing_twice()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            const string script = @"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'drift' -JournalPath $journal |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos -Force";
+            var variables = new Dictionary<string, object?>
+            {
+                ["stills"] = scratch.Stills, ["videos"] = scratch.Videos, ["journal"] = scratch["runbook.journal"],
+            };
+
+            var first = _engine.Run(script, variables: variables);
+            var since = DateTimeOffset.UtcNow;
+            var again = _engine.Run(script, variables: variables);
+
+            Assert.Empty(first.Errors);
+            Assert.Empty(again.Errors);
+            Assert.Equal(3, again.Objects<FileInfo>().Count());
+            Assert.Equal(0, _engine.PostsSince(since));
+            Assert.Equal(6, File.ReadAllLines(scratch["runbook.journal"]).Length); // submitting + submitted, per image
+        }
+
+        [Fact]
         public void The_example_runbook_reports_every_saved_file_and_no_errors()
         {
             using var scratch = new ScratchFolder(_engine.Stills);

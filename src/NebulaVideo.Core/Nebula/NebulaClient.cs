@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Tasks;
 using Polly;
 using Polly.Timeout;
 
@@ -36,19 +37,64 @@ namespace NebulaVideo.Core.Nebula
         /// Posts one resolved request. A create is never repeated blindly: if its answer is lost the task may
         /// exist and be billed, so the caller is told that instead of paying twice. The one exception is 429:
         /// a throttled create was refused unread, so it is sent again after the wait the gateway asks for.
+        /// With a <paramref name="journal"/>, a request it records as submitted is not posted again: its task
+        /// is read instead; one whose answer never arrived is refused (SubmitOutcomeUnknown).
         /// </summary>
-        public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken)
+        public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken, TaskJournal? journal = null)
         {
             var body = NebulaDialect.BuildSubmitBody(request);
             var target = request.Image?.DisplayName ?? request.Prompt;
-            var submittedAt = DateTimeOffset.UtcNow;
+            var known = new VideoTask
+            {
+                Model = model.Name,
+                Prompt = request.Prompt,
+                Duration = request.Duration,
+                Resolution = request.Resolution ?? request.Size,
+                SourceImage = request.Image?.DisplayName,
+                SubmittedAt = DateTimeOffset.UtcNow,
+                Gateway = BaseUri,
+            };
+            var fingerprint = journal is null ? null : TaskJournal.Fingerprint(BaseUri, body);
+            if (journal is not null && journal.Find(fingerprint!) is { } earlier && earlier.State != JournalState.Refused)
+                return await ResumeAsync(earlier, known with { EstimatedCostUsd = model.EstimateCost(known.Resolution, known.Duration ?? model.DefaultDuration) },
+                    journal, target, cancellationToken).ConfigureAwait(false);
+
+            journal?.Record(new JournalEntry(fingerprint!, JournalState.Submitting, null, model.Name, known.SourceImage ?? target, DateTimeOffset.UtcNow));
             string json;
+            try
+            {
+                json = await PostAsync(body, request.Model, target, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NebulaVideoException ex) when (ex is GatewayException || ex.ErrorId == UnreachableId)
+            {
+                // An error answer, or no connection at all, means nothing was created: it may be sent again later.
+                journal?.Record(new JournalEntry(fingerprint!, JournalState.Refused, null, model.Name, known.SourceImage ?? target, DateTimeOffset.UtcNow));
+                throw;
+            }
+
+            var task = NebulaDialect.ParseTask(json, known);
+            journal?.Record(new JournalEntry(fingerprint!, JournalState.Submitted, task.TaskId, model.Name, known.SourceImage ?? target, DateTimeOffset.UtcNow));
+            return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration ?? model.DefaultDuration, task.GroupRatio) };
+        }
+
+        private async Task<VideoTask> ResumeAsync(JournalEntry earlier, VideoTask known, TaskJournal journal, string target, CancellationToken cancellationToken)
+        {
+            if (earlier.TaskId is null)
+                throw new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.ResourceExists,
+                    $"An earlier run began submitting this request at {earlier.At:u} and stopped before the gateway's answer; the task may exist and be billed.",
+                    target, $"Check the gateway for the task. If there is none, remove its line ({earlier.Fingerprint}) from {journal.FullPath} and run again.");
+            _log?.Invoke($"Journal {journal.FullPath}: already submitted as task {earlier.TaskId}; reading it instead of posting again.");
+            return await GetTaskAsync(known with { TaskId = earlier.TaskId }, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Posts, sending again only after a 429 (refused unread), as often as the options allow.</summary>
+        private async Task<string> PostAsync(byte[] body, string model, string target, CancellationToken cancellationToken)
+        {
             for (var attempt = 0; ; attempt++)
             {
                 try
                 {
-                    json = await PostOnceAsync(body, request.Model, target, cancellationToken).ConfigureAwait(false);
-                    break;
+                    return await PostOnceAsync(body, model, target, cancellationToken).ConfigureAwait(false);
                 }
                 catch (GatewayException ex) when (ex.HttpStatus == 429 && attempt < _options.MaxThrottledCreateRetries)
                 {
@@ -57,19 +103,6 @@ namespace NebulaVideo.Core.Nebula
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
             }
-
-            var known = new VideoTask
-            {
-                Model = model.Name,
-                Prompt = request.Prompt,
-                Duration = request.Duration,
-                Resolution = request.Resolution ?? request.Size,
-                SourceImage = request.Image?.DisplayName,
-                SubmittedAt = submittedAt,
-                Gateway = BaseUri,
-            };
-            var task = NebulaDialect.ParseTask(json, known);
-            return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration ?? model.DefaultDuration, task.GroupRatio) };
         }
 
         private async Task<string> PostOnceAsync(byte[] body, string model, string target, CancellationToken cancellationToken)
@@ -87,14 +120,33 @@ namespace NebulaVideo.Core.Nebula
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.OperationTimeout,
-                    $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s; the task may or may not exist.",
-                    target, "Check the gateway's task list before submitting again, so the video is not paid twice.");
+                throw OutcomeUnknown(target, $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s", null);
+            }
+            catch (HttpRequestException ex) when (!NeverConnected(ex))
+            {
+                throw OutcomeUnknown(target, $"The connection broke during the submission ({ex.Message})", ex);
             }
             catch (HttpRequestException ex)
             {
                 throw Unreachable(ex);
             }
+        }
+
+        private static NebulaVideoException OutcomeUnknown(string target, string what, Exception? inner) =>
+            new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.OperationTimeout, what + "; the task may or may not exist.", target,
+                "Check the gateway's tasks before submitting again, so the video is not paid twice.", inner);
+
+        /// <summary>True when the request cannot have reached the gateway: the connection itself was never made.</summary>
+        private static bool NeverConnected(Exception ex)
+        {
+            for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+                if (inner is System.Net.Sockets.SocketException socket)
+                    return socket.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused
+                        || socket.SocketErrorCode == System.Net.Sockets.SocketError.HostNotFound
+                        || socket.SocketErrorCode == System.Net.Sockets.SocketError.HostUnreachable
+                        || socket.SocketErrorCode == System.Net.Sockets.SocketError.NetworkUnreachable
+                        || socket.SocketErrorCode == System.Net.Sockets.SocketError.TryAgain;
+            return false;
         }
 
         /// <summary>The task's current state, keeping what <paramref name="known"/> already knew.</summary>
@@ -217,8 +269,10 @@ namespace NebulaVideo.Core.Nebula
             return text;
         }
 
+        private const string UnreachableId = "GatewayUnreachable";
+
         private NebulaVideoException Unreachable(HttpRequestException ex) =>
-            new NebulaVideoException("GatewayUnreachable", ErrorKind.ConnectionError,
+            new NebulaVideoException(UnreachableId, ErrorKind.ConnectionError,
                 $"Cannot reach the gateway at {BaseUri}: {ex.Message}", BaseUri.ToString(),
                 "Check the address (Connect-NebulaVideo -BaseUri or NEBULA_BASE_URI) and the network.", ex);
 

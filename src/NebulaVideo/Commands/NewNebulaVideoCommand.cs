@@ -4,6 +4,7 @@ using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Images;
+using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -112,6 +113,23 @@ namespace NebulaVideo.Commands
         [ValidateRange(0, int.MaxValue)]
         public int TimeoutSec { get; set; }
 
+        /// <summary>
+        /// A file that records every submission before and after it is posted. Run the same requests again
+        /// with the same journal (after a crash, Ctrl+C or a failed row) and what was already submitted is
+        /// resumed, not paid again.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        private TaskJournal? _journal;
+
+        protected override void BeginProcessing()
+        {
+            if (JournalPath is not null)
+                _journal = new TaskJournal(GetUnresolvedProviderPathFromPSPath(JournalPath));
+        }
+
         protected override void ProcessRecord()
         {
             var paths = Array.FindAll(Path, p => !string.IsNullOrWhiteSpace(p));
@@ -199,7 +217,7 @@ namespace NebulaVideo.Commands
                 return;
 
             var client = Client;
-            var task = Run(ct => client.SubmitAsync(request, model, ct));
+            var task = Run(ct => client.SubmitAsync(request, model, ct, _journal));
             if (Wait.IsPresent)
             {
                 _waiter ??= new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);

@@ -1,0 +1,123 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Tasks;
+using NebulaVideo.Emulator;
+using Xunit;
+
+namespace NebulaVideo.Core.Tests
+{
+    /// <summary>A runbook that stops and runs again never pays twice.</summary>
+    public sealed class TaskJournalTests : IAsyncLifetime
+    {
+        private readonly string _folder = Directory.CreateTempSubdirectory("nebulavideo-journal-").FullName;
+        private EmulatorServer _emulator = null!;
+
+        private string JournalFile => Path.Combine(_folder, "runbook.journal");
+
+        public async Task InitializeAsync() =>
+            _emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1) });
+
+        public async Task DisposeAsync()
+        {
+            await _emulator.DisposeAsync();
+            Directory.Delete(_folder, recursive: true);
+        }
+
+        [Fact]
+        public async Task A_request_already_submitted_is_resumed_not_posted_again_even_by_a_new_process()
+        {
+            var first = await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile));
+            // A new journal object reads the file, as the next run of the runbook would.
+            var again = await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile));
+
+            Assert.Equal(first.TaskId, again.TaskId);
+            Assert.Equal("waves", again.Prompt);
+            Assert.Equal(0.4m, again.EstimatedCostUsd);
+            Assert.Equal(1, _emulator.SubmissionCount);
+            Assert.Single(_emulator.Requests, r => r.Method == "POST");
+        }
+
+        [Fact]
+        public async Task A_different_request_is_a_new_submission()
+        {
+            var journal = new TaskJournal(JournalFile);
+            var a = await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, journal);
+            var b = await Client("sk-x").SubmitAsync(Request("clouds"), Sora, CancellationToken.None, journal);
+            Assert.NotEqual(a.TaskId, b.TaskId);
+            Assert.Equal(2, _emulator.SubmissionCount);
+        }
+
+        [Fact]
+        public async Task A_submission_whose_answer_never_arrived_is_refused_rather_than_risked()
+        {
+            var journal = new TaskJournal(JournalFile);
+            var body = NebulaDialect.BuildSubmitBody(Request("waves"));
+            // What a crash between the journal's first line and the gateway's answer leaves behind.
+            journal.Record(new JournalEntry(TaskJournal.Fingerprint(_emulator.GatewayUri, body), JournalState.Submitting, null, "sora-2", "waves", DateTimeOffset.UtcNow));
+
+            var ex = await Assert.ThrowsAsync<NebulaVideoException>(() =>
+                Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile)));
+            Assert.Equal("SubmitOutcomeUnknown", ex.ErrorId);
+            Assert.Contains(JournalFile, ex.RecommendedAction);
+            Assert.DoesNotContain(_emulator.Requests, r => r.Method == "POST");
+        }
+
+        [Fact]
+        public async Task A_refused_or_unsent_request_may_be_sent_again()
+        {
+            var journal = new TaskJournal(JournalFile);
+            await Assert.ThrowsAsync<GatewayException>(() => Client("bad-key").SubmitAsync(Request("waves"), Sora, CancellationToken.None, journal));
+            var offline = new NebulaClient(new GatewayConnection(new Uri("http://127.0.0.1:1/"), Secure("sk-x"), "test"));
+            var unreachable = await Assert.ThrowsAsync<NebulaVideoException>(() => offline.SubmitAsync(Request("clouds"), Sora, CancellationToken.None, journal));
+            Assert.Equal("GatewayUnreachable", unreachable.ErrorId);
+
+            var reloaded = new TaskJournal(JournalFile);
+            await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, reloaded);
+            Assert.Equal(1, _emulator.SubmissionCount);
+            Assert.Equal(JournalState.Refused,
+                reloaded.Find(TaskJournal.Fingerprint(new Uri("http://127.0.0.1:1/"), NebulaDialect.BuildSubmitBody(Request("clouds"))))!.State);
+        }
+
+        [Fact]
+        public void A_line_torn_by_a_crash_is_skipped()
+        {
+            var journal = new TaskJournal(JournalFile);
+            journal.Record(new JournalEntry("abc", JournalState.Submitted, "video_1", "sora-2", "x", DateTimeOffset.UtcNow));
+            File.AppendAllText(JournalFile, "{\"fingerprint\":\"def\",\"sta");
+
+            var reloaded = new TaskJournal(JournalFile);
+            Assert.Equal("video_1", reloaded.Find("abc")!.TaskId);
+            Assert.Null(reloaded.Find("def"));
+        }
+
+        [Fact]
+        public void Fingerprints_tell_gateways_and_bodies_apart()
+        {
+            var body = NebulaDialect.BuildSubmitBody(Request("waves"));
+            var here = TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), body);
+            Assert.Equal(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), NebulaDialect.BuildSubmitBody(Request("waves"))));
+            Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("http://127.0.0.1:5080/"), body));
+            Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), NebulaDialect.BuildSubmitBody(Request("waves!"))));
+        }
+
+        private static ModelInfo Sora => ModelCatalog.BuiltIn.Get("sora-2");
+
+        private static VideoRequest Request(string prompt) => ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = prompt });
+
+        private NebulaClient Client(string key) => new(new GatewayConnection(_emulator.GatewayUri, Secure(key), "test"));
+
+        private static SecureString Secure(string text)
+        {
+            var secure = new SecureString();
+            foreach (var c in text) secure.AppendChar(c);
+            return secure;
+        }
+    }
+}

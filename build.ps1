@@ -49,7 +49,8 @@ function Invoke-Native {
 
 function Invoke-Build {
     param([string] $Configuration)
-    Invoke-Native dotnet @('build', (Join-Path $Root 'NebulaVideo.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    # No MSBuild nodes kept alive between runs: each build starts clean, and nothing lingers after CI.
+    Invoke-Native dotnet @('build', (Join-Path $Root 'NebulaVideo.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-nodeReuse:false')
     Write-Information "Module laid out at $ModuleFolder" -InformationAction Continue
 }
 
@@ -133,7 +134,8 @@ function Invoke-Test {
         if ($findings.Count -eq 0) { $passed += 1 } else { $failed += $findings.Count }
     }
     catch {
-        Write-Error $_ -ErrorAction Continue
+        # Whatever stopped the run counts as a failure, and says where it came from.
+        Write-Error "The test run stopped: $($_.Exception.Message) ($($_.InvocationInfo.PositionMessage))" -ErrorAction Continue
         $failed += 1
     }
     Write-Output "$passed passed, $failed failed"

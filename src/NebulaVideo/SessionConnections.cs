@@ -40,7 +40,7 @@ namespace NebulaVideo
                 throw new NebulaVideoException("ApiKeyMissing", ErrorKind.AuthenticationError,
                     "No API key: NebulaVideo is not connected and NEBULA_API_KEY is not set.", null,
                     "Run Connect-NebulaVideo -ApiKey (Read-Host -AsSecureString), or set the NEBULA_API_KEY environment variable.");
-            return ToSecureString(key!);
+            return GatewayConnection.SecureKey(key!);
         }
 
         /// <summary>NEBULA_BASE_URI when set, else the Nebula gateway's public address.</summary>
@@ -51,14 +51,6 @@ namespace NebulaVideo
             return Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri
                 : throw new NebulaVideoException("BaseUriInvalid", ErrorKind.InvalidArgument,
                     $"{BaseUriVariable} holds '{text}', which is not an absolute address.", text, "Set it to the gateway's address, e.g. https://llm.ai-nebula.com.");
-        }
-
-        private static SecureString ToSecureString(string text)
-        {
-            var secure = new SecureString();
-            foreach (var c in text) secure.AppendChar(c);
-            secure.MakeReadOnly();
-            return secure;
         }
     }
 }

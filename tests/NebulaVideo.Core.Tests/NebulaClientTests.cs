@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
@@ -128,7 +127,7 @@ namespace NebulaVideo.Core.Tests
             // The tasks stay running until the clock is moved, so all of them being read proves they are followed together.
             var clock = new ManualClock();
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1), Clock = clock });
-            var client = new NebulaClient(new GatewayConnection(emulator.GatewayUri, Secure(Key), "test"), Quick);
+            var client = new NebulaClient(new GatewayConnection(emulator.GatewayUri, GatewayConnection.SecureKey(Key), "test"), Quick);
             using var waiter = new TaskWaiter(TimeSpan.FromMilliseconds(50), 4, CancellationToken.None);
             var ids = new System.Collections.Generic.List<string>();
             for (var i = 0; i < 3; i++)
@@ -153,14 +152,14 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Plain_http_is_refused_except_on_loopback()
         {
-            var ex = Assert.Throws<NebulaVideoException>(() => new GatewayConnection(new Uri("http://gateway.example.invalid"), Secure("sk-x"), "test"));
+            var ex = Assert.Throws<NebulaVideoException>(() => new GatewayConnection(new Uri("http://gateway.example.invalid"), GatewayConnection.SecureKey("sk-x"), "test"));
             Assert.Equal("BaseUriInsecure", ex.ErrorId);
-            Assert.Equal(new Uri("http://127.0.0.1:5080/api/"), new GatewayConnection(new Uri("http://127.0.0.1:5080/api"), Secure("sk-x"), "test").BaseUri);
+            Assert.Equal(new Uri("http://127.0.0.1:5080/api/"), new GatewayConnection(new Uri("http://127.0.0.1:5080/api"), GatewayConnection.SecureKey("sk-x"), "test").BaseUri);
         }
 
         [Fact]
         public void A_connection_never_shows_its_key() =>
-            Assert.DoesNotContain("sk-secret", new GatewayConnection(new Uri("https://llm.ai-nebula.com"), Secure("sk-secret"), "test").ToString());
+            Assert.DoesNotContain("sk-secret", new GatewayConnection(new Uri("https://llm.ai-nebula.com"), GatewayConnection.SecureKey("sk-secret"), "test").ToString());
 
         private async Task<VideoTask> UntilFinished(NebulaClient client, VideoTask task)
         {
@@ -174,7 +173,7 @@ namespace NebulaVideo.Core.Tests
 
         private NebulaClient Client(string key) => new(Connection(key), Quick);
 
-        private GatewayConnection Connection(string key) => new(_emulator.GatewayUri, Secure(key), "test");
+        private GatewayConnection Connection(string key) => new(_emulator.GatewayUri, GatewayConnection.SecureKey(key), "test");
 
         private static VideoRequest WanRequest() => ModelCatalog.BuiltIn.Resolve(new VideoRequest
         {
@@ -182,12 +181,5 @@ namespace NebulaVideo.Core.Tests
         });
 
         private static ModelInfo Model(string name) => ModelCatalog.BuiltIn.Get(name);
-
-        private static SecureString Secure(string text)
-        {
-            var secure = new SecureString();
-            foreach (var c in text) secure.AppendChar(c);
-            return secure;
-        }
     }
 }

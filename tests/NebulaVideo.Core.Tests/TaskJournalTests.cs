@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
@@ -74,7 +73,7 @@ namespace NebulaVideo.Core.Tests
         {
             var journal = new TaskJournal(JournalFile);
             await Assert.ThrowsAsync<GatewayException>(() => Client("bad-key").SubmitAsync(Request("waves"), Sora, CancellationToken.None, journal));
-            var offline = new NebulaClient(new GatewayConnection(new Uri("http://127.0.0.1:1/"), Secure("sk-x"), "test"));
+            var offline = new NebulaClient(new GatewayConnection(new Uri("http://127.0.0.1:1/"), GatewayConnection.SecureKey("sk-x"), "test"));
             var unreachable = await Assert.ThrowsAsync<NebulaVideoException>(() => offline.SubmitAsync(Request("clouds"), Sora, CancellationToken.None, journal));
             Assert.Equal("GatewayUnreachable", unreachable.ErrorId);
 
@@ -111,13 +110,6 @@ namespace NebulaVideo.Core.Tests
 
         private static VideoRequest Request(string prompt) => ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = prompt });
 
-        private NebulaClient Client(string key) => new(new GatewayConnection(_emulator.GatewayUri, Secure(key), "test"));
-
-        private static SecureString Secure(string text)
-        {
-            var secure = new SecureString();
-            foreach (var c in text) secure.AppendChar(c);
-            return secure;
-        }
+        private NebulaClient Client(string key) => new(new GatewayConnection(_emulator.GatewayUri, GatewayConnection.SecureKey(key), "test"));
     }
 }

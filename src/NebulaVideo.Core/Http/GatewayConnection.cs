@@ -52,6 +52,15 @@ namespace NebulaVideo.Core.Http
         private static bool IsLoopback(Uri uri) =>
             uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
 
+        /// <summary>A key held as text (an environment variable) as the read-only SecureString a connection keeps.</summary>
+        public static SecureString SecureKey(string text)
+        {
+            var secure = new SecureString();
+            foreach (var c in text) secure.AppendChar(c);
+            secure.MakeReadOnly();
+            return secure;
+        }
+
         /// <summary>The key as text, for the Authorization header of a request to <see cref="BaseUri"/> only.</summary>
         internal string RevealKey()
         {

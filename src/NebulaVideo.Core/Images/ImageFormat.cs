@@ -2,7 +2,6 @@ namespace NebulaVideo.Core.Images
 {
     public enum ImageFormat
     {
-        Unknown,
         Png,
         Jpeg,
     }

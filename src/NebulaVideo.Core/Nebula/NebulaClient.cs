@@ -59,7 +59,10 @@ namespace NebulaVideo.Core.Nebula
                 return await ResumeAsync(earlier, known with { EstimatedCostUsd = model.EstimateCost(known.Resolution, known.Duration ?? model.DefaultDuration) },
                     journal, target, cancellationToken).ConfigureAwait(false);
 
-            journal?.Record(new JournalEntry(fingerprint!, JournalState.Submitting, null, model.Name, known.SourceImage ?? target, DateTimeOffset.UtcNow));
+            void Note(JournalState state, string? taskId) =>
+                journal?.Record(new JournalEntry(fingerprint!, state, taskId, model.Name, target, DateTimeOffset.UtcNow));
+
+            Note(JournalState.Submitting, null);
             string json;
             try
             {
@@ -68,12 +71,12 @@ namespace NebulaVideo.Core.Nebula
             catch (NebulaVideoException ex) when (ex is GatewayException || ex.ErrorId == UnreachableId)
             {
                 // An error answer, or no connection at all, means nothing was created: it may be sent again later.
-                journal?.Record(new JournalEntry(fingerprint!, JournalState.Refused, null, model.Name, known.SourceImage ?? target, DateTimeOffset.UtcNow));
+                Note(JournalState.Refused, null);
                 throw;
             }
 
             var task = NebulaDialect.ParseTask(json, known);
-            journal?.Record(new JournalEntry(fingerprint!, JournalState.Submitted, task.TaskId, model.Name, known.SourceImage ?? target, DateTimeOffset.UtcNow));
+            Note(JournalState.Submitted, task.TaskId);
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration ?? model.DefaultDuration, task.GroupRatio) };
         }
 

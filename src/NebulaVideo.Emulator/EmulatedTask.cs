@@ -26,7 +26,7 @@ internal sealed class EmulatedTask
     public string Prompt { get; }
     public int Seconds { get; }
 
-    /// <summary>480p/720p/1080p for wan2.5, the frame size for sora-2.</summary>
+    /// <summary>480p/720p/1080p for the wan models (the unified gateway's "quality"), the frame size for sora-2.</summary>
     public string Resolution { get; }
 
     public bool Fails { get; }

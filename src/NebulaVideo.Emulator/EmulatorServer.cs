@@ -12,12 +12,14 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using NebulaVideo.Emulator.Nebula;
+using NebulaVideo.Emulator.Unified;
 
 namespace NebulaVideo.Emulator;
 
 /// <summary>
-/// The Nebula gateway and its storage host, on two loopback ports. Start it in-process (tests) or through
-/// Program (the demo, users' dry runs).
+/// The Nebula gateway (with the unified gateway under /apiv1/ on the same port) and its storage host, on two
+/// loopback ports. Start it in-process (tests) or through Program (the demo, users' dry runs).
 /// </summary>
 public sealed class EmulatorServer : IAsyncDisposable
 {
@@ -35,6 +37,9 @@ public sealed class EmulatorServer : IAsyncDisposable
     public Uri GatewayUri { get; private set; } = null!;
     public Uri StorageUri => _state.StorageUri;
 
+    /// <summary>The unified gateway's base address (GatewayUri + "apiv1/"); its paths are relative to it.</summary>
+    public Uri UnifiedUri => new(GatewayUri, UnifiedEndpoints.BasePath);
+
     /// <summary>Every request both origins received, in order of arrival.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _state.Requests;
 
@@ -47,7 +52,9 @@ public sealed class EmulatorServer : IAsyncDisposable
         var storage = Build("storage", options.StoragePort, state);
         new StorageEndpoints(state).Map(storage);
         var gateway = Build("gateway", options.GatewayPort, state);
-        new GatewayEndpoints(state).Map(gateway);
+        // One gateway app speaks both dialects: the unified gateway lives under its own base path, as on its real host.
+        new NebulaEndpoints(state).Map(gateway);
+        new UnifiedEndpoints(state).Map(gateway);
 
         var server = new EmulatorServer(state, gateway, storage);
         await storage.StartAsync(cancellationToken);

@@ -4,7 +4,8 @@ using System.Threading;
 using NebulaVideo.Emulator;
 
 // dotnet NebulaVideo.Emulator.dll [--port 5080] [--storage-port 5081] [--phase-seconds 2]
-// Prints one line with both addresses (scripts read it), then serves until Ctrl+C or SIGTERM.
+// Prints one line with every address (tools/NebulaEmulator.psm1 parses it: keep its regex in step), then serves
+// until Ctrl+C or SIGTERM.
 var options = new EmulatorOptions
 {
     GatewayPort = int.Parse(Argument("--port") ?? "5080", CultureInfo.InvariantCulture),
@@ -17,7 +18,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
 await using var server = await EmulatorServer.StartAsync(options);
-Console.WriteLine($"NebulaVideo emulator listening on {server.GatewayUri} (videos on {server.StorageUri})");
+Console.WriteLine($"NebulaVideo emulator listening on {server.GatewayUri} (videos on {server.StorageUri}) (unified gateway on {server.UnifiedUri})");
 Console.Out.Flush();
 try
 {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace NebulaVideo.Emulator;
 
 /// <summary>
-/// The object store behind wan2.5's signed links, on its own origin. Like a real pre-signed link it
+/// The object store behind the signed links of wan2.5 and the unified gateway's tasks, on its own origin. Like a real pre-signed link it
 /// refuses a request that also carries an Authorization header: that is how tests prove the client never
 /// sends the API key anywhere but the gateway.
 /// </summary>

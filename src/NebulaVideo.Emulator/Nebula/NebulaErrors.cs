@@ -1,17 +1,17 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace NebulaVideo.Emulator;
+namespace NebulaVideo.Emulator.Nebula;
 
 /// <summary>
 /// The gateway's two error bodies, as its documents show them: wan2.5 answers {"code","message","data"} with
 /// the provider's code and message packed as JSON inside "message"; sora-2 (and anything the gateway cannot
 /// attribute to a model) answers {"error":{"message","type","code"}}.
 /// </summary>
-internal static class GatewayErrors
+internal static class NebulaErrors
 {
     public static IResult Wan(int status, string outerCode, string providerCode, string message) =>
-        Json(status, new JsonObject
+        WireJson.Answer(status, new JsonObject
         {
             ["code"] = outerCode,
             ["message"] = new JsonObject
@@ -24,7 +24,7 @@ internal static class GatewayErrors
         });
 
     public static IResult Sora(int status, string type, string code, string message) =>
-        Json(status, new JsonObject
+        WireJson.Answer(status, new JsonObject
         {
             ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["code"] = code },
         });
@@ -42,7 +42,4 @@ internal static class GatewayErrors
         };
         return wan ? Wan(status, isSubmit ? "fail_to_submit_task" : "fail_to_fetch_task", providerCode, wanMessage) : Sora(status, type, code, soraMessage);
     }
-
-    public static IResult Json(int status, JsonNode body) =>
-        Results.Content(body.ToJsonString(), "application/json", System.Text.Encoding.UTF8, status);
 }

@@ -1,22 +1,19 @@
 using System;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace NebulaVideo.Emulator;
+namespace NebulaVideo.Emulator.Nebula;
 
 /// <summary>
 /// The Nebula gateway's /v1/video/generations endpoints for wan2.5-i2v-preview and sora-2, with the field
 /// names, status words, answers and errors of the gateway's documents (seeds 000 and 002).
 /// </summary>
-internal sealed class GatewayEndpoints
+internal sealed class NebulaEndpoints
 {
     private const string Wan = "wan2.5-i2v-preview";
     private const string Sora = "sora-2";
@@ -26,9 +23,9 @@ internal sealed class GatewayEndpoints
     private static readonly string[] SoraSizes = { "720x1280", "1280x720" };
 
     private readonly EmulatorState _state;
-    private int _throttledOnce;
+    private readonly FaultKeys _faults = new();
 
-    public GatewayEndpoints(EmulatorState state) => _state = state;
+    public NebulaEndpoints(EmulatorState state) => _state = state;
 
     public void Map(WebApplication app)
     {
@@ -39,40 +36,31 @@ internal sealed class GatewayEndpoints
 
     private async Task<IResult> Submit(HttpContext context)
     {
-        JsonObject body;
-        try
-        {
-            body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync()) as JsonObject
-                ?? throw new JsonException("not an object");
-        }
-        catch (JsonException)
-        {
-            return Refused(context) ?? GatewayErrors.Sora(400, "invalid_request_error", "invalid_json", "The request body is not a JSON object.");
-        }
-        var model = Text(body, "model");
+        // The body comes first: which error shape a refusal takes depends on the model it names.
+        var body = await WireJson.ReadObjectAsync(context.Request);
+        if (body is null)
+            return Refused(context) ?? NebulaErrors.Sora(400, "invalid_request_error", "invalid_json", "The request body is not a JSON object.");
+        var model = WireJson.Text(body, "model");
         var refusal = Refused(context, isWan: model == Wan, isSubmit: true);
         if (refusal is not null) return refusal;
-        if (Key(context) == "sk-emulator-flaky" && Interlocked.Exchange(ref _throttledOnce, 1) == 0)
-        {
-            context.Response.Headers.RetryAfter = "0";
-            return GatewayErrors.Common(429, model == Wan, isSubmit: true);
-        }
+        if (_faults.ThrottlesFirstSubmission(context))
+            return NebulaErrors.Common(429, model == Wan, isSubmit: true);
 
         return model switch
         {
             Wan => SubmitWan(body),
             Sora => SubmitSora(body),
-            _ => GatewayErrors.Sora(400, "invalid_request_error", "model_not_found", $"Model '{model}' is not supported."),
+            _ => NebulaErrors.Sora(400, "invalid_request_error", "model_not_found", $"Model '{model}' is not supported."),
         };
     }
 
     private IResult SubmitWan(JsonObject body)
     {
-        IResult Invalid(string code, string message) => GatewayErrors.Wan(400, "fail_to_submit_task", code, message);
+        IResult Invalid(string code, string message) => NebulaErrors.Wan(400, "fail_to_submit_task", code, message);
 
-        var prompt = Text(body, "prompt");
+        var prompt = WireJson.Text(body, "prompt");
         if (string.IsNullOrWhiteSpace(prompt)) return Invalid("InvalidParameter", "prompt is required");
-        var image = Text(body, "image");
+        var image = WireJson.Text(body, "image");
         if (string.IsNullOrEmpty(image)) return Invalid("InvalidParameter", "image is required");
         if (image.StartsWith("data:", StringComparison.Ordinal))
         {
@@ -88,15 +76,15 @@ internal sealed class GatewayEndpoints
 
         var duration = body["duration"] is null ? 5 : Number(body, "duration");
         if (duration is null || !WanDurations.Contains(duration.Value)) return Invalid("InvalidParameter", "duration must be 5 or 10");
-        var resolution = Text(body, "resolution") ?? "720p";
+        var resolution = WireJson.Text(body, "resolution") ?? "720p";
         if (!WanResolutions.Contains(resolution)) return Invalid("InvalidParameter", "resolution must be 480p, 720p or 1080p");
-        var audio = Text(body, "audio_url");
+        var audio = WireJson.Text(body, "audio_url");
         if (audio is not null && !audio.StartsWith("https://", StringComparison.Ordinal)) return Invalid("InvalidParameter", "audio_url must be an HTTPS URL");
         if (body["seed"] is not null && (Number(body, "seed") is not int seed || seed < 0))
             return Invalid("InvalidParameter", "seed must be between 0 and 2147483647");
 
-        var task = Add(Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution);
-        return GatewayErrors.Json(200, new JsonObject
+        var task = _state.Add(Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution);
+        return WireJson.Answer(200, new JsonObject
         {
             ["task_id"] = task.Id,
             ["status"] = "submitted",
@@ -116,22 +104,22 @@ internal sealed class GatewayEndpoints
 
     private IResult SubmitSora(JsonObject body)
     {
-        var prompt = Text(body, "prompt");
-        if (string.IsNullOrWhiteSpace(prompt)) return GatewayErrors.Sora(400, "invalid_request_error", "invalid_request", "prompt is required");
+        var prompt = WireJson.Text(body, "prompt");
+        if (string.IsNullOrWhiteSpace(prompt)) return NebulaErrors.Sora(400, "invalid_request_error", "invalid_request", "prompt is required");
 
         // The documents: unsupported seconds or sizes are corrected to the defaults, not refused.
         var seconds = Number(body, "seconds") is int s && (s == 4 || s == 8 || s == 12) ? s : 4;
-        var size = Text(body, "size")
+        var size = WireJson.Text(body, "size")
             ?? (Number(body, "width") is int w && Number(body, "height") is int h ? $"{w}x{h}" : null);
         if (size is null || !SoraSizes.Contains(size)) size = "720x1280";
 
-        var remix = Text(body, "remix_from_video_id");
+        var remix = WireJson.Text(body, "remix_from_video_id");
         if (remix is not null && !(remix.StartsWith("video_", StringComparison.Ordinal) && _state.Tasks.TryGetValue(remix, out var source)
                 && !source.Fails && _state.IsFinished(source)))
-            return GatewayErrors.Sora(400, "invalid_request_error", "invalid_remix_source", "remix_from_video_id must be the id of a completed video_ task.");
+            return NebulaErrors.Sora(400, "invalid_request_error", "invalid_remix_source", "remix_from_video_id must be the id of a completed video_ task.");
 
-        var task = Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size);
-        return GatewayErrors.Json(200, new JsonObject
+        var task = _state.Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size);
+        return WireJson.Answer(200, new JsonObject
         {
             ["format"] = "mp4",
             ["metadata"] = new JsonObject
@@ -159,16 +147,14 @@ internal sealed class GatewayEndpoints
         var isWan = !taskId.StartsWith("video_", StringComparison.Ordinal);
         var refusal = Refused(context, isWan, isSubmit: false);
         if (refusal is not null) return refusal;
-        if (!_state.Tasks.TryGetValue(taskId, out var task))
-            return isWan ? GatewayErrors.Wan(404, "fail_to_fetch_task", "TaskNotExist", "Task does not exist")
-                : GatewayErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
-        if (Key(context) == "sk-emulator-flaky" && !task.FirstReadFaulted)
-        {
-            task.FirstReadFaulted = true;
-            return GatewayErrors.Common(503, isWan, isSubmit: false);
-        }
+        // The store is shared with the unified gateway; its tasks do not exist for this one.
+        if (!_state.Tasks.TryGetValue(taskId, out var task) || task.Model is not (Wan or Sora))
+            return isWan ? NebulaErrors.Wan(404, "fail_to_fetch_task", "TaskNotExist", "Task does not exist")
+                : NebulaErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
+        if (FaultKeys.FaultsFirstRead(context, task))
+            return NebulaErrors.Common(503, isWan, isSubmit: false);
         var (phase, fraction) = _state.PhaseOf(task);
-        return GatewayErrors.Json(200, task.IsSora ? SoraStatus(task, phase, fraction) : WanStatus(task, phase));
+        return WireJson.Answer(200, task.IsSora ? SoraStatus(task, phase, fraction) : WanStatus(task, phase));
     }
 
     private JsonObject WanStatus(EmulatedTask task, int phase)
@@ -199,15 +185,13 @@ internal sealed class GatewayEndpoints
                     },
                 },
             };
-        var link = new Uri(_state.StorageUri, $"videos/{task.Id}.mp4");
-        var expires = task.FinishedAt(_state.Options.PhaseDuration).AddHours(24).ToUnixTimeSeconds();
         const string timeFormat = "yyyy-MM-dd HH:mm:ss.fff";
         return new JsonObject
         {
             ["task_id"] = task.Id,
             ["status"] = "succeeded",
             ["format"] = "mp4",
-            ["url"] = task.Expired ? "expired" : $"{link}?Expires={expires}&Signature={task.Signature}",
+            ["url"] = task.Expired ? "expired" : _state.SignedVideoLink(task),
             ["metadata"] = new JsonObject
             {
                 ["model_price"] = PricePerSecond(task.Resolution),
@@ -217,7 +201,7 @@ internal sealed class GatewayEndpoints
                 ["output"] = new JsonObject
                 {
                     ["task_status"] = "SUCCEEDED",
-                    ["video_url"] = link.ToString(),
+                    ["video_url"] = _state.VideoLink(task).ToString(),
                     ["submit_time"] = task.CreatedAt.ToString(timeFormat, CultureInfo.InvariantCulture),
                     ["end_time"] = task.FinishedAt(_state.Options.PhaseDuration).ToString(timeFormat, CultureInfo.InvariantCulture),
                 },
@@ -270,13 +254,13 @@ internal sealed class GatewayEndpoints
         var id = context.Request.Query["id"].ToString();
         var refusal = Refused(context, isWan: false, isSubmit: false);
         if (refusal is null && !_state.Tasks.TryGetValue(id, out _))
-            refusal = GatewayErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
+            refusal = NebulaErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
         if (refusal is null && _state.Tasks.TryGetValue(id, out var task))
         {
             if (!task.IsSora || task.Fails || !_state.IsFinished(task))
-                refusal = GatewayErrors.Sora(400, "invalid_request_error", "task_not_completed", "The task is not a completed sora-2 task.");
+                refusal = NebulaErrors.Sora(400, "invalid_request_error", "task_not_completed", "The task is not a completed sora-2 task.");
             else if (task.Expired)
-                refusal = GatewayErrors.Sora(404, "not_found", "video_expired", "The video has expired.");
+                refusal = NebulaErrors.Sora(404, "not_found", "video_expired", "The video has expired.");
             else
             {
                 await WriteBase64EnvelopeAsync(context.Response, task);
@@ -302,38 +286,19 @@ internal sealed class GatewayEndpoints
         await response.Body.WriteAsync(Encoding.ASCII.GetBytes("\"}"));
     }
 
-    /// <summary>The refusal a key earns before any work: missing or wrong (401), or one of the fault keys.</summary>
-    private static IResult? Refused(HttpContext context, bool isWan = false, bool isSubmit = false)
+    /// <summary>
+    /// The refusal a key earns before any work: missing or wrong (401), or one of the fault keys. The Nebula
+    /// documents know no 502 and no per-model 403, so the badgateway and forbidden keys pass here as plain keys;
+    /// an empty quota is the documents' 403 on submission.
+    /// </summary>
+    private static IResult? Refused(HttpContext context, bool isWan = false, bool isSubmit = false) => FaultKeys.Check(context) switch
     {
-        var key = Key(context);
-        if (key is null || !key.StartsWith("sk-", StringComparison.Ordinal))
-            return GatewayErrors.Common(401, isWan, isSubmit);
-        switch (key)
-        {
-            case "sk-emulator-ratelimit":
-                context.Response.Headers.RetryAfter = "1";
-                return GatewayErrors.Common(429, isWan, isSubmit);
-            case "sk-emulator-error":
-                return GatewayErrors.Common(500, isWan, isSubmit);
-            case "sk-emulator-noquota" when isSubmit:
-                return GatewayErrors.Common(403, isWan, isSubmit);
-            default:
-                return null;
-        }
-    }
-
-    private static string? Key(HttpContext context)
-    {
-        var header = context.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.Ordinal) ? header.Substring(7).Trim() : null;
-    }
-
-    private EmulatedTask Add(string id, string model, string prompt, int seconds, string resolution)
-    {
-        var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), _state.Now);
-        _state.Tasks[id] = task;
-        return task;
-    }
+        KeyFault.Unauthorized => NebulaErrors.Common(401, isWan, isSubmit),
+        KeyFault.RateLimited => NebulaErrors.Common(429, isWan, isSubmit),
+        KeyFault.ServerError => NebulaErrors.Common(500, isWan, isSubmit),
+        KeyFault.NoQuota when isSubmit => NebulaErrors.Common(403, isWan, isSubmit),
+        _ => null,
+    };
 
     private static decimal PricePerSecond(string resolution) => resolution switch
     {
@@ -341,9 +306,6 @@ internal sealed class GatewayEndpoints
         "1080p" => 0.1233m,
         _ => 0.0738m,
     };
-
-    private static string? Text(JsonObject body, string name) =>
-        body[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static int? Number(JsonObject body, string name)
     {

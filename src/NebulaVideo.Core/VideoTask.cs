@@ -21,15 +21,22 @@ namespace NebulaVideo.Core
         public string? Prompt { get; init; }
         public int? Duration { get; init; }
 
-        /// <summary>480p/720p/1080p for wan2.5; the frame size (1280x720...) for sora-2.</summary>
+        /// <summary>480p/720p/1080p, or the frame size (1280x720...) for sora-2.</summary>
         public string? Resolution { get; init; }
 
-        /// <summary>Where the finished video can be fetched: a signed link (valid 24 h) for wan2.5; null for sora-2, which downloads by task id.</summary>
+        /// <summary>Where the finished video can be fetched: a signed link (valid 24 h); null for sora-2, which downloads by task id.</summary>
         public Uri? VideoUrl { get; init; }
 
         public string? ErrorCode { get; init; }
         public string? ErrorMessage { get; init; }
+        /// <summary>The price the catalog gives, in USD; null where no price is published (never 0 for unknown).</summary>
         public decimal? EstimatedCostUsd { get; init; }
+
+        /// <summary>What the gateway reserved for the task, in its own credits (unified gateway: usage.credits_reserved).</summary>
+        public decimal? CreditsReserved { get; init; }
+
+        /// <summary>The gateway's estimate of the seconds still to go, when it gives one.</summary>
+        public int? EstimatedSecondsLeft { get; init; }
 
         /// <summary>The account's price multiplier as the gateway reported it (1 when it did not).</summary>
         public decimal GroupRatio { get; init; } = 1m;
@@ -40,8 +47,14 @@ namespace NebulaVideo.Core
         public DateTimeOffset? SubmittedAt { get; init; }
         public DateTimeOffset? CompletedAt { get; init; }
 
-        /// <summary>The gateway the task lives on, so later calls go back to the same place.</summary>
+        /// <summary>The gateway the task lives on (its connection's base URI), so later calls go back to the same place.</summary>
         public Uri? Gateway { get; init; }
+
+        /// <summary>The name of the connection that submitted or last read the task.</summary>
+        public string? Connection { get; init; }
+
+        /// <summary>The gateway dialect of the task ("Nebula", "Unified").</summary>
+        public string? Dialect { get; init; }
 
         /// <summary>The gateway's last answer about this task, verbatim.</summary>
         public string? RawJson { get; init; }

@@ -3,7 +3,10 @@ using System.Linq;
 
 namespace NebulaVideo.Core.Catalog
 {
-    /// <summary>The estimated cost of a group of like videos, or (IsTotal) of everything measured.</summary>
+    /// <summary>
+    /// The estimated cost of a group of like videos, or (IsTotal) of everything measured. Where no price is
+    /// published, EstimatedCostUsd is null ("unknown"), never 0.
+    /// </summary>
     public sealed record CostEstimate
     {
         public string? Model { get; init; }
@@ -12,7 +15,17 @@ namespace NebulaVideo.Core.Catalog
         public int Count { get; init; }
         public decimal? PricePerSecondUsd { get; init; }
         public decimal GroupRatio { get; init; } = 1m;
-        public decimal EstimatedCostUsd { get; init; }
+
+        /// <summary>USD; null when the price of any video counted is unknown.</summary>
+        public decimal? EstimatedCostUsd { get; init; }
+
+        /// <summary>The total row: the USD of the videos whose price is known.</summary>
+        public decimal PricedCostUsd { get; init; }
+
+        /// <summary>How many of the videos counted have no known price.</summary>
+        public int UnpricedCount { get; init; }
+
+        public bool IsPriceKnown => EstimatedCostUsd is not null;
         public bool IsTotal { get; init; }
     }
 
@@ -28,25 +41,42 @@ namespace NebulaVideo.Core.Catalog
         {
             var seconds = duration ?? model.DefaultDuration;
             var format = resolution ?? model.DefaultFormat;
-            var price = model.PricePerSecond(format);
             var index = _groups.FindIndex(g => g.Model == model.Name && string.Equals(g.Resolution, format, System.StringComparison.OrdinalIgnoreCase)
                                                && g.Duration == seconds && g.GroupRatio == groupRatio);
             var group = index >= 0 ? _groups[index] : new CostEstimate
             {
-                Model = model.Name, Resolution = format, Duration = seconds, PricePerSecondUsd = price, GroupRatio = groupRatio,
+                Model = model.Name, Resolution = format, Duration = seconds, PricePerSecondUsd = model.PricePerSecond(format), GroupRatio = groupRatio,
             };
-            group = group with { Count = group.Count + count, EstimatedCostUsd = group.EstimatedCostUsd + model.EstimateCost(format, seconds, groupRatio) * count };
+            var each = model.EstimateCost(format, seconds, groupRatio);
+            var total = group.Count + count;
+            group = group with
+            {
+                Count = total,
+                EstimatedCostUsd = each * total,
+                PricedCostUsd = (each ?? 0m) * total,
+                UnpricedCount = each is null ? total : 0,
+            };
             if (index >= 0) _groups[index] = group;
             else _groups.Add(group);
         }
 
         public IReadOnlyList<CostEstimate> Groups => _groups;
 
-        public CostEstimate Total => new CostEstimate
+        public CostEstimate Total
         {
-            Count = _groups.Sum(g => g.Count),
-            EstimatedCostUsd = _groups.Sum(g => g.EstimatedCostUsd),
-            IsTotal = true,
-        };
+            get
+            {
+                var unpriced = _groups.Sum(g => g.UnpricedCount);
+                var priced = _groups.Sum(g => g.PricedCostUsd);
+                return new CostEstimate
+                {
+                    Count = _groups.Sum(g => g.Count),
+                    EstimatedCostUsd = unpriced == 0 ? priced : (decimal?)null,
+                    PricedCostUsd = priced,
+                    UnpricedCount = unpriced,
+                    IsTotal = true,
+                };
+            }
+        }
     }
 }

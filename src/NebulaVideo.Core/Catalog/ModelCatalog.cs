@@ -2,94 +2,184 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
+using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Images;
 
 namespace NebulaVideo.Core.Catalog
 {
     /// <summary>
-    /// The models the module knows, read from the embedded models.json, and the one place that checks a
-    /// request against a model before any money is spent.
+    /// The models the module knows (the embedded models.json, then the user's catalog file on top), and the
+    /// one place that checks a request against its model before any money is spent.
     /// </summary>
     public sealed class ModelCatalog
     {
         public const string DefaultModel = "wan2.5-i2v-preview";
 
-        private static readonly Lazy<ModelCatalog> BuiltInCatalog = new Lazy<ModelCatalog>(LoadBuiltIn);
+        /// <summary>The environment variable that names the user's catalog file.</summary>
+        public const string UserFileVariable = "NEBULAVIDEO_MODELS";
+
+        private const int MaxCallbackUrlLength = 2048;
+
+        private static readonly Lazy<ModelCatalog> BuiltInCatalog = new Lazy<ModelCatalog>(() => CatalogFile.LoadBuiltIn());
+        private static readonly object CurrentGate = new object();
+        private static (string? Path, DateTime Stamp, long Length, ModelCatalog Catalog)? _current;
+
         private readonly IReadOnlyList<ModelInfo> _models;
 
-        public ModelCatalog(IEnumerable<ModelInfo> models) => _models = models.ToList();
+        public ModelCatalog(IEnumerable<ModelInfo> models, string? userFile = null)
+        {
+            _models = models.ToList();
+            UserFile = userFile;
+        }
 
+        /// <summary>The models shipped inside the module.</summary>
         public static ModelCatalog BuiltIn => BuiltInCatalog.Value;
 
+        /// <summary>
+        /// The built-in models with the user's file applied: its path from NEBULAVIDEO_MODELS, else
+        /// models.json in the NebulaVideo folder of the user's application data, when it exists. Read again
+        /// whenever the file changes, so an edit applies without restarting the session.
+        /// </summary>
+        public static ModelCatalog Current
+        {
+            get
+            {
+                var path = UserFilePath;
+                var file = path is null ? null : new FileInfo(path);
+                var stamp = file?.Exists == true ? file.LastWriteTimeUtc : DateTime.MinValue;
+                var length = file?.Exists == true ? file.Length : -1;
+                lock (CurrentGate)
+                {
+                    if (_current is { } cached && cached.Path == path && cached.Stamp == stamp && cached.Length == length) return cached.Catalog;
+                    var catalog = file?.Exists == true ? CatalogFile.ApplyUserFile(BuiltIn, file.FullName) : BuiltIn;
+                    _current = (path, stamp, length, catalog);
+                    return catalog;
+                }
+            }
+        }
+
+        /// <summary>The user's catalog file: NEBULAVIDEO_MODELS when set, else the default path; null when neither applies.</summary>
+        public static string? UserFilePath
+        {
+            get
+            {
+                var named = Environment.GetEnvironmentVariable(UserFileVariable);
+                if (!string.IsNullOrWhiteSpace(named)) return Path.GetFullPath(named);
+                return File.Exists(DefaultUserFilePath) ? DefaultUserFilePath : null;
+            }
+        }
+
+        /// <summary>Where the user's catalog file is looked for when NEBULAVIDEO_MODELS is not set.</summary>
+        public static string DefaultUserFilePath =>
+            Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "NebulaVideo", "models.json");
+
         public IReadOnlyList<ModelInfo> Models => _models;
+
+        /// <summary>The user file applied on top of the built-in models, if any.</summary>
+        public string? UserFile { get; }
 
         public ModelInfo? Find(string name) =>
             _models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
-        /// <summary>The model by name, or an UnknownModel error that lists the ones there are.</summary>
-        public ModelInfo Get(string name) =>
-            Find(name) ?? throw new NebulaVideoException("UnknownModel", ErrorKind.InvalidArgument,
-                $"'{name}' is not a model NebulaVideo knows. Known models: {string.Join(", ", _models.Select(m => m.Name))}.",
-                name, "Run Get-NebulaVideoModel to see the models and what they accept.");
+        /// <summary>
+        /// The model by name; one in no catalog only when <paramref name="passThrough"/> names the dialect to
+        /// send it to (the user asked for it explicitly), else an UnknownModel error.
+        /// </summary>
+        public ModelInfo Get(string name, IGatewayDialect? passThrough = null)
+        {
+            if (Find(name) is { } known) return known;
+            if (passThrough is not null && !string.IsNullOrWhiteSpace(name)) return passThrough.PassThroughModel(name.Trim());
+            throw new NebulaVideoException(ErrorIds.UnknownModel,
+                $"'{name}' is not a model NebulaVideo knows. Known models: {string.Join(", ", _models.Select(m => m.Name))}.", name,
+                $"Run Get-NebulaVideoModel to see the models. To use another model, add it to the catalog file ({UserFilePath ?? DefaultUserFilePath}, or the file {UserFileVariable} names), or pass -AllowUnknownModel to send it unchecked.");
+        }
+
+        /// <summary>The default model of a dialect, as the catalog knows it.</summary>
+        public ModelInfo DefaultFor(IGatewayDialect dialect) => Get(dialect.DefaultModel);
+
+        public VideoRequest Resolve(VideoRequest request) => Resolve(request, Get(request.Model));
 
         /// <summary>
         /// Checks every field of the request against its model and fills in the model's defaults. Throws
         /// <see cref="NebulaVideoException"/> for the first problem, with the offending value as its target.
         /// </summary>
-        public VideoRequest Resolve(VideoRequest request)
+        public static VideoRequest Resolve(VideoRequest request, ModelInfo model)
         {
-            var model = Get(request.Model);
+            var dialect = Dialects.Get(model.Dialect);
             var resolved = request with { Model = model.Name };
 
             if (string.IsNullOrWhiteSpace(request.Prompt))
-                throw Invalid("PromptRequired", "The prompt is empty.", request.Prompt,
+                throw Invalid(ErrorIds.PromptRequired, "The prompt is empty.", request.Prompt,
                     "Describe the motion and scene you want with -Prompt.");
+            if (model.PromptMaxLength is int maxLength && request.Prompt.Length > maxLength)
+                throw Invalid(ErrorIds.PromptTooLong,
+                    $"The prompt has {request.Prompt.Length} characters; {model.Name} takes at most {maxLength}.", request.Prompt,
+                    $"Shorten the prompt to {maxLength} characters or fewer.");
 
             RejectUnsupportedOptions(model, request);
+            RequestBody.RejectManaged(request, model, dialect.ManagedFields(model));
 
-            var (format, duration) = ResolveFormat(model, request.Resolution, request.Size ?? (request.Resolution is null ? SizeFromImage(model, request) : null), request.Duration);
+            var (format, duration) = ResolveFormat(model, request.Resolution,
+                request.Size ?? (request.Resolution is null ? SizeFromImage(model, request) : null), request.Duration);
             resolved = model.Sizes.Count > 0
                 ? resolved with { Size = format, Resolution = null, Duration = duration }
                 : resolved with { Resolution = format, Duration = duration };
 
-            CheckImage(model, resolved);
+            CheckImage(model, dialect, resolved);
 
             if (request.Seed is long seed && (seed < 0 || seed > int.MaxValue))
-                throw Invalid("SeedOutOfRange", $"The seed {seed} is outside 0..2147483647.", seed, "Use a seed from 0 to 2147483647.");
+                throw Invalid(ErrorIds.SeedOutOfRange, $"The seed {seed} is outside 0..2147483647.", seed, "Use a seed from 0 to 2147483647.");
 
             if (request.AudioUrl is string audio &&
                 (!Uri.TryCreate(audio, UriKind.Absolute, out var audioUri) || audioUri.Scheme != Uri.UriSchemeHttps))
-                throw Invalid("AudioUrlInvalid", $"The audio URL '{audio}' is not an https URL.", audio,
+                throw Invalid(ErrorIds.AudioUrlInvalid, $"The audio URL '{audio}' is not an https URL.", audio,
                     "Give an https:// link to the audio file.");
 
-            if (request.RemixFromVideoId is string remix && !remix.StartsWith("video_", StringComparison.Ordinal))
-                throw Invalid("RemixSourceInvalid", $"'{remix}' is not a sora-2 video id; remix ids start with video_.", remix,
-                    "Pass a finished sora-2 task, or its TaskId, to -RemixFrom.");
+            if (request.CallbackUrl is string callback) CheckCallbackUrl(callback);
+
+            if (request.RemixFromVideoId is string remix && model.RemixIdPrefix is string prefix && !remix.StartsWith(prefix, StringComparison.Ordinal))
+                throw Invalid(ErrorIds.RemixSourceInvalid, $"'{remix}' is not a {model.Name} video id; remix ids start with {prefix}.", remix,
+                    $"Pass a finished {model.Name} task, or its TaskId, to -RemixFrom.");
 
             return resolved;
         }
 
         /// <summary>
         /// Checks a duration and a resolution or size against the model and fills in its defaults: all a
-        /// price depends on. Returns the resolution (or size) and the seconds.
+        /// price depends on. Returns the resolution (or size) and the seconds; null where the model leaves them open.
         /// </summary>
-        public static (string Format, int Duration) ResolveFormat(ModelInfo model, string? resolution, string? size, int? duration)
+        public static (string? Format, int? Duration) ResolveFormat(ModelInfo model, string? resolution, string? size, int? duration)
         {
             var seconds = duration ?? model.DefaultDuration;
-            if (!model.Durations.Contains(seconds))
-                throw Invalid("DurationNotSupported", $"{model.Name} cannot make a {seconds}-second video.", seconds,
+            if (model.Durations.Count > 0 && !(seconds is int s && model.Durations.Contains(s)))
+                throw Invalid(ErrorIds.DurationNotSupported, $"{model.Name} cannot make a {seconds}-second video.", seconds,
                     $"Use -Duration {string.Join(" or ", model.Durations)}.");
 
-            if (model.Resolutions.Count > 0)
+            if (model.Sizes.Count == 0)
             {
                 if (size is not null)
-                    throw NotSupported(model, "Size", size, $"Use -Resolution {string.Join(" or ", model.Resolutions)} instead.");
-                return (Pick(model, model.Resolutions, resolution, model.DefaultResolution!, "Resolution"), seconds);
+                    throw NotSupported(model, "Size", size, model.Resolutions.Count > 0
+                        ? $"Use -Resolution {string.Join(" or ", model.Resolutions)} instead." : "Use -Resolution instead.");
+                return (model.Resolutions.Count == 0 ? resolution ?? model.DefaultResolution
+                    : Pick(model, model.Resolutions, resolution, model.DefaultResolution, ErrorIds.ResolutionNotSupported, "Resolution"), seconds);
             }
             // A sized model's "resolution" is its frame size, so one Resolution column serves every model in a CSV.
             if (size is not null && resolution is not null && !string.Equals(size, resolution, StringComparison.OrdinalIgnoreCase))
-                throw Invalid("SizeConflict", $"-Size {size} and -Resolution {resolution} disagree.", resolution, "Give the frame size once, with -Size.");
-            return (Pick(model, model.Sizes, size ?? resolution, model.DefaultSize!, "Size"), seconds);
+                throw Invalid(ErrorIds.SizeConflict, $"-Size {size} and -Resolution {resolution} disagree.", resolution, "Give the frame size once, with -Size.");
+            return (Pick(model, model.Sizes, size ?? resolution, model.DefaultSize, ErrorIds.SizeNotSupported, "Size"), seconds);
+        }
+
+        /// <summary>
+        /// Refuses an image source the model's gateway cannot take, before the image is even read: a
+        /// gateway that fetches images by URL gets no local file (and nothing is ever uploaded elsewhere).
+        /// </summary>
+        public static void CheckImageSource(ModelInfo model, ImageInputKind kind, string target)
+        {
+            if (kind == ImageInputKind.Url || Dialects.Get(model.Dialect).AcceptsInlineImages) return;
+            throw Invalid(ErrorIds.ImageUrlRequired,
+                $"{model.Name} on the {model.Dialect} gateway takes its image only as a URL the gateway fetches itself, so the {(kind == ImageInputKind.File ? "local file" : "inline image")} '{target}' cannot be sent.",
+                target, "Publish the image where the gateway can fetch it and pass that https address with -ImageUrl (an ImageUrl column in a CSV). NebulaVideo never uploads images anywhere.");
         }
 
         private static void RejectUnsupportedOptions(ModelInfo model, VideoRequest request)
@@ -98,31 +188,57 @@ namespace NebulaVideo.Core.Catalog
             {
                 ("Seed", request.Seed), ("SmartRewrite", request.SmartRewrite), ("GenerateAudio", request.GenerateAudio),
                 ("AudioUrl", request.AudioUrl), ("RemixFrom", request.RemixFromVideoId), ("User", request.User),
+                ("CallbackUrl", request.CallbackUrl),
             };
             foreach (var (name, value) in given)
                 if (value is not null && !model.Accepts(name))
                     throw NotSupported(model, name, value, $"Leave -{name} out for {model.Name}.");
         }
 
-        private static void CheckImage(ModelInfo model, VideoRequest request)
+        private static void CheckCallbackUrl(string callback)
+        {
+            if (!Uri.TryCreate(callback, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+                throw Invalid(ErrorIds.CallbackUrlInvalid, $"The callback URL '{callback}' is not an https URL.", callback,
+                    "Give an https:// address the gateway can call when the task ends.");
+            if (callback.Length > MaxCallbackUrlLength)
+                throw Invalid(ErrorIds.CallbackUrlInvalid, $"The callback URL has {callback.Length} characters; the gateway takes at most {MaxCallbackUrlLength}.", callback,
+                    "Use a shorter callback address.");
+            if (HostRules.IsInternal(uri))
+                throw Invalid(ErrorIds.CallbackUrlInvalid, $"The callback URL '{callback}' points at this machine or a private network, which the gateway refuses to call.", callback,
+                    "Give a public https address for the callback.");
+        }
+
+        private static void CheckImage(ModelInfo model, IGatewayDialect dialect, VideoRequest request)
         {
             var image = request.Image;
             if (image is null)
             {
                 if (model.Image == ImageRequirement.Required)
-                    throw Invalid("ImageRequired", $"{model.Name} turns an image into a video, and no image was given.", model.Name,
-                        "Give the first frame with -Path, -LiteralPath or -ImageUrl, or pipe image files in.");
+                    throw Invalid(ErrorIds.ImageRequired, $"{model.Name} turns an image into a video, and no image was given.", model.Name,
+                        dialect.AcceptsInlineImages ? "Give the first frame with -Path, -LiteralPath or -ImageUrl, or pipe image files in."
+                            : "Give the first frame's https address with -ImageUrl.");
                 return;
             }
             if (model.Image == ImageRequirement.None)
-                throw NotSupported(model, "Path", image.DisplayName, "Leave the image out.");
+                throw NotSupported(model, "ImageUrl", image.DisplayName, "Leave the image out.");
+            CheckImageSource(model, image.Kind, image.DisplayName);
             if (request.RemixFromVideoId is not null)
-                throw Invalid("RemixWithImage", "A remix starts from a video, not an image.", image.DisplayName,
+                throw Invalid(ErrorIds.RemixWithImage, "A remix starts from a video, not an image.", image.DisplayName,
                     "Leave the image out when you use -RemixFrom.");
+            if (image.Info is not { } info) return;
 
+            if (model.ImageFormats.Count > 0 && !model.ImageFormats.Contains(info.Format.ToString(), StringComparer.OrdinalIgnoreCase))
+                throw new NebulaVideoException(ErrorIds.ImageFormatNotSupported,
+                    $"The image '{image.DisplayName}' is {info.Format}; {model.Name} takes {string.Join(", ", model.ImageFormats)}.", image.DisplayName,
+                    $"Convert the image to {string.Join(" or ", model.ImageFormats)}.");
+            if ((model.ImageMinPixels is int min && (info.Width < min || info.Height < min))
+                || (model.ImageMaxPixels is int max && (info.Width > max || info.Height > max)))
+                throw new NebulaVideoException(ErrorIds.ImageDimensionsNotSupported,
+                    $"The image '{image.DisplayName}' is {info.Width}x{info.Height}; {model.Name} takes widths and heights from {model.ImageMinPixels ?? 1} to {model.ImageMaxPixels?.ToString() ?? "any"} pixels.",
+                    image.DisplayName, "Scale the image into that range.");
             // Sora takes a reference image only at exactly the output frame size.
-            if (request.Size is string size && image.Info is { } info && ParseSize(size) is var (w, h) && (info.Width != w || info.Height != h))
-                throw new NebulaVideoException("ImageSizeMismatch", ErrorKind.InvalidData,
+            if (model.ImageMatchesSize && request.Size is string size && ParseSize(size) is var (w, h) && (info.Width != w || info.Height != h))
+                throw new NebulaVideoException(ErrorIds.ImageSizeMismatch,
                     $"The image '{image.DisplayName}' is {info.Width}x{info.Height}, but {model.Name} needs an image of exactly {size}.",
                     image.DisplayName, $"Resize the image to {string.Join(" or ", model.Sizes)}, or pick the -Size that matches it.");
         }
@@ -130,65 +246,31 @@ namespace NebulaVideo.Core.Catalog
         // Landscape images make landscape videos: the natural default when the user names no size.
         private static string? SizeFromImage(ModelInfo model, VideoRequest request)
         {
-            if (request.Image?.Info is not { } info) return null;
+            if (!model.ImageMatchesSize || request.Image?.Info is not { } info) return null;
             return model.Sizes.FirstOrDefault(s => ParseSize(s) is var (w, h) && (w > h) == info.IsLandscape && w != h);
         }
 
         private static (int Width, int Height) ParseSize(string size)
         {
             var parts = size.Split('x');
-            return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture),
-                int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+            return parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var w)
+                && int.TryParse(parts[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var h)
+                ? (w, h) : (0, 0);
         }
 
-        private static string Pick(ModelInfo model, IReadOnlyList<string> offered, string? asked, string fallback, string parameter)
+        private static string? Pick(ModelInfo model, IReadOnlyList<string> offered, string? asked, string? fallback, ErrorId id, string parameter)
         {
             if (asked is null) return fallback;
             var match = offered.FirstOrDefault(o => string.Equals(o, asked, StringComparison.OrdinalIgnoreCase));
-            return match ?? throw Invalid($"{parameter}NotSupported",
+            return match ?? throw Invalid(id,
                 $"{model.Name} does not offer {parameter.ToLowerInvariant()} '{asked}'. It offers: {string.Join(", ", offered)}.", asked,
                 $"Use -{parameter} {string.Join(" or ", offered)}.");
         }
 
-        private static NebulaVideoException Invalid(string id, string message, object? target, string action) =>
-            new NebulaVideoException(id, ErrorKind.InvalidArgument, message, target, action);
+        private static NebulaVideoException Invalid(ErrorId id, string message, object? target, string action) =>
+            new NebulaVideoException(id, message, target, action);
 
         private static NebulaVideoException NotSupported(ModelInfo model, string parameter, object value, string action) =>
-            Invalid("ParameterNotSupported", $"{model.Name} does not take -{parameter}.", value, action);
-
-        private static ModelCatalog LoadBuiltIn()
-        {
-            using var stream = typeof(ModelCatalog).Assembly.GetManifestResourceStream("NebulaVideo.Core.models.json")
-                ?? throw new InvalidOperationException("The built-in model catalog is missing from the assembly.");
-            return Parse(stream);
-        }
-
-        /// <summary>Reads a catalog document in the models.json layout.</summary>
-        public static ModelCatalog Parse(Stream json)
-        {
-            using var doc = JsonDocument.Parse(json);
-            return new ModelCatalog(doc.RootElement.GetProperty("models").EnumerateArray().Select(ReadModel));
-        }
-
-        private static ModelInfo ReadModel(JsonElement m)
-        {
-            string[] Strings(string name) => m.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(e => e.GetString()!).ToArray() : Array.Empty<string>();
-            string? Text(string name) => m.TryGetProperty(name, out var v) ? v.GetString() : null;
-            return new ModelInfo(
-                Text("name")!,
-                Text("gateway") ?? "Nebula",
-                Text("description") ?? string.Empty,
-                (ImageRequirement)Enum.Parse(typeof(ImageRequirement), Text("image") ?? "None", ignoreCase: true),
-                Strings("imageFormats"),
-                m.TryGetProperty("maxImageBytes", out var max) ? max.GetInt64() : long.MaxValue,
-                m.GetProperty("durations").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
-                m.GetProperty("defaultDuration").GetInt32(),
-                Strings("resolutions"),
-                Text("defaultResolution"),
-                Strings("sizes"),
-                Text("defaultSize"),
-                m.GetProperty("pricePerSecondUsd").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDecimal(), StringComparer.OrdinalIgnoreCase),
-                Strings("options"));
-        }
+            Invalid(ErrorIds.ParameterNotSupported, $"{model.Name} does not take -{parameter}.", value, action);
     }
 }

@@ -47,7 +47,7 @@ namespace NebulaVideo.Core.Images
         };
 
         /// <summary>Reads a local image. Throws <see cref="NebulaVideoException"/> when it cannot be read.</summary>
-        public static ImageInput FromFile(string path, long maxBytes)
+        public static ImageInput FromFile(string path, long? maxBytes = null)
         {
             FileInfo file;
             try
@@ -56,14 +56,14 @@ namespace NebulaVideo.Core.Images
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
             {
-                throw new NebulaVideoException("ImagePathInvalid", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.ImagePathInvalid,
                     $"'{path}' is not a valid file path.", path, "Give the path of a PNG or JPEG file.", ex);
             }
             if (!file.Exists)
-                throw new NebulaVideoException("ImageNotFound", ErrorKind.ObjectNotFound,
+                throw new NebulaVideoException(ErrorIds.ImageNotFound,
                     $"Cannot find the image '{path}'.", path, "Check the path; use -LiteralPath for names with wildcard characters.");
             if (file.Length > maxBytes)
-                throw ImageTooLarge(path, file.Length, maxBytes);
+                throw ImageTooLarge(path, file.Length, maxBytes.Value);
 
             byte[] bytes;
             try
@@ -72,30 +72,30 @@ namespace NebulaVideo.Core.Images
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.SecurityException)
             {
-                throw new NebulaVideoException("ImageUnreadable", ErrorKind.ReadError,
+                throw new NebulaVideoException(ErrorIds.ImageUnreadable,
                     $"Cannot read the image '{path}': {ex.Message}", path, "Check that the file is not locked and that you may read it.", ex);
             }
             return new ImageInput(ImageInputKind.File, file.FullName, bytes, RequireKnownFormat(bytes, path));
         }
 
         /// <summary>An https URL or a data URI. Throws <see cref="NebulaVideoException"/> for anything else.</summary>
-        public static ImageInput FromUrl(string url, long maxBytes)
+        public static ImageInput FromUrl(string url, long? maxBytes = null)
         {
             if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
                 return FromDataUri(url, maxBytes);
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
-                throw new NebulaVideoException("ImageUrlInvalid", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.ImageUrlInvalid,
                     $"The image URL '{url}' is not an https URL or a data URI.", url,
                     "Give an https:// URL the gateway can fetch, a data:image/png;base64,... URI, or a local file with -Path.");
             return new ImageInput(ImageInputKind.Url, uri.AbsoluteUri, null, null);
         }
 
-        private static ImageInput FromDataUri(string dataUri, long maxBytes)
+        private static ImageInput FromDataUri(string dataUri, long? maxBytes)
         {
             var comma = dataUri.IndexOf(',');
             var header = comma < 0 ? string.Empty : dataUri.Substring(0, comma);
             if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
-                throw new NebulaVideoException("ImageUrlInvalid", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.ImageUrlInvalid,
                     "The image data URI is not base64 encoded.", "(data URI)", "Use the form data:image/png;base64,<data>.");
             byte[] bytes;
             try
@@ -104,19 +104,19 @@ namespace NebulaVideo.Core.Images
             }
             catch (FormatException ex)
             {
-                throw new NebulaVideoException("ImageUrlInvalid", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.ImageUrlInvalid,
                     "The image data URI does not hold valid base64.", "(data URI)", "Encode the image with [Convert]::ToBase64String.", ex);
             }
-            if (bytes.Length > maxBytes) throw ImageTooLarge("(data URI)", bytes.Length, maxBytes);
+            if (bytes.Length > maxBytes) throw ImageTooLarge("(data URI)", bytes.Length, maxBytes.Value);
             return new ImageInput(ImageInputKind.DataUri, dataUri, bytes, RequireKnownFormat(bytes, "(data URI)"));
         }
 
         private static ImageInfo RequireKnownFormat(byte[] bytes, string target) =>
-            ImageProbe.Probe(bytes) ?? throw new NebulaVideoException("ImageFormatNotSupported", ErrorKind.InvalidData,
+            ImageProbe.Probe(bytes) ?? throw new NebulaVideoException(ErrorIds.ImageFormatNotSupported,
                 $"The image '{target}' is not a PNG or JPEG file.", target, "Convert the image to PNG or JPEG.");
 
         private static NebulaVideoException ImageTooLarge(string target, long size, long maxBytes) =>
-            new NebulaVideoException("ImageTooLarge", ErrorKind.InvalidData,
+            new NebulaVideoException(ErrorIds.ImageTooLarge,
                 $"The image '{target}' is {size / 1048576.0:0.0} MB; the limit is {maxBytes / 1048576.0:0.#} MB.", target,
                 $"Compress or scale the image below {maxBytes / 1048576.0:0.#} MB.");
     }

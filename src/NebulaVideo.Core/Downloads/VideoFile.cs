@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace NebulaVideo.Core.Tasks
+namespace NebulaVideo.Core.Downloads
 {
     /// <summary>
     /// Writes a video so that the target path either holds a whole, checked MP4 or is left as it was:
@@ -16,10 +16,10 @@ namespace NebulaVideo.Core.Tasks
         {
             var target = new FileInfo(targetPath);
             if (target.Exists && !overwrite)
-                throw new NebulaVideoException("FileExists", ErrorKind.ResourceExists,
+                throw new NebulaVideoException(ErrorIds.FileExists,
                     $"'{target.FullName}' already exists.", target.FullName, "Use -Force to overwrite it, or choose another -Path.");
             if (Directory.Exists(target.FullName))
-                throw new NebulaVideoException("PathIsDirectory", ErrorKind.ResourceExists,
+                throw new NebulaVideoException(ErrorIds.PathIsDirectory,
                     $"'{target.FullName}' is a folder, not a file name.", target.FullName, "Give a file name ending in .mp4, or the folder as -Path.");
 
             var directory = target.Directory!;
@@ -68,7 +68,7 @@ namespace NebulaVideo.Core.Tasks
             stream.Position = 0;
             var read = stream.Read(head, 0, head.Length);
             if (read < 8 || head[4] != (byte)'f' || head[5] != (byte)'t' || head[6] != (byte)'y' || head[7] != (byte)'p')
-                throw new NebulaVideoException("DownloadNotMp4", ErrorKind.InvalidData,
+                throw new NebulaVideoException(ErrorIds.DownloadNotMp4,
                     "The downloaded data is not an MP4 video.", target, "Try again; if it persists, the gateway's answer has changed.");
         }
 

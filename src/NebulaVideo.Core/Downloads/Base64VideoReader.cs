@@ -5,13 +5,16 @@ using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Http;
 
-namespace NebulaVideo.Core.Nebula
+namespace NebulaVideo.Core.Downloads
 {
-    /// <summary>What the sora-2 download envelope said besides the video itself.</summary>
-    public sealed record DownloadEnvelope(bool Success, long? Size, string? TaskId, long BytesWritten);
+    /// <summary>
+    /// What the download envelope said besides the video itself. Without a video (<see cref="FoundVideo"/>
+    /// false), <see cref="Skeleton"/> is the whole answer, for the dialect to read as an error.
+    /// </summary>
+    public sealed record DownloadEnvelope(bool Success, long? Size, string? TaskId, long BytesWritten, bool FoundVideo, string Skeleton);
 
     /// <summary>
-    /// Streams the "base64" field of the sora-2 download answer straight into a file while the answer is
+    /// Streams the "base64" field of a download answer (sora-2's on the Nebula gateway) straight into a file while the answer is
     /// still arriving. A video of hundreds of megabytes is never held in memory, not even once: the JSON is
     /// scanned byte by byte, the base64 text decoded in fixed-size blocks, and everything else in the
     /// envelope kept as a small skeleton that is parsed afterwards.
@@ -108,10 +111,7 @@ namespace NebulaVideo.Core.Nebula
             var text = new StreamReader(skeleton, Encoding.UTF8).ReadToEnd();
             using var doc = Json.Parse(text);
             System.Text.Json.JsonElement? root = doc.RootElement;
-            var envelope = new DownloadEnvelope(root.Bool("success") ?? foundVideo, root.Long("size"), root.Str("task_id"), written);
-            if (!foundVideo)
-                throw NebulaDialect.ParseError(200, text);
-            return envelope;
+            return new DownloadEnvelope(root.Bool("success") ?? foundVideo, root.Long("size"), root.Str("task_id"), written, foundVideo, text);
         }
 
         private static async Task<long> FlushAsync(char[] chars, int count, Stream destination, CancellationToken cancellationToken)
@@ -123,7 +123,7 @@ namespace NebulaVideo.Core.Nebula
             }
             catch (FormatException ex)
             {
-                throw new NebulaVideoException("DownloadCorrupt", ErrorKind.InvalidData,
+                throw new NebulaVideoException(ErrorIds.DownloadCorrupt,
                     "The gateway's download answer holds invalid base64 data.", null, "Try the download again.", ex);
             }
             await destination.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);

@@ -5,25 +5,28 @@ using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Connections;
+using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Tasks;
 using Polly;
 using Polly.Timeout;
 
-namespace NebulaVideo.Core.Nebula
+namespace NebulaVideo.Core.Gateways
 {
     /// <summary>
-    /// Talks to one Nebula gateway: submits requests, reads task state, downloads finished videos.
-    /// Every call takes a CancellationToken so Ctrl+C in PowerShell stops it at once.
+    /// Talks to one connection's gateway in its dialect: submits requests (never paying twice), reads task
+    /// state, downloads finished videos. It knows no dialect itself. Every call takes a CancellationToken so
+    /// Ctrl+C in PowerShell stops it at once.
     /// </summary>
-    public sealed class NebulaClient
+    public sealed class GatewayClient
     {
         private readonly GatewayConnection _connection;
         private readonly ClientOptions _options;
         private readonly Action<string>? _log;
         private readonly ResiliencePipeline<HttpResponseMessage> _reads;
 
-        public NebulaClient(GatewayConnection connection, ClientOptions? options = null, Action<string>? log = null)
+        public GatewayClient(GatewayConnection connection, ClientOptions? options = null, Action<string>? log = null)
         {
             _connection = connection ?? throw new ArgumentNullException(nameof(connection));
             _options = options ?? ClientOptions.Default;
@@ -32,6 +35,10 @@ namespace NebulaVideo.Core.Nebula
         }
 
         public Uri BaseUri => _connection.BaseUri;
+
+        public GatewayConnection Connection => _connection;
+
+        private IGatewayDialect Dialect => _connection.Dialect;
 
         /// <summary>
         /// Posts one resolved request. A create is never repeated blindly: if its answer is lost the task may
@@ -42,7 +49,7 @@ namespace NebulaVideo.Core.Nebula
         /// </summary>
         public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken, TaskJournal? journal = null)
         {
-            var body = NebulaDialect.BuildSubmitBody(request);
+            var body = Dialect.BuildSubmitBody(request, model);
             var target = request.Image?.DisplayName ?? request.Prompt;
             var known = new VideoTask
             {
@@ -53,11 +60,13 @@ namespace NebulaVideo.Core.Nebula
                 SourceImage = request.Image?.DisplayName,
                 SubmittedAt = DateTimeOffset.UtcNow,
                 Gateway = BaseUri,
+                Connection = _connection.Name,
+                Dialect = Dialect.Name,
+                EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
             };
             var fingerprint = journal is null ? null : TaskJournal.Fingerprint(BaseUri, body);
             if (journal is not null && journal.Find(fingerprint!) is { } earlier && earlier.State != JournalState.Refused)
-                return await ResumeAsync(earlier, known with { EstimatedCostUsd = model.EstimateCost(known.Resolution, known.Duration ?? model.DefaultDuration) },
-                    journal, target, cancellationToken).ConfigureAwait(false);
+                return await ResumeAsync(earlier, known, journal, target, cancellationToken).ConfigureAwait(false);
 
             void Note(JournalState state, string? taskId) =>
                 journal?.Record(new JournalEntry(fingerprint!, state, taskId, model.Name, target, DateTimeOffset.UtcNow));
@@ -68,22 +77,22 @@ namespace NebulaVideo.Core.Nebula
             {
                 json = await PostAsync(body, request.Model, target, cancellationToken).ConfigureAwait(false);
             }
-            catch (NebulaVideoException ex) when (ex is GatewayException || ex.ErrorId == UnreachableId)
+            catch (NebulaVideoException ex) when (ex is GatewayException || ex.Id == ErrorIds.GatewayUnreachable)
             {
                 // An error answer, or no connection at all, means nothing was created: it may be sent again later.
                 Note(JournalState.Refused, null);
                 throw;
             }
 
-            var task = NebulaDialect.ParseTask(json, known);
+            var task = Dialect.ParseTask(json, known);
             Note(JournalState.Submitted, task.TaskId);
-            return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration ?? model.DefaultDuration, task.GroupRatio) };
+            return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration, task.GroupRatio) };
         }
 
         private async Task<VideoTask> ResumeAsync(JournalEntry earlier, VideoTask known, TaskJournal journal, string target, CancellationToken cancellationToken)
         {
             if (earlier.TaskId is null)
-                throw new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.ResourceExists,
+                throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown,
                     $"An earlier run began submitting this request at {earlier.At:u} and stopped before the gateway's answer; the task may exist and be billed.",
                     target, $"Check the gateway for the task. If there is none, remove its line ({earlier.Fingerprint}) from {journal.FullPath} and run again.");
             _log?.Invoke($"Journal {journal.FullPath}: already submitted as task {earlier.TaskId}; reading it instead of posting again.");
@@ -112,7 +121,7 @@ namespace NebulaVideo.Core.Nebula
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.RequestTimeout);
-            using var message = NewGatewayRequest(HttpMethod.Post, NebulaDialect.SubmitPath);
+            using var message = NewGatewayRequest(HttpMethod.Post, Dialect.SubmitPath);
             message.Content = new ByteArrayContent(body);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             _log?.Invoke($"POST {message.RequestUri} ({model}, {body.Length} bytes)");
@@ -136,7 +145,7 @@ namespace NebulaVideo.Core.Nebula
         }
 
         private static NebulaVideoException OutcomeUnknown(string target, string what, Exception? inner) =>
-            new NebulaVideoException("SubmitOutcomeUnknown", ErrorKind.OperationTimeout, what + "; the task may or may not exist.", target,
+            new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, what + "; the task may or may not exist.", target,
                 "Check the gateway's tasks before submitting again, so the video is not paid twice.", inner);
 
         /// <summary>True when the request cannot have reached the gateway: the connection itself was never made.</summary>
@@ -155,30 +164,34 @@ namespace NebulaVideo.Core.Nebula
         /// <summary>The task's current state, keeping what <paramref name="known"/> already knew.</summary>
         public async Task<VideoTask> GetTaskAsync(VideoTask known, CancellationToken cancellationToken)
         {
-            var path = NebulaDialect.TaskPath(known.TaskId);
+            var path = Dialect.TaskPath(known.TaskId);
             using var response = await ReadAsync(HttpTransport.Gateway, () => NewGatewayRequest(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
             var json = await ReadSuccessAsync(response, known.TaskId).ConfigureAwait(false);
-            return NebulaDialect.ParseTask(json, known with { Gateway = known.Gateway ?? BaseUri });
+            return Dialect.ParseTask(json, known with { Gateway = BaseUri, Connection = _connection.Name, Dialect = Dialect.Name });
         }
 
         /// <summary>
-        /// Writes a finished task's video to <paramref name="destination"/>: wan2.5 from its signed link
-        /// (without the API key, which that host must never see), sora-2 from the gateway's base64 download,
-        /// decoded as it streams. Returns the number of bytes written.
+        /// Writes a finished task's video to <paramref name="destination"/>: from its signed link (without the
+        /// API key, which that host must never see), or from the gateway's base64 download where the dialect
+        /// has one (sora-2), decoded as it streams. Returns the number of bytes written.
         /// </summary>
         public async Task<long> DownloadAsync(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
         {
             if (task.Status == VideoStatus.Expired)
-                throw new NebulaVideoException("VideoExpired", ErrorKind.ResourceUnavailable,
+                throw new NebulaVideoException(ErrorIds.VideoExpired,
                     $"The video of task {task.TaskId} has expired; gateways keep videos for 24 hours.", task,
                     "Submit the request again to make a new video.");
             if (task.Status != VideoStatus.Succeeded)
-                throw new NebulaVideoException("TaskNotSucceeded", ErrorKind.InvalidOperation,
+                throw new NebulaVideoException(ErrorIds.TaskNotSucceeded,
                     $"Task {task.TaskId} is {task.Status}, so there is no video to save.", task,
                     task.Status == VideoStatus.Failed ? $"The task failed: {task.ErrorMessage}" : "Wait for it first: ... | Wait-NebulaVideoTask | Save-NebulaVideo.");
 
-            if (NebulaDialect.IsSora(task.Model) || task.VideoUrl is null)
-                return await DownloadBase64Async(task, destination, progress, cancellationToken).ConfigureAwait(false);
+            if (Dialect.Base64DownloadPath(task) is string base64Path)
+                return await DownloadBase64Async(task, base64Path, destination, progress, cancellationToken).ConfigureAwait(false);
+            if (task.VideoUrl is null)
+                throw new NebulaVideoException(ErrorIds.VideoLinkMissing,
+                    $"The gateway reported task {task.TaskId} done but gave no link to its video.", task,
+                    "Read the task again with Get-NebulaVideoTask, then save it.");
             return await DownloadLinkAsync(task, destination, progress, cancellationToken).ConfigureAwait(false);
         }
 
@@ -191,10 +204,10 @@ namespace NebulaVideo.Core.Nebula
             {
                 var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                 throw (int)response.StatusCode == 403 || (int)response.StatusCode == 404
-                    ? new NebulaVideoException("VideoExpired", ErrorKind.ResourceUnavailable,
+                    ? new NebulaVideoException(ErrorIds.VideoExpired,
                         $"The video link of task {task.TaskId} no longer works (HTTP {(int)response.StatusCode}); links are valid for 24 hours.", task,
                         "Refresh the task with Get-NebulaVideoTask for a new link, or submit it again.")
-                    : NebulaDialect.ParseError((int)response.StatusCode, text, task);
+                    : Dialect.ParseError((int)response.StatusCode, text, task);
             }
             var expected = response.Content.Headers.ContentLength;
             using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
@@ -204,16 +217,17 @@ namespace NebulaVideo.Core.Nebula
             return written;
         }
 
-        private async Task<long> DownloadBase64Async(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        private async Task<long> DownloadBase64Async(VideoTask task, string path, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
         {
-            var path = NebulaDialect.DownloadPath(task.TaskId);
             using var response = await ReadAsync(HttpTransport.Gateway, () => NewGatewayRequest(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
-                throw NebulaDialect.ParseError((int)response.StatusCode, await response.Content.ReadAsStringAsync().ConfigureAwait(false), task);
+                throw Dialect.ParseError((int)response.StatusCode, await response.Content.ReadAsStringAsync().ConfigureAwait(false), task);
             using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
             var envelope = await Base64VideoReader.CopyAsync(body, destination, n => progress?.Invoke(n, null), cancellationToken).ConfigureAwait(false);
+            if (!envelope.FoundVideo)
+                throw Dialect.ParseError(200, envelope.Skeleton, task);
             if (!envelope.Success)
-                throw new NebulaVideoException("DownloadFailed", ErrorKind.ResourceUnavailable,
+                throw new NebulaVideoException(ErrorIds.DownloadFailed,
                     $"The gateway would not hand out the video of task {task.TaskId}.", task, "Check the task with Get-NebulaVideoTask, then try again.");
             if (envelope.Size is long size && size != envelope.BytesWritten)
                 throw Incomplete(task, envelope.BytesWritten, size);
@@ -247,7 +261,7 @@ namespace NebulaVideo.Core.Nebula
             }
             catch (TimeoutRejectedException ex)
             {
-                throw new NebulaVideoException("GatewayTimeout", ErrorKind.OperationTimeout,
+                throw new NebulaVideoException(ErrorIds.GatewayTimeout,
                     $"The gateway did not answer within {_options.RequestTimeout.TotalSeconds:0} s, after {_options.MaxReadRetries + 1} attempts.",
                     BaseUri.ToString(), "Check the network, then try again.", ex);
             }
@@ -264,23 +278,21 @@ namespace NebulaVideo.Core.Nebula
             return request;
         }
 
-        private static async Task<string> ReadSuccessAsync(HttpResponseMessage response, object? target)
+        private async Task<string> ReadSuccessAsync(HttpResponseMessage response, object? target)
         {
             var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
-                throw NebulaDialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response));
+                throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response));
             return text;
         }
 
-        private const string UnreachableId = "GatewayUnreachable";
-
         private NebulaVideoException Unreachable(HttpRequestException ex) =>
-            new NebulaVideoException(UnreachableId, ErrorKind.ConnectionError,
-                $"Cannot reach the gateway at {BaseUri}: {ex.Message}", BaseUri.ToString(),
-                "Check the address (Connect-NebulaVideo -BaseUri or NEBULA_BASE_URI) and the network.", ex);
+            new NebulaVideoException(ErrorIds.GatewayUnreachable,
+                $"Cannot reach the gateway of connection '{_connection.Name}' at {BaseUri}: {ex.Message}", BaseUri.ToString(),
+                $"Check the address (Connect-NebulaVideo -BaseUri, or {Dialect.BaseUriVariable}) and the network.", ex);
 
         private static NebulaVideoException Incomplete(VideoTask task, long written, long expected) =>
-            new NebulaVideoException("DownloadIncomplete", ErrorKind.InvalidData,
+            new NebulaVideoException(ErrorIds.DownloadIncomplete,
                 $"The video of task {task.TaskId} arrived with {written} of {expected} bytes.", task, "Try the download again.");
     }
 }

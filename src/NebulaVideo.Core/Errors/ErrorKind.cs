@@ -19,6 +19,8 @@ namespace NebulaVideo.Core
         LimitsExceeded,
         ConnectionError,
         OperationTimeout,
+        /// <summary>Stopped before its outcome was known (a submission whose answer never arrived).</summary>
+        OperationStopped,
         InvalidResult,
         InvalidOperation,
         NotSpecified,

@@ -1,35 +1,48 @@
 using System;
-using System.Net;
 using System.Runtime.InteropServices;
 using System.Security;
+using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Http;
 
-namespace NebulaVideo.Core.Http
+namespace NebulaVideo.Core.Connections
 {
     /// <summary>
-    /// Where to send requests and with which key. The key stays a SecureString and is turned into text only
-    /// for the moment an Authorization header is built; it is never part of ToString, errors or logs.
+    /// One named gateway: its dialect, where to send requests and with which key. The key stays a
+    /// SecureString and is turned into text only for the moment an Authorization header to this connection's
+    /// own gateway is built; it is never part of ToString, errors or logs.
     /// </summary>
     public sealed class GatewayConnection
     {
-        public static readonly Uri DefaultBaseUri = new Uri("https://llm.ai-nebula.com/");
-
         private readonly SecureString _apiKey;
 
-        public GatewayConnection(Uri baseUri, SecureString apiKey, string keySource)
+        public GatewayConnection(string name, IGatewayDialect dialect, Uri baseUri, SecureString apiKey, string keySource)
         {
+            Dialect = dialect ?? throw new ArgumentNullException(nameof(dialect));
             if (apiKey is null || apiKey.Length == 0)
-                throw new NebulaVideoException("ApiKeyMissing", ErrorKind.AuthenticationError, "The API key is empty.", null,
-                    "Pass a key to Connect-NebulaVideo -ApiKey, or set NEBULA_API_KEY.");
+                throw new NebulaVideoException(ErrorIds.ApiKeyMissing, $"The API key for connection '{name}' is empty.", name,
+                    $"Pass a key to Connect-NebulaVideo -ApiKey, or set {dialect.ApiKeyVariable}.");
+            Name = name;
             BaseUri = Normalize(baseUri);
             _apiKey = apiKey.Copy();
             _apiKey.MakeReadOnly();
             KeySource = keySource;
         }
 
+        /// <summary>A connection with the dialect's own name and address (the environment's default connection).</summary>
+        public GatewayConnection(IGatewayDialect dialect, Uri? baseUri, SecureString apiKey, string keySource)
+            : this(dialect.Name, dialect, baseUri ?? dialect.DefaultBaseUri, apiKey, keySource)
+        {
+        }
+
+        /// <summary>How the user refers to it (-Connection); unique in a session.</summary>
+        public string Name { get; }
+
+        public IGatewayDialect Dialect { get; }
+
         /// <summary>The gateway's root, always ending in a slash so relative paths append to it.</summary>
         public Uri BaseUri { get; }
 
-        /// <summary>Where the key came from (Connect-NebulaVideo, NEBULA_API_KEY), for display: never the key.</summary>
+        /// <summary>Where the key came from (Connect-NebulaVideo, an environment variable), for display: never the key.</summary>
         public string KeySource { get; }
 
         /// <summary>
@@ -39,18 +52,21 @@ namespace NebulaVideo.Core.Http
         public static Uri Normalize(Uri baseUri)
         {
             if (baseUri is null || !baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
-                throw new NebulaVideoException("BaseUriInvalid", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.BaseUriInvalid,
                     $"'{baseUri}' is not an absolute http(s) address.", baseUri?.ToString(), "Give the gateway's address, e.g. https://llm.ai-nebula.com.");
             if (baseUri.Scheme == Uri.UriSchemeHttp && !IsLoopback(baseUri))
-                throw new NebulaVideoException("BaseUriInsecure", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.BaseUriInsecure,
                     $"'{baseUri}' is not https: the API key would cross the network unencrypted.", baseUri.ToString(),
                     "Use the gateway's https address. Plain http is allowed only for 127.0.0.1/localhost (the emulator).");
             var text = baseUri.GetLeftPart(UriPartial.Path);
             return new Uri(text.EndsWith("/", StringComparison.Ordinal) ? text : text + "/");
         }
 
-        private static bool IsLoopback(Uri uri) =>
-            uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
+        private static bool IsLoopback(Uri uri) => HostRules.IsLoopback(uri);
+
+        /// <summary>True when both name the same gateway (scheme, host, port and path prefix).</summary>
+        public bool Serves(Uri? gateway) => gateway is not null && Uri.Compare(Normalize(gateway), BaseUri,
+            UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
         /// <summary>A key held as text (an environment variable) as the read-only SecureString a connection keeps.</summary>
         public static SecureString SecureKey(string text)
@@ -76,6 +92,6 @@ namespace NebulaVideo.Core.Http
             }
         }
 
-        public override string ToString() => $"{BaseUri} (key from {KeySource})";
+        public override string ToString() => $"{Name}: {Dialect.Name} at {BaseUri} (key from {KeySource})";
     }
 }

@@ -1,0 +1,45 @@
+namespace NebulaVideo.Core.Gateways
+{
+    /// <summary>Status words and progress figures every dialect reads alike.</summary>
+    internal static class TaskProgress
+    {
+        /// <summary>
+        /// One status word in the module's vocabulary; null for a word it does not know. The gateways have
+        /// been seen to use all of these across their model families.
+        /// </summary>
+        public static VideoStatus? Status(string? word)
+        {
+            switch (word?.Trim().ToLowerInvariant())
+            {
+                case "submitted": case "queued": case "pending": case "not_start": return VideoStatus.Queued;
+                case "in_progress": case "processing": case "running": return VideoStatus.Running;
+                case "succeeded": case "success": case "completed": return VideoStatus.Succeeded;
+                case "failed": case "failure": case "canceled": case "cancelled": case "unknown": return VideoStatus.Failed;
+                case "expired": return VideoStatus.Expired;
+                default: return null;
+            }
+        }
+
+        /// <summary>Progress for answers without a figure: 0 queued, 50 running, 100 finished.</summary>
+        public static int Default(VideoStatus status) => status switch
+        {
+            VideoStatus.Queued => 0,
+            VideoStatus.Running => 50,
+            _ => 100,
+        };
+    }
+
+    /// <summary>What every dialect's error parsing shares.</summary>
+    internal static class ErrorBodies
+    {
+        public static bool IsNumber(string s) => long.TryParse(s, out _);
+
+        /// <summary>A body that is not the dialect's JSON, shown as it is (shortened).</summary>
+        public static string RawMessage(string body)
+        {
+            if (string.IsNullOrWhiteSpace(body)) return "(no details)";
+            var text = body.Trim();
+            return text.Length <= 300 ? text : text.Substring(0, 300) + "...";
+        }
+    }
+}

@@ -3,7 +3,7 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Downloads;
 using Xunit;
 
 namespace NebulaVideo.Core.Tests
@@ -55,11 +55,14 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
-        public async Task An_envelope_without_a_video_is_an_error()
+        public async Task An_envelope_without_a_video_is_handed_back_whole_for_the_dialect_to_read_as_an_error()
         {
-            var ex = await Assert.ThrowsAnyAsync<NebulaVideoException>(() => Base64VideoReader.CopyAsync(
-                new MemoryStream(Encoding.ASCII.GetBytes("{\"success\":false,\"message\":\"not ready\"}")), new MemoryStream(), null, CancellationToken.None));
-            Assert.Contains("not ready", ex.Message);
+            var output = new MemoryStream();
+            var envelope = await Base64VideoReader.CopyAsync(
+                new MemoryStream(Encoding.ASCII.GetBytes("{\"success\":false,\"message\":\"not ready\"}")), output, null, CancellationToken.None);
+            Assert.False(envelope.FoundVideo);
+            Assert.Equal(0, output.Length);
+            Assert.Contains("not ready", Gateways.Dialects.Nebula.ParseError(200, envelope.Skeleton).Message);
         }
 
         /// <summary>Hands out 1 to 7 bytes per read, as a slow network might.</summary>

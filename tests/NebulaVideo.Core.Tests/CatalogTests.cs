@@ -41,8 +41,8 @@ namespace NebulaVideo.Core.Tests
             tally.Add(Catalog.Get("sora-2"), "1280x720", 8, 1m, 1);
             tally.Add(wan, "720p", 5, 1m, 1);
             Assert.Equal(2, tally.Groups.Count);
-            Assert.Equal((3, 1.107m), (tally.Groups[0].Count, tally.Groups[0].EstimatedCostUsd));
-            Assert.Equal((4, 1.907m, true), (tally.Total.Count, tally.Total.EstimatedCostUsd, tally.Total.IsTotal));
+            Assert.Equal((3, (decimal?)1.107m), (tally.Groups[0].Count, tally.Groups[0].EstimatedCostUsd));
+            Assert.Equal((4, (decimal?)1.907m, true), (tally.Total.Count, tally.Total.EstimatedCostUsd, tally.Total.IsTotal));
         }
 
         [Fact]
@@ -97,11 +97,12 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
-        public void A_catalog_document_in_the_models_json_layout_can_replace_the_built_in_one()
+        public void A_catalog_document_in_the_models_json_layout_adds_a_model()
         {
-            var json = "{\"models\":[{\"name\":\"m\",\"image\":\"None\",\"durations\":[3],\"defaultDuration\":3,\"resolutions\":[\"x\"],\"defaultResolution\":\"x\",\"pricePerSecondUsd\":{\"x\":2}}]}";
-            var catalog = ModelCatalog.Parse(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+            var json = "{\"models\":[{\"name\":\"m\",\"dialect\":\"Nebula\",\"image\":\"None\",\"durations\":[3],\"defaultDuration\":3,\"resolutions\":[\"x\"],\"defaultResolution\":\"x\",\"pricePerSecondUsd\":{\"x\":2}}]}";
+            var catalog = ModelCatalog.BuiltIn.WithUserDocument(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), "test.json");
             Assert.Equal(6m, catalog.Get("m").EstimateCost(null, 3));
+            Assert.Equal(5, catalog.Models.Count);
         }
     }
 }

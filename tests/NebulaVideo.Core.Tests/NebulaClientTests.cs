@@ -4,9 +4,12 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Images;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Gateways.Nebula;
+using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Tasks;
 using NebulaVideo.Emulator;
 using Xunit;
@@ -63,7 +66,7 @@ namespace NebulaVideo.Core.Tests
         [InlineData("sk-emulator-error", 500, "InternalError")]
         public async Task A_refused_create_surfaces_the_providers_code_and_only_a_throttled_one_is_sent_again(string key, int status, string code)
         {
-            var client = new NebulaClient(Connection(key), Quick with { MaxThrottledCreateRetries = 1 });
+            var client = new GatewayClient(Connection(key), Quick with { MaxThrottledCreateRetries = 1 });
             var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SubmitAsync(WanRequest(), Model("wan2.5-i2v-preview"), CancellationToken.None));
             Assert.Equal((status, code), (ex.HttpStatus, ex.ProviderCode));
             // 429 means refused unread, so it alone is worth sending again (after Retry-After); anything else may have created the task.
@@ -94,7 +97,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public async Task Reads_give_up_after_the_configured_retries()
         {
-            var client = new NebulaClient(Connection("sk-emulator-error"), Quick with { MaxReadRetries = 2 });
+            var client = new GatewayClient(Connection("sk-emulator-error"), Quick with { MaxReadRetries = 2 });
             var ex = await Assert.ThrowsAsync<GatewayException>(() => client.GetTaskAsync(new VideoTask { TaskId = "video_x" }, CancellationToken.None));
             Assert.Equal(500, ex.HttpStatus);
             Assert.Equal(3, _emulator.Requests.Count(r => r.Method == "GET"));
@@ -127,7 +130,7 @@ namespace NebulaVideo.Core.Tests
             // The tasks stay running until the clock is moved, so all of them being read proves they are followed together.
             var clock = new ManualClock();
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1), Clock = clock });
-            var client = new NebulaClient(new GatewayConnection(emulator.GatewayUri, GatewayConnection.SecureKey(Key), "test"), Quick);
+            var client = new GatewayClient(new GatewayConnection(Dialects.Nebula, emulator.GatewayUri, GatewayConnection.SecureKey(Key), "test"), Quick);
             using var waiter = new TaskWaiter(TimeSpan.FromMilliseconds(50), 4, CancellationToken.None);
             var ids = new System.Collections.Generic.List<string>();
             for (var i = 0; i < 3; i++)
@@ -152,16 +155,16 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Plain_http_is_refused_except_on_loopback()
         {
-            var ex = Assert.Throws<NebulaVideoException>(() => new GatewayConnection(new Uri("http://gateway.example.invalid"), GatewayConnection.SecureKey("sk-x"), "test"));
+            var ex = Assert.Throws<NebulaVideoException>(() => new GatewayConnection(Dialects.Nebula, new Uri("http://gateway.example.invalid"), GatewayConnection.SecureKey("sk-x"), "test"));
             Assert.Equal("BaseUriInsecure", ex.ErrorId);
-            Assert.Equal(new Uri("http://127.0.0.1:5080/api/"), new GatewayConnection(new Uri("http://127.0.0.1:5080/api"), GatewayConnection.SecureKey("sk-x"), "test").BaseUri);
+            Assert.Equal(new Uri("http://127.0.0.1:5080/api/"), new GatewayConnection(Dialects.Nebula, new Uri("http://127.0.0.1:5080/api"), GatewayConnection.SecureKey("sk-x"), "test").BaseUri);
         }
 
         [Fact]
         public void A_connection_never_shows_its_key() =>
-            Assert.DoesNotContain("sk-secret", new GatewayConnection(new Uri("https://llm.ai-nebula.com"), GatewayConnection.SecureKey("sk-secret"), "test").ToString());
+            Assert.DoesNotContain("sk-secret", new GatewayConnection(Dialects.Nebula, new Uri("https://llm.ai-nebula.com"), GatewayConnection.SecureKey("sk-secret"), "test").ToString());
 
-        private async Task<VideoTask> UntilFinished(NebulaClient client, VideoTask task)
+        private async Task<VideoTask> UntilFinished(GatewayClient client, VideoTask task)
         {
             for (var i = 0; i < 100 && !task.IsFinished; i++)
             {
@@ -171,9 +174,9 @@ namespace NebulaVideo.Core.Tests
             return task;
         }
 
-        private NebulaClient Client(string key) => new(Connection(key), Quick);
+        private GatewayClient Client(string key) => new(Connection(key), Quick);
 
-        private GatewayConnection Connection(string key) => new(_emulator.GatewayUri, GatewayConnection.SecureKey(key), "test");
+        private GatewayConnection Connection(string key) => new(Dialects.Nebula, _emulator.GatewayUri, GatewayConnection.SecureKey(key), "test");
 
         private static VideoRequest WanRequest() => ModelCatalog.BuiltIn.Resolve(new VideoRequest
         {

@@ -2,7 +2,9 @@ using System;
 using System.Text.Json;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Images;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Gateways.Nebula;
+using NebulaVideo.Core.Downloads;
 using Xunit;
 
 namespace NebulaVideo.Core.Tests
@@ -12,7 +14,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Wan_submit_answer_is_queued_with_the_gateways_group_ratio()
         {
-            var task = NebulaDialect.ParseTask(Seed.Json("wan25-submit"));
+            var task = Dialects.Nebula.ParseTask(Seed.Json("wan25-submit"), new VideoTask());
             Assert.Equal("ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97", task.TaskId);
             Assert.Equal(VideoStatus.Queued, task.Status);
             Assert.Equal("submitted/PENDING", task.ProviderStatus);
@@ -27,7 +29,7 @@ namespace NebulaVideo.Core.Tests
         [InlineData("wan25-in-progress-running", VideoStatus.Running, "in_progress/RUNNING", 50)]
         public void Wan_in_progress_answers_tell_queued_from_running(string fixture, VideoStatus status, string providerStatus, int progress)
         {
-            var task = NebulaDialect.ParseTask(Seed.Json(fixture));
+            var task = Dialects.Nebula.ParseTask(Seed.Json(fixture), new VideoTask());
             Assert.Equal(status, task.Status);
             Assert.Equal(providerStatus, task.ProviderStatus);
             Assert.Equal(progress, task.Progress);
@@ -37,7 +39,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Wan_success_carries_the_signed_link_and_the_usage()
         {
-            var task = NebulaDialect.ParseTask(Seed.Json("wan25-succeeded"));
+            var task = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask());
             Assert.Equal(VideoStatus.Succeeded, task.Status);
             Assert.Equal("succeeded", task.ProviderStatus); // inner and outer words agree, so one is kept
             Assert.Equal(100, task.Progress);
@@ -50,7 +52,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Wan_failure_keeps_the_providers_code_and_message()
         {
-            var task = NebulaDialect.ParseTask(Seed.Json("wan25-failed"));
+            var task = Dialects.Nebula.ParseTask(Seed.Json("wan25-failed"), new VideoTask());
             Assert.Equal(VideoStatus.Failed, task.Status);
             Assert.Equal("InvalidParameter.ImageFormat", task.ErrorCode);
             Assert.Equal("Image format not supported or incorrect format", task.ErrorMessage);
@@ -62,7 +64,7 @@ namespace NebulaVideo.Core.Tests
         {
             var json = Seed.Json("wan25-succeeded").Replace(
                 "\"https://dashscope-result-sh.oss-cn-shanghai.aliyuncs.com/.../video.mp4?Expires=...\"", "\"expired\"");
-            var task = NebulaDialect.ParseTask(json);
+            var task = Dialects.Nebula.ParseTask(json, new VideoTask());
             Assert.Equal(VideoStatus.Expired, task.Status);
             Assert.Null(task.VideoUrl);
         }
@@ -70,7 +72,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Sora_submit_answer_reads_the_task_from_its_metadata()
         {
-            var task = NebulaDialect.ParseTask(Seed.Json("sora2-submit"));
+            var task = Dialects.Nebula.ParseTask(Seed.Json("sora2-submit"), new VideoTask());
             Assert.Equal("video_69095b4ce0048190893a01510c0c98b0", task.TaskId);
             Assert.Equal("sora-2", task.Model);
             Assert.Equal(VideoStatus.Queued, task.Status);
@@ -87,7 +89,7 @@ namespace NebulaVideo.Core.Tests
         [InlineData("sora2-failed", VideoStatus.Failed, 100)]
         public void Sora_answers_keep_the_gateways_progress(string fixture, VideoStatus status, int progress)
         {
-            var task = NebulaDialect.ParseTask(Seed.Json(fixture));
+            var task = Dialects.Nebula.ParseTask(Seed.Json(fixture), new VideoTask());
             Assert.Equal(status, task.Status);
             Assert.Equal(progress, task.Progress);
             Assert.Equal("video_1234567890abcdef", task.TaskId);
@@ -97,17 +99,17 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Sora_answers_carry_the_prompt_seconds_and_size() =>
             Assert.Equal(("A cute kitten playing in the garden, sunny and warm atmosphere", 4, "720x1280"),
-                NebulaDialect.ParseTask(Seed.Json("sora2-queued")) is var t ? (t.Prompt, t.Duration, t.Resolution) : default);
+                Dialects.Nebula.ParseTask(Seed.Json("sora2-queued"), new VideoTask()) is var t ? (t.Prompt, t.Duration, t.Resolution) : default);
 
         [Fact]
         public void Sora_success_completes_at_the_gateways_time_and_failure_keeps_the_reason()
         {
-            var done = NebulaDialect.ParseTask(Seed.Json("sora2-succeeded"));
+            var done = Dialects.Nebula.ParseTask(Seed.Json("sora2-succeeded"), new VideoTask());
             Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1704067800), done.CompletedAt);
             Assert.Equal("720x1280", done.Resolution);
             Assert.Null(done.VideoUrl); // sora-2 downloads by task id
 
-            var failed = NebulaDialect.ParseTask(Seed.Json("sora2-failed"));
+            var failed = Dialects.Nebula.ParseTask(Seed.Json("sora2-failed"), new VideoTask());
             Assert.Equal("content_policy_violation", failed.ErrorCode);
             Assert.Equal("Prompt contains inappropriate content", failed.ErrorMessage);
         }
@@ -117,7 +119,7 @@ namespace NebulaVideo.Core.Tests
         {
             var known = new VideoTask { TaskId = "ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97", Model = "wan2.5-i2v-preview", Prompt = "kitten",
                 SourceImage = "/stills/cat.png", EstimatedCostUsd = 0.369m, Gateway = new Uri("https://llm.ai-nebula.com/") };
-            var task = NebulaDialect.ParseTask(Seed.Json("wan25-in-progress-running"), known);
+            var task = Dialects.Nebula.ParseTask(Seed.Json("wan25-in-progress-running"), known);
             Assert.Equal(("wan2.5-i2v-preview", "kitten", "/stills/cat.png", 0.369m), (task.Model, task.Prompt, task.SourceImage, task.EstimatedCostUsd));
             Assert.Equal(known.Gateway, task.Gateway);
             Assert.Equal(Seed.Json("wan25-in-progress-running"), task.RawJson);
@@ -143,7 +145,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void The_first_error_shape_yields_the_providers_code_from_inside_its_message()
         {
-            var error = NebulaDialect.ParseError(400, Seed.Json("wan25-error"));
+            var error = Dialects.Nebula.ParseError(400, Seed.Json("wan25-error"));
             Assert.Equal(400, error.HttpStatus);
             Assert.Equal("InvalidParameter.ImageFormat", error.ProviderCode);
             Assert.Equal("Image format not supported or incorrect format", error.ProviderMessage);
@@ -153,7 +155,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void The_second_error_shape_yields_its_code_and_message()
         {
-            var error = NebulaDialect.ParseError(401, Seed.Json("sora2-error"));
+            var error = Dialects.Nebula.ParseError(401, Seed.Json("sora2-error"));
             Assert.Equal("invalid_api_key", error.ProviderCode);
             Assert.Equal("Invalid API key", error.ProviderMessage);
             Assert.Equal(ErrorKind.AuthenticationError, error.Kind);
@@ -162,7 +164,7 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void A_body_that_is_not_json_is_still_a_readable_error()
         {
-            var error = NebulaDialect.ParseError(502, "<html>Bad Gateway</html>");
+            var error = Dialects.Nebula.ParseError(502, "<html>Bad Gateway</html>");
             Assert.Null(error.ProviderCode);
             Assert.Equal("<html>Bad Gateway</html>", error.ProviderMessage);
             Assert.True(error.IsTransient);
@@ -177,7 +179,7 @@ namespace NebulaVideo.Core.Tests
                 Prompt = "A kitten slowly opens its eyes", Image = image, Duration = 10, Resolution = "1080p",
                 SmartRewrite = true, GenerateAudio = false, AudioUrl = "https://example.com/audio.mp3", Seed = 12345,
             });
-            using var doc = JsonDocument.Parse(NebulaDialect.BuildSubmitBody(request));
+            using var doc = JsonDocument.Parse(Seed.Body(request));
             var root = doc.RootElement;
             Assert.Equal(new[] { "model", "prompt", "image", "duration", "resolution", "smart_rewrite", "generate_audio", "audio_url", "seed" },
                 Names(root));
@@ -195,14 +197,14 @@ namespace NebulaVideo.Core.Tests
                 Model = "sora-2", Prompt = "A cute kitten", Duration = 8, Size = "1280x720",
                 Image = ImageInput.FromUrl("https://example.com/image.jpg", 5 << 20), User = "user-1234",
             });
-            using (var doc = JsonDocument.Parse(NebulaDialect.BuildSubmitBody(full)))
+            using (var doc = JsonDocument.Parse(Seed.Body(full)))
             {
                 Assert.Equal(new[] { "model", "prompt", "seconds", "size", "input_reference", "user" }, Names(doc.RootElement));
                 Assert.Equal("8", doc.RootElement.GetProperty("seconds").GetString());
             }
 
             var remix = ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = "again", RemixFromVideoId = "video_12345" });
-            using (var doc = JsonDocument.Parse(NebulaDialect.BuildSubmitBody(remix)))
+            using (var doc = JsonDocument.Parse(Seed.Body(remix)))
                 Assert.Equal(new[] { "model", "prompt", "seconds", "size", "remix_from_video_id" }, Names(doc.RootElement));
         }
 

@@ -8,6 +8,13 @@ namespace NebulaVideo.Core.Tests
     {
         public static string Json(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", name + ".json"));
 
+        /// <summary>The submission body a request gets from its model's dialect.</summary>
+        public static byte[] Body(VideoRequest request)
+        {
+            var model = Catalog.ModelCatalog.BuiltIn.Get(request.Model);
+            return Gateways.Dialects.Get(model.Dialect).BuildSubmitBody(request, model);
+        }
+
         public static string RepoFile(params string[] parts)
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

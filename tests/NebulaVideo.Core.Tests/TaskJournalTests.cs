@@ -4,8 +4,11 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Http;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Gateways.Nebula;
+using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Tasks;
 using NebulaVideo.Emulator;
 using Xunit;
@@ -57,7 +60,7 @@ namespace NebulaVideo.Core.Tests
         public async Task A_submission_whose_answer_never_arrived_is_refused_rather_than_risked()
         {
             var journal = new TaskJournal(JournalFile);
-            var body = NebulaDialect.BuildSubmitBody(Request("waves"));
+            var body = Seed.Body(Request("waves"));
             // What a crash between the journal's first line and the gateway's answer leaves behind.
             journal.Record(new JournalEntry(TaskJournal.Fingerprint(_emulator.GatewayUri, body), JournalState.Submitting, null, "sora-2", "waves", DateTimeOffset.UtcNow));
 
@@ -73,7 +76,7 @@ namespace NebulaVideo.Core.Tests
         {
             var journal = new TaskJournal(JournalFile);
             await Assert.ThrowsAsync<GatewayException>(() => Client("bad-key").SubmitAsync(Request("waves"), Sora, CancellationToken.None, journal));
-            var offline = new NebulaClient(new GatewayConnection(new Uri("http://127.0.0.1:1/"), GatewayConnection.SecureKey("sk-x"), "test"));
+            var offline = new GatewayClient(new GatewayConnection(Dialects.Nebula, new Uri("http://127.0.0.1:1/"), GatewayConnection.SecureKey("sk-x"), "test"));
             var unreachable = await Assert.ThrowsAsync<NebulaVideoException>(() => offline.SubmitAsync(Request("clouds"), Sora, CancellationToken.None, journal));
             Assert.Equal("GatewayUnreachable", unreachable.ErrorId);
 
@@ -81,7 +84,7 @@ namespace NebulaVideo.Core.Tests
             await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, reloaded);
             Assert.Equal(1, _emulator.SubmissionCount);
             Assert.Equal(JournalState.Refused,
-                reloaded.Find(TaskJournal.Fingerprint(new Uri("http://127.0.0.1:1/"), NebulaDialect.BuildSubmitBody(Request("clouds"))))!.State);
+                reloaded.Find(TaskJournal.Fingerprint(new Uri("http://127.0.0.1:1/"), Seed.Body(Request("clouds"))))!.State);
         }
 
         [Fact]
@@ -99,17 +102,17 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public void Fingerprints_tell_gateways_and_bodies_apart()
         {
-            var body = NebulaDialect.BuildSubmitBody(Request("waves"));
+            var body = Seed.Body(Request("waves"));
             var here = TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), body);
-            Assert.Equal(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), NebulaDialect.BuildSubmitBody(Request("waves"))));
+            Assert.Equal(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), Seed.Body(Request("waves"))));
             Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("http://127.0.0.1:5080/"), body));
-            Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), NebulaDialect.BuildSubmitBody(Request("waves!"))));
+            Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), Seed.Body(Request("waves!"))));
         }
 
         private static ModelInfo Sora => ModelCatalog.BuiltIn.Get("sora-2");
 
         private static VideoRequest Request(string prompt) => ModelCatalog.BuiltIn.Resolve(new VideoRequest { Model = "sora-2", Prompt = prompt });
 
-        private NebulaClient Client(string key) => new(new GatewayConnection(_emulator.GatewayUri, GatewayConnection.SecureKey(key), "test"));
+        private GatewayClient Client(string key) => new(new GatewayConnection(Dialects.Nebula, _emulator.GatewayUri, GatewayConnection.SecureKey(key), "test"));
     }
 }

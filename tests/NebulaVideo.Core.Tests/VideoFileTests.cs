@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Tasks;
 using Xunit;
 

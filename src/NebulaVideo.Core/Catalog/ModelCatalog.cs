@@ -76,6 +76,9 @@ namespace NebulaVideo.Core.Catalog
 
         public IReadOnlyList<ModelInfo> Models => _models;
 
+        /// <summary>This catalog with a document in the user file's layout applied on top.</summary>
+        public ModelCatalog WithUserDocument(Stream json, string source) => CatalogFile.Apply(this, json, source);
+
         /// <summary>The user file applied on top of the built-in models, if any.</summary>
         public string? UserFile { get; }
 

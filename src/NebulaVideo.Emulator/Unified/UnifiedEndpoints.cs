@@ -36,8 +36,9 @@ internal sealed class UnifiedEndpoints
 
         var body = await WireJson.ReadObjectAsync(context.Request);
         if (body is null) return UnifiedErrors.InvalidRequest(null, "Invalid request format");
+        // Without a model name the gateway cannot tell which document applies: seed 003's own 400 example.
         var name = WireJson.Text(body, "model");
-        if (string.IsNullOrEmpty(name)) return UnifiedErrors.InvalidRequest("model", "model is required");
+        if (string.IsNullOrEmpty(name)) return UnifiedErrors.InvalidRequest("model", "Invalid request format");
         var model = UnifiedModel.Find(name);
         if (model is null) return UnifiedErrors.ModelNotFound();
         // Access is per model (the 403 names param "model"), so it is decided once the model is known.

@@ -8,6 +8,10 @@ function Start-NebulaEmulator {
     <#
     .SYNOPSIS
         Starts the emulator on free loopback ports and returns its process and addresses.
+    .DESCRIPTION
+        Returns Process, GatewayUri (the Nebula gateway), StorageUri (the signed video links' origin) and
+        UnifiedUri (the unified gateway's base address, GatewayUri + 'apiv1/'). Without -Configuration the Debug
+        build is used, or the Release build when only that one exists.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType([pscustomobject])]
@@ -19,8 +23,11 @@ function Start-NebulaEmulator {
         [double] $PhaseSeconds = 1
     )
     $root = Split-Path -Parent $PSScriptRoot
-    $dll = Join-Path $root "src/NebulaVideo.Emulator/bin/$Configuration/net10.0/NebulaVideo.Emulator.dll"
-    if (-not (Test-Path -LiteralPath $dll)) { throw "Build the solution first: $dll is missing." }
+    # An explicit -Configuration means that build and no other: silently running a stale one would mislead.
+    $configurations = if ($PSBoundParameters.ContainsKey('Configuration')) { @($Configuration) } else { @('Debug', 'Release') }
+    $candidates = foreach ($name in $configurations) { Join-Path $root "src/NebulaVideo.Emulator/bin/$name/net10.0/NebulaVideo.Emulator.dll" }
+    $dll = $candidates | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+    if (-not $dll) { throw "Build the solution first: none of $($candidates -join ', ') exists." }
     if (-not $PSCmdlet.ShouldProcess($dll, 'Start the emulator')) { return }
 
     $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
@@ -30,12 +37,14 @@ function Start-NebulaEmulator {
     $info.RedirectStandardOutput = $true
     $info.UseShellExecute = $false
     $process = [System.Diagnostics.Process]::Start($info)
+    # Program prints exactly one line with every address; keep this pattern in step with it.
     $line = $process.StandardOutput.ReadLine()
-    if ($line -notmatch 'listening on (?<gateway>http://\S+) \(videos on (?<storage>http://\S+)\)') {
-        $process.Kill()
-        throw "The emulator did not start: '$line'"
+    $pattern = 'listening on (?<gateway>http://\S+) \(videos on (?<storage>http://\S+)\) \(unified gateway on (?<unified>http://\S+)\)'
+    if ($line -notmatch $pattern) {
+        if (-not $process.HasExited) { $process.Kill() }
+        throw "The emulator did not start (or is an old build without the unified gateway; rebuild it): '$line'"
     }
-    [pscustomobject]@{ Process = $process; GatewayUri = $Matches.gateway; StorageUri = $Matches.storage }
+    [pscustomobject]@{ Process = $process; GatewayUri = $Matches.gateway; StorageUri = $Matches.storage; UnifiedUri = $Matches.unified }
 }
 
 function Stop-NebulaEmulator {

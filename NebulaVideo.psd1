@@ -6,7 +6,7 @@
     Author                 = 'NebulaVideo contributors'
     CompanyName            = 'NebulaVideo'
     Copyright              = '(c) NebulaVideo contributors. MIT License.'
-    Description            = 'Turns images and prompts into videos with hosted video-generation models (wan2.5-i2v-preview and sora-2 on the Nebula gateway): submit, wait, download and price them from the PowerShell pipeline.'
+    Description            = 'Turns images and prompts into videos with hosted video-generation models (wan2.5-i2v-preview and sora-2 on the Nebula gateway, wan2.5-image-to-video and wan2.6-image-to-video on the unified gateway): submit, wait, download and price them from the PowerShell pipeline, several gateways in one session.'
     CompatiblePSEditions   = @('Desktop', 'Core')
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
@@ -14,6 +14,7 @@
     CmdletsToExport        = @(
         'Connect-NebulaVideo'
         'Disconnect-NebulaVideo'
+        'Get-NebulaVideoConnection'
         'New-NebulaVideo'
         'Get-NebulaVideoTask'
         'Wait-NebulaVideoTask'
@@ -28,7 +29,7 @@
         PSData = @{
             Tags         = @('Video', 'AI', 'ImageToVideo', 'Sora', 'Wan', 'Nebula', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'First release: wan2.5-i2v-preview and sora-2 on the Nebula gateway.'
+            ReleaseNotes = 'The unified gateway (wan2.5-image-to-video, wan2.6-image-to-video), named connections, and an open model catalog with a user file.'
         }
     }
 }

@@ -4,7 +4,7 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Downloads;
 
 // How the sora-2 download decoder behaves as videos grow: throughput, and the bytes it allocates and
 // holds while a video of N MB streams through it. A decoder that buffered the video would allocate and

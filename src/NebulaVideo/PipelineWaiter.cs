@@ -4,7 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using NebulaVideo.Core;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo
@@ -20,7 +20,7 @@ namespace NebulaVideo
         private const string Activity = "Waiting for NebulaVideo tasks";
         private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
-        private readonly NebulaCmdlet _cmdlet;
+        private readonly NebulaVideoCmdlet _cmdlet;
         private readonly TaskWaiter _waiter;
         private readonly CancellationToken _stopping;
         private readonly DateTimeOffset? _deadline;
@@ -29,7 +29,7 @@ namespace NebulaVideo
         private bool _timedOut;
         private int _done;
 
-        public PipelineWaiter(NebulaCmdlet cmdlet, double pollIntervalSec, int timeoutSec, int throttleLimit, CancellationToken stopping)
+        public PipelineWaiter(NebulaVideoCmdlet cmdlet, double pollIntervalSec, int timeoutSec, int throttleLimit, CancellationToken stopping)
         {
             _cmdlet = cmdlet;
             _stopping = stopping;
@@ -39,7 +39,7 @@ namespace NebulaVideo
         }
 
         /// <summary>Starts waiting for a task; the client must be resolved on the pipeline thread.</summary>
-        public void Add(VideoTask task, NebulaClient client)
+        public void Add(VideoTask task, GatewayClient client)
         {
             if (_timedOut)
             {
@@ -107,7 +107,7 @@ namespace NebulaVideo
                     _cmdlet.WriteError(Unsuccessful(e.Task));
                     break;
                 case WaitEventKind.Error:
-                    _cmdlet.WriteError(e.Error as NebulaVideoException ?? new NebulaVideoException("WaitFailed", ErrorKind.NotSpecified,
+                    _cmdlet.WriteError(e.Error as NebulaVideoException ?? new NebulaVideoException(ErrorIds.WaitFailed,
                         $"Could not follow task {e.Task.TaskId}: {e.Error?.Message}", e.Task, "Check the task with Get-NebulaVideoTask.", e.Error));
                     break;
             }
@@ -127,9 +127,9 @@ namespace NebulaVideo
         }
 
         private static NebulaVideoException Unsuccessful(VideoTask task) => task.Status == VideoStatus.Expired
-            ? new NebulaVideoException("VideoExpired", ErrorKind.ResourceUnavailable,
+            ? new NebulaVideoException(ErrorIds.VideoExpired,
                 $"Task {task.TaskId} finished, but its video has expired.", task, "Submit the request again to make a new video.")
-            : new NebulaVideoException("TaskFailed", ErrorKind.InvalidResult,
+            : new NebulaVideoException(ErrorIds.TaskFailed,
                 $"Task {task.TaskId} failed: {(task.ErrorCode is null ? string.Empty : task.ErrorCode + ": ")}{task.ErrorMessage ?? "no reason given"}",
                 task, "Read the provider's reason; adjust the image or prompt and submit again.");
 
@@ -141,7 +141,7 @@ namespace NebulaVideo
         }
 
         private NebulaVideoException StillRunning(VideoTask task) =>
-            new NebulaVideoException("WaitTimeout", ErrorKind.OperationTimeout,
+            new NebulaVideoException(ErrorIds.WaitTimeout,
                 $"Task {task.TaskId} is still {task.Status} after {_timeoutSec} s.", task,
                 "Wait again later: $error[0].TargetObject | Wait-NebulaVideoTask. The task keeps running on the gateway.");
 

@@ -12,11 +12,12 @@ namespace NebulaVideo
         /// <summary>The parameter set of cmdlets that take task ids (-TaskId).</summary>
         public const string ById = "TaskId";
 
+        /// <summary>
+        /// Task objects as given, or bare ids as tasks that know only their id: the connection they go to
+        /// is found from the id's shape (task-unified-... is the unified gateway) or -Connection, and the
+        /// model from the gateway's answer.
+        /// </summary>
         public static VideoTask[] From(VideoTask[]? tasks, string[] ids) =>
-            tasks ?? Array.ConvertAll(ids, id => new VideoTask { TaskId = id, Model = ModelFromId(id), ProviderStatus = "unknown" });
-
-        // Sora ids are video_...; the gateway's wan2.5 tasks have GUIDs, and their answers never name the model.
-        private static string ModelFromId(string id) =>
-            id.StartsWith("video_", StringComparison.Ordinal) ? "sora-2" : Core.Catalog.ModelCatalog.DefaultModel;
+            tasks ?? Array.ConvertAll(ids, id => new VideoTask { TaskId = id.Trim(), ProviderStatus = "unknown" });
     }
 }

@@ -70,12 +70,14 @@ namespace NebulaVideo.Tests
         {
             var run = _engine.Run("Get-NebulaVideoModel; Get-NebulaVideoModel sora*; Get-NebulaVideoModel nope", apiKey: null);
             var models = run.Objects<ModelInfo>().ToList();
-            Assert.Equal(new[] { "wan2.5-i2v-preview", "sora-2", "sora-2" }, models.Select(m => m.Name));
+            Assert.Equal(new[] { "wan2.5-i2v-preview", "sora-2", "wan2.5-image-to-video", "wan2.6-image-to-video", "sora-2" }, models.Select(m => m.Name));
             Assert.Equal(new[] { 5, 10 }, models[0].Durations);
             Assert.Equal(new[] { "480p", "720p", "1080p" }, models[0].Resolutions);
             Assert.Equal(ImageRequirement.Required, models[0].Image);
-            Assert.Equal(0.1233m, models[0].PricePerSecondUsd["1080p"]);
+            Assert.Equal(0.1233m, models[0].PricePerSecondUsd!["1080p"]);
             Assert.Equal(new[] { "720x1280", "1280x720" }, models[1].Sizes);
+            Assert.Null(models[2].PricePerSecondUsd);
+            Assert.Equal(new[] { 5, 10, 15 }, models[3].Durations);
             Assert.StartsWith("UnknownModel,", run.SingleError().FullyQualifiedErrorId);
         }
 
@@ -104,7 +106,7 @@ namespace NebulaVideo.Tests
                 $module.Version.ToString()", apiKey: null);
             Assert.Empty(run.Errors);
             var commands = run.Output.Where(o => o.Properties["Name"] is not null).ToList();
-            Assert.Equal(8, commands.Count);
+            Assert.Equal(9, commands.Count);
             Assert.All(commands, c => Assert.True((bool)c.Properties["Approved"].Value, c.Properties["Name"].Value + " has an unapproved verb"));
             Assert.All(commands, c => Assert.True((int)c.Properties["OutputTypes"].Value > 0, c.Properties["Name"].Value + " lacks [OutputType]"));
             var manifest = File.ReadAllText(_engine.ModuleManifest);

@@ -80,7 +80,7 @@ namespace NebulaVideo.Tests
             return new PSRun(output.ToList(), ps.Streams.Error.ToList(), ps.Streams.Verbose.Select(v => v.Message).ToList(), host);
         }
 
-        public static SecureString Secure(string text) => Core.Http.GatewayConnection.SecureKey(text);
+        public static SecureString Secure(string text) => Core.Connections.GatewayConnection.SecureKey(text);
 
         /// <summary>The POSTs the emulator has accepted or refused since <paramref name="since"/>.</summary>
         public int PostsSince(DateTimeOffset since) =>

@@ -113,7 +113,7 @@ namespace NebulaVideo.Core.Connections
                 if (preferred is not null && preferred.Dialect == dialect) return preferred;
                 return _registered.FirstOrDefault(c => c.Dialect == dialect)
                     ?? FromEnvironment(dialect)
-                    ?? throw new NebulaVideoException(ErrorIds.NotConnected,
+                    ?? throw new NebulaVideoException(ErrorIds.ApiKeyMissing,
                         $"No connection serves the {dialect.Name} gateway{(forWhat is null ? string.Empty : " for " + forWhat)}: this session has none and {dialect.ApiKeyVariable} is not set.",
                         forWhat ?? dialect.Name,
                         $"Run Connect-NebulaVideo -Dialect {dialect.Name} -ApiKey (Read-Host -AsSecureString), or set {dialect.ApiKeyVariable} (and {dialect.BaseUriVariable} for another address).");

@@ -60,7 +60,6 @@ namespace NebulaVideo.Core
         public static readonly ErrorId DialectUnknown = new ErrorId(nameof(DialectUnknown), ErrorKind.InvalidArgument);
         public static readonly ErrorId ConnectionNotFound = new ErrorId(nameof(ConnectionNotFound), ErrorKind.ObjectNotFound);
         public static readonly ErrorId ConnectionDialectMismatch = new ErrorId(nameof(ConnectionDialectMismatch), ErrorKind.InvalidArgument);
-        public static readonly ErrorId NotConnected = new ErrorId(nameof(NotConnected), ErrorKind.AuthenticationError);
         public static readonly ErrorId TaskFromOtherGateway = new ErrorId(nameof(TaskFromOtherGateway), ErrorKind.InvalidOperation);
 
         // Gateway answers.

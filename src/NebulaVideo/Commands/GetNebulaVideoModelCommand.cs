@@ -7,7 +7,7 @@ namespace NebulaVideo.Commands
     /// <summary>Lists the models NebulaVideo can drive, with their durations, resolutions or sizes, inputs and prices.</summary>
     [Cmdlet(VerbsCommon.Get, "NebulaVideoModel")]
     [OutputType(typeof(ModelInfo))]
-    public sealed class GetNebulaVideoModelCommand : NebulaCmdlet
+    public sealed class GetNebulaVideoModelCommand : NebulaVideoCmdlet
     {
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
@@ -22,11 +22,11 @@ namespace NebulaVideo.Commands
                 if (!WildcardPattern.ContainsWildcardCharacters(name))
                 {
                     // A plain name that matches nothing is an error (with the list of known models), as Get-Item does.
-                    ForEachItem(() => WriteObject(ModelCatalog.BuiltIn.Get(name)));
+                    ForEachItem(() => WriteObject(ModelCatalog.Current.Get(name)));
                     continue;
                 }
                 var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-                WriteObject(ModelCatalog.BuiltIn.Models.Where(m => pattern.IsMatch(m.Name)), enumerateCollection: true);
+                WriteObject(ModelCatalog.Current.Models.Where(m => pattern.IsMatch(m.Name)), enumerateCollection: true);
             }
         }
     }

@@ -7,7 +7,7 @@ namespace NebulaVideo.Commands
     /// <summary>Reads the current state of tasks from the gateway.</summary>
     [Cmdlet(VerbsCommon.Get, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ById)]
     [OutputType(typeof(VideoTask))]
-    public sealed class GetNebulaVideoTaskCommand : NebulaCmdlet
+    public sealed class GetNebulaVideoTaskCommand : NebulaVideoCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
@@ -18,12 +18,18 @@ namespace NebulaVideo.Commands
         [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
+        /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ConnectionCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Connection { get; set; }
+
         protected override void ProcessRecord()
         {
             foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
                 ForEachItem(() =>
                 {
-                    var client = ClientFor(task);
+                    var client = ClientFor(task, Connection);
                     WriteObject(Run(ct => client.GetTaskAsync(task, ct)));
                 });
         }

@@ -11,7 +11,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Measure, "NebulaVideoCost", DefaultParameterSetName = ParametersSet)]
     [OutputType(typeof(CostEstimate))]
-    public sealed class MeasureNebulaVideoCostCommand : NebulaCmdlet
+    public sealed class MeasureNebulaVideoCostCommand : NebulaVideoCmdlet
     {
         private const string ParametersSet = "Parameters";
         private const string PipelineSet = "InputObject";
@@ -21,9 +21,10 @@ namespace NebulaVideo.Commands
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PipelineSet)]
         public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
 
+        /// <summary>The model; by default that of the session's default connection.</summary>
         [Parameter(Position = 0)]
         [ArgumentCompleter(typeof(ModelCompleter))]
-        public string Model { get; set; } = ModelCatalog.DefaultModel;
+        public string? Model { get; set; }
 
         /// <summary>480p/720p/1080p, or a sora-2 size; the model's default when omitted.</summary>
         [Parameter(Position = 1)]
@@ -76,13 +77,17 @@ namespace NebulaVideo.Commands
         protected override void EndProcessing()
         {
             WriteObject(_tally.Groups, enumerateCollection: true);
-            WriteObject(_tally.Total);
+            var total = _tally.Total;
+            if (total.UnpricedCount > 0)
+                WriteWarning($"{total.UnpricedCount} of {total.Count} videos have no published price, so the total is unknown; the priced ones come to {Invariant.Usd(total.PricedCostUsd)} USD. Submitted tasks report the credits the gateway reserves (CreditsReserved).");
+            WriteObject(total);
         }
 
-        private void Add(string model, string? resolution, int? duration, decimal groupRatio, int count)
+        private void Add(string? model, string? resolution, int? duration, decimal groupRatio, int count)
         {
             // The same checks as a real submission, so an estimate never prices a video that cannot be made.
-            var info = ModelCatalog.BuiltIn.Get(model);
+            var catalog = ModelCatalog.Current;
+            var info = model is null ? catalog.DefaultFor(Connections.DefaultDialect) : catalog.Get(model);
             var (format, seconds) = ModelCatalog.ResolveFormat(info, resolution, null, duration);
             _tally.Add(info, format, seconds, groupRatio, count);
         }

@@ -1,8 +1,10 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Images;
 using NebulaVideo.Core.Tasks;
 
@@ -10,8 +12,8 @@ namespace NebulaVideo.Commands
 {
     /// <summary>
     /// Submits image-to-video (or, for sora-2, text-to-video and remix) tasks: one task object per
-    /// submission. Every input is checked against the model before anything is sent, so bad input never
-    /// costs money; -WhatIf shows what each submission would cost.
+    /// submission, each sent to the connection that serves its model. Every input is checked against the
+    /// model before anything is sent, so bad input never costs money; -WhatIf shows what each would cost.
     /// </summary>
     /// <remarks>
     /// One parameter set on purpose. With a set per image source, PowerShell settles on the default set as
@@ -20,7 +22,7 @@ namespace NebulaVideo.Commands
     /// </remarks>
     [Cmdlet(VerbsCommon.New, "NebulaVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VideoTask))]
-    public sealed class NewNebulaVideoCommand : NebulaCmdlet
+    public sealed class NewNebulaVideoCommand : NebulaVideoCmdlet
     {
         private PipelineWaiter? _waiter;
 
@@ -101,6 +103,25 @@ namespace NebulaVideo.Commands
         [Parameter]
         public string? User { get; set; }
 
+        /// <summary>Unified gateway: an https address it calls when the task ends (not this machine or a private network).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [NullIfEmpty]
+        public string? CallbackUrl { get; set; }
+
+        /// <summary>More body fields for the gateway, sent as given; a field the module sets itself is refused.</summary>
+        [Parameter]
+        public Hashtable? Parameter { get; set; }
+
+        /// <summary>The connection to submit to; by default the one that serves the model (see Get-NebulaVideoConnection).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ConnectionCompleter))]
+        [NullIfEmpty]
+        public string? Connection { get; set; }
+
+        /// <summary>Sends a model that is in no catalog, unchecked, to the -Connection (or default) connection's gateway.</summary>
+        [Parameter]
+        public SwitchParameter AllowUnknownModel { get; set; }
+
         /// <summary>Waits for the tasks (all at once, after the last submission) and emits them finished.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -137,7 +158,7 @@ namespace NebulaVideo.Commands
             var sources = (paths.Length > 0 ? 1 : 0) + (literalPaths.Length > 0 ? 1 : 0) + (ImageUrl is null ? 0 : 1);
             if (sources > 1)
             {
-                WriteError(new NebulaVideoException("ImageGivenTwice", ErrorKind.InvalidArgument,
+                WriteError(new NebulaVideoException(ErrorIds.ImageGivenTwice,
                     "More than one of -Path, -LiteralPath and -ImageUrl was given; a video starts from one image.",
                     ImageUrl ?? string.Join(", ", paths.Length > 0 ? paths : literalPaths),
                     "Give the image once: a file with -Path or -LiteralPath, or a URL with -ImageUrl."));
@@ -147,11 +168,11 @@ namespace NebulaVideo.Commands
             foreach (var path in paths)
                 ForEachItem(() => ResolveWildcardPath(path));
             foreach (var path in literalPaths)
-                ForEachItem(() => Submit(model => ImageInput.FromFile(ResolveLiteralPath(path), model.MaxImageBytes)));
+                ForEachItem(() => Submit(ImageInputKind.File, path, model => ImageInput.FromFile(ResolveLiteralPath(path), model.MaxImageBytes)));
             if (ImageUrl is string url)
-                ForEachItem(() => Submit(model => ImageInput.FromUrl(url, model.MaxImageBytes)));
+                ForEachItem(() => Submit(ImageSourceKind(url), url, model => ImageInput.FromUrl(url, model.MaxImageBytes)));
             if (sources == 0)
-                ForEachItem(() => Submit(_ => null));
+                ForEachItem(() => Submit(null, null, _ => null));
             _waiter?.EmitReady();
         }
 
@@ -167,11 +188,11 @@ namespace NebulaVideo.Commands
             }
             catch (ItemNotFoundException ex)
             {
-                throw new NebulaVideoException("ImageNotFound", ErrorKind.ObjectNotFound, $"Cannot find the image '{path}'.", path,
+                throw new NebulaVideoException(ErrorIds.ImageNotFound, $"Cannot find the image '{path}'.", path,
                     "Check the path; use -LiteralPath for names with wildcard characters.", ex);
             }
             foreach (var file in files)
-                ForEachItem(() => Submit(model => ImageInput.FromFile(file, model.MaxImageBytes)));
+                ForEachItem(() => Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes)));
         }
 
         private string ResolveLiteralPath(string path)
@@ -184,16 +205,22 @@ namespace NebulaVideo.Commands
         private static void RequireFileSystem(ProviderInfo provider, string path)
         {
             if (provider.Name != "FileSystem")
-                throw new NebulaVideoException("ImageNotOnFileSystem", ErrorKind.InvalidArgument,
+                throw new NebulaVideoException(ErrorIds.ImageNotOnFileSystem,
                     $"'{path}' is on the {provider.Name} drive, not a file system drive.", path, "Give the path of an image file.");
         }
 
-        /// <summary>Checks one submission completely, asks ShouldProcess with its cost, then posts it once.</summary>
-        private void Submit(Func<ModelInfo, ImageInput?> loadImage)
+        private static ImageInputKind ImageSourceKind(string url) =>
+            url.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? ImageInputKind.DataUri : ImageInputKind.Url;
+
+        /// <summary>
+        /// Checks one submission completely (the image's kind before the image is read), asks ShouldProcess
+        /// with its cost, then posts it once to the connection that serves its model.
+        /// </summary>
+        private void Submit(ImageInputKind? imageKind, string? imageName, Func<ModelInfo, ImageInput?> loadImage)
         {
-            var catalog = ModelCatalog.BuiltIn;
-            var model = catalog.Get(Model ?? ModelCatalog.DefaultModel);
-            var request = catalog.Resolve(new VideoRequest
+            var model = ChooseModel();
+            if (imageKind is ImageInputKind kind) ModelCatalog.CheckImageSource(model, kind, imageName!);
+            var request = ModelCatalog.Resolve(new VideoRequest
             {
                 Model = model.Name,
                 Prompt = Prompt,
@@ -207,16 +234,19 @@ namespace NebulaVideo.Commands
                 AudioUrl = AudioUrl,
                 RemixFromVideoId = RemixFrom,
                 User = User,
-            });
+                CallbackUrl = CallbackUrl,
+                ExtraFields = ExtraFields.From(Parameter),
+            }, model);
 
             var format = request.Resolution ?? request.Size;
-            var cost = model.EstimateCost(format, request.Duration!.Value);
             var source = request.Image?.DisplayName ?? (request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
-            if (!ShouldProcess($"{source} ({model.Name}, {request.Duration} s, {format})",
-                    $"Submit video, estimated cost {Invariant.Usd(cost)} USD at group ratio 1"))
+            // A connection named on the line is checked before -WhatIf answers; the default one is needed only to send.
+            var dialect = Dialects.Get(model.Dialect);
+            var connection = Connection is null ? null : Connections.ForDialect(dialect, Connection, model.Name);
+            if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", $"Submit video, {CostText(model, format, request.Duration)}"))
                 return;
 
-            var client = Client;
+            var client = ClientFor(connection ?? Connections.ForDialect(dialect, forWhat: model.Name));
             var task = Run(ct => client.SubmitAsync(request, model, ct, _journal));
             if (Wait.IsPresent)
             {
@@ -228,5 +258,24 @@ namespace NebulaVideo.Commands
                 WriteObject(task);
             }
         }
+
+        /// <summary>
+        /// The model asked for; with no -Model, the default model of the connection's dialect; an unlisted
+        /// model only with -AllowUnknownModel, for the gateway of -Connection (or the default connection).
+        /// </summary>
+        private ModelInfo ChooseModel()
+        {
+            var catalog = ModelCatalog.Current;
+            var dialect = Connection is null ? Connections.DefaultDialect : Connections.Named(Connection).Dialect;
+            return Model is null ? catalog.DefaultFor(dialect) : catalog.Get(Model, AllowUnknownModel.IsPresent ? dialect : null);
+        }
+
+        private static string Describe(int? duration, string? format) =>
+            string.Join(", ", new[] { duration is int d ? $"{d} s" : "gateway's default length", format ?? "gateway's default resolution" });
+
+        internal static string CostText(ModelInfo model, string? format, int? duration) =>
+            model.EstimateCost(format, duration) is decimal cost
+                ? $"estimated cost {Invariant.Usd(cost)} USD at group ratio 1"
+                : $"estimated cost unknown: no price is published for {model.Name}{(model.IsPriced ? " at this length" : string.Empty)} (the task reports the credits the gateway reserves)";
     }
 }

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using NebulaVideo.Core;
-using NebulaVideo.Core.Tasks;
+using NebulaVideo.Core.Downloads;
 
 namespace NebulaVideo.Commands
 {
@@ -14,7 +14,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveNebulaVideoCommand : NebulaCmdlet
+    public sealed class SaveNebulaVideoCommand : NebulaVideoCmdlet
     {
         private const int ProgressActivityId = 7302;
         private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -27,6 +27,12 @@ namespace NebulaVideo.Commands
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[] TaskId { get; set; } = Array.Empty<string>();
+
+        /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ConnectionCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Connection { get; set; }
 
         /// <summary>A folder (created if needed), or a file name ending in .mp4 when saving one task.</summary>
         [Parameter(Position = 0)]
@@ -44,7 +50,7 @@ namespace NebulaVideo.Commands
 
         private void Save(VideoTask given)
         {
-            var client = ClientFor(given);
+            var client = ClientFor(given, Connection);
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
             var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));
             var target = TargetFor(task);
@@ -77,7 +83,7 @@ namespace NebulaVideo.Commands
             if (!isFolder)
             {
                 if (_fileTarget is not null)
-                    throw new NebulaVideoException("PathTakesOneTask", ErrorKind.InvalidArgument,
+                    throw new NebulaVideoException(ErrorIds.PathTakesOneTask,
                         $"-Path '{Path}' names one file, but more than one task was given.", task,
                         "Give a folder as -Path to save several videos.");
                 _fileTarget = path;

@@ -11,7 +11,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
-    public sealed class WaitNebulaVideoTaskCommand : NebulaCmdlet
+    public sealed class WaitNebulaVideoTaskCommand : NebulaVideoCmdlet
     {
         /// <summary>The seed documents recommend polling every 3-5 seconds; 5 is gentler on busy accounts.</summary>
         internal const double DefaultPollIntervalSec = 5;
@@ -28,6 +28,12 @@ namespace NebulaVideo.Commands
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[] TaskId { get; set; } = Array.Empty<string>();
+
+        /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ConnectionCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Connection { get; set; }
 
         /// <summary>Seconds to wait in all; 0 (the default) waits until every task finishes.</summary>
         [Parameter]
@@ -48,7 +54,7 @@ namespace NebulaVideo.Commands
         protected override void ProcessRecord()
         {
             foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
-                ForEachItem(() => _waiter!.Add(task, ClientFor(task)));
+                ForEachItem(() => _waiter!.Add(task, ClientFor(task, Connection)));
             _waiter!.EmitReady();
         }
 

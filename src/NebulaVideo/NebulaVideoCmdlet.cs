@@ -1,22 +1,24 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core;
-using NebulaVideo.Core.Nebula;
+using NebulaVideo.Core.Connections;
+using NebulaVideo.Core.Gateways;
 
 namespace NebulaVideo
 {
     /// <summary>
     /// What every NebulaVideo cmdlet shares: Ctrl+C cancellation, running Core's async work while keeping
-    /// every Write* call on the pipeline thread, the session's gateway client, and error records.
+    /// every Write* call on the pipeline thread, the routing of tasks to their connections, and error records.
     /// </summary>
-    public abstract class NebulaCmdlet : PSCmdlet
+    public abstract class NebulaVideoCmdlet : PSCmdlet
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly BlockingCollection<Action> _posted = new BlockingCollection<Action>();
-        private NebulaClient? _client;
+        private readonly Dictionary<GatewayConnection, GatewayClient> _clients = new Dictionary<GatewayConnection, GatewayClient>();
 
         /// <summary>Cancelled the moment the user presses Ctrl+C (or the host stops the pipeline).</summary>
         protected internal CancellationToken CancelToken => _stopping.Token;
@@ -54,20 +56,22 @@ namespace NebulaVideo
             while (_posted.TryTake(out var action)) action();
         }
 
-        /// <summary>The client for the session's gateway (Connect-NebulaVideo, else the environment).</summary>
-        protected NebulaClient Client => _client ??= new NebulaClient(SessionConnections.Resolve(), log: message => Post(() => WriteVerbose(message)));
+        /// <summary>This session's connections: registered ones and the environment's.</summary>
+        protected static ConnectionSet Connections => SessionConnections.Current;
 
-        /// <summary>The client to use for a task; refuses a task that came from a different gateway.</summary>
-        protected NebulaClient ClientFor(VideoTask task)
+        /// <summary>The client for a connection, one per connection for the life of this command.</summary>
+        protected GatewayClient ClientFor(GatewayConnection connection)
         {
-            var client = Client;
-            if (task.Gateway is Uri gateway && Uri.Compare(gateway, client.BaseUri, UriComponents.SchemeAndServer | UriComponents.Path,
-                    UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
-                throw new NebulaVideoException("TaskFromOtherGateway", ErrorKind.InvalidOperation,
-                    $"Task {task.TaskId} belongs to {gateway}, but this session is connected to {client.BaseUri}.", task,
-                    $"Run Connect-NebulaVideo -BaseUri {gateway} first.");
+            if (!_clients.TryGetValue(connection, out var client))
+            {
+                client = new GatewayClient(connection, log: message => Post(() => WriteVerbose(message)));
+                _clients[connection] = client;
+            }
             return client;
         }
+
+        /// <summary>The client for a task's own gateway (or the connection named), resolved on the pipeline thread.</summary>
+        protected GatewayClient ClientFor(VideoTask task, string? connectionName) => ClientFor(Connections.ForTask(task, connectionName));
 
         /// <summary>Writes a non-terminating error for a NebulaVideo failure, so the next pipeline item goes on.</summary>
         protected internal void WriteError(NebulaVideoException ex) => WriteError(ErrorRecords.From(ex));

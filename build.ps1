@@ -9,8 +9,9 @@
       Help     regenerates the module's MAML help from docs/cmdlets/*.md (needs Microsoft.PowerShell.PlatyPS).
       Test     Build, then every test: the xUnit suites (core, emulator, engine), the Pester suites and
                PSScriptAnalyzer on the project's own scripts. Ends with the line 'N passed, N failed'.
-      Demo     Build, start the emulator on 127.0.0.1, and turn samples/stills/*.png into MP4 files under
-               out/demo/ with the real pipeline: no key, no network, no cost.
+      Demo     Build, start the emulator of both gateways on 127.0.0.1, turn samples/stills/*.png into MP4
+               files, and run the CSV runbook samples/jobs.csv over all four models (one pipeline over both
+               gateways) into out/demo/: no key, no network, no cost.
       Package  Build in Release and publish the module to a local folder repository (out/package/) as
                a .nupkg ready for the PowerShell Gallery.
 
@@ -71,12 +72,18 @@ function Invoke-Demo {
     param([string] $Configuration)
     Import-Module (Join-Path $ModuleFolder 'NebulaVideo.psd1') -Force
     $emulator = Start-NebulaEmulator -Configuration $Configuration -PhaseSeconds 1
-    $saved = @{ Key = $env:NEBULA_API_KEY; Uri = $env:NEBULA_BASE_URI }
+    $variables = 'NEBULA_API_KEY', 'NEBULA_BASE_URI', 'UNIFIED_API_KEY', 'UNIFIED_BASE_URI'
+    $saved = @{}
+    foreach ($name in $variables) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     try {
-        # Any key that starts with sk- satisfies the emulator; nothing leaves this machine.
-        $env:NEBULA_API_KEY = 'sk-emulator-demo'
+        # Both gateways from the environment, as a runbook would have them. Any key that starts with sk-
+        # satisfies the emulator; nothing leaves this machine.
+        $env:NEBULA_API_KEY = 'sk-emulator-demo-nebula'
         $env:NEBULA_BASE_URI = $emulator.GatewayUri
-        Write-Information "Emulator on $($emulator.GatewayUri) (videos on $($emulator.StorageUri))" -InformationAction Continue
+        $env:UNIFIED_API_KEY = 'sk-emulator-demo-unified'
+        $env:UNIFIED_BASE_URI = $emulator.UnifiedUri
+        Write-Information "Emulator: Nebula gateway on $($emulator.GatewayUri), unified gateway on $($emulator.UnifiedUri), videos on $($emulator.StorageUri)" -InformationAction Continue
+        Get-NebulaVideoConnection | Format-Table | Out-String | Write-Information -InformationAction Continue
         $output = Join-Path $Root 'out/demo'
         Remove-Item $output -Recurse -Force -ErrorAction SilentlyContinue
         & (Join-Path $Root 'examples/Convert-FolderToVideo.ps1') -ImageFolder (Join-Path $Root 'samples/stills') -OutputFolder (Join-Path $output 'folder') -PollIntervalSec 1
@@ -84,8 +91,7 @@ function Invoke-Demo {
         Get-ChildItem $output -Recurse -Filter *.mp4 | Select-Object FullName, Length | Format-Table -AutoSize | Out-String | Write-Information -InformationAction Continue
     }
     finally {
-        $env:NEBULA_API_KEY = $saved.Key
-        $env:NEBULA_BASE_URI = $saved.Uri
+        foreach ($name in $variables) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
         $emulator | Stop-NebulaEmulator
     }
 }

@@ -5,8 +5,9 @@
 .DESCRIPTION
     Each CSV row is one video. Columns bind to New-NebulaVideo's parameters by name: Prompt, Path (an
     image file, relative to the CSV's folder) or ImageUrl, Model, Duration, Resolution (a frame size such as
-    1280x720 for sora-2), Seed, SmartRewrite, GenerateAudio, AudioUrl. Leave Path empty for sora-2 text to
-    video. Nothing prompts; a bad row is reported and skipped; the result is a summary object with the
+    1280x720 for sora-2), Seed, SmartRewrite, GenerateAudio, AudioUrl, CallbackUrl, Connection. Leave Path
+    empty for sora-2 text to video. One file may mix the models of both gateways (the unified gateway's
+    rows give an https ImageUrl); each row goes to the connection that serves its model. Nothing prompts; a bad row is reported and skipped; the result is a summary object with the
     saved files and every error, so a scheduler can act on it. Every submission is journaled, so running the
     same job file again after a crash or a failed row resumes what was already submitted instead of paying
     for it twice.
@@ -35,8 +36,14 @@ param(
 )
 
 $jobs = @(Import-Csv -LiteralPath $JobFile)
-$total = $jobs | Measure-NebulaVideoCost | Where-Object IsTotal
-Write-Information ('{0} videos, estimated {1:0.####} USD' -f $total.Count, $total.EstimatedCostUsd) -InformationAction Continue
+$total = $jobs | Measure-NebulaVideoCost -WarningAction SilentlyContinue | Where-Object IsTotal
+if ($total.UnpricedCount -gt 0) {
+    # Some gateways publish no price: say so rather than report a total that is too low.
+    Write-Information ('{0} videos, estimated {1:0.####} USD plus {2} at an unpublished price' -f $total.Count, $total.PricedCostUsd, $total.UnpricedCount) -InformationAction Continue
+}
+else {
+    Write-Information ('{0} videos, estimated {1:0.####} USD' -f $total.Count, $total.EstimatedCostUsd) -InformationAction Continue
+}
 
 $OutputFolder = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputFolder)
 if (-not $JournalPath) { $JournalPath = Join-Path $OutputFolder 'runbook.journal' }
@@ -56,6 +63,7 @@ finally {
     Requested        = $jobs.Count
     Saved            = $files.Count
     EstimatedCostUsd = $total.EstimatedCostUsd
+    UnpricedCount    = $total.UnpricedCount
     Files            = $files
     Errors           = @($problems)
 }

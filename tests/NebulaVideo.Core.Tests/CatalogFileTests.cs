@@ -1,0 +1,257 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Gateways;
+using Xunit;
+
+namespace NebulaVideo.Core.Tests
+{
+    /// <summary>NEBULAVIDEO_MODELS is process-wide: the tests that set it (or read what it names) run alone.</summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class CatalogEnvironmentCollection
+    {
+        public const string Name = "CatalogEnvironment";
+    }
+
+    /// <summary>The user's catalog document on top of the built-in models, and the catalog file NEBULAVIDEO_MODELS names.</summary>
+    [Collection(CatalogEnvironmentCollection.Name)]
+    public sealed class CatalogFileTests
+    {
+        private const string Wan26 = "wan2.6-image-to-video";
+
+        private static ModelCatalog Apply(string json, string source = "user.json") =>
+            ModelCatalog.BuiltIn.WithUserDocument(new MemoryStream(Encoding.UTF8.GetBytes(json)), source);
+
+        private static NebulaVideoException AssertInvalid(string json, string source = "user.json")
+        {
+            var ex = Assert.ThrowsAny<NebulaVideoException>(() => Apply(json, source));
+            Assert.Equal("CatalogFileInvalid", ex.ErrorId);
+            Assert.Equal(ErrorKind.InvalidData, ex.Kind);
+            Assert.Equal(source, ex.Target);
+            Assert.Contains(ModelCatalog.UserFileVariable, ex.RecommendedAction);
+            return ex;
+        }
+
+        // ---- User documents ----------------------------------------------------------------------------
+
+        [Fact]
+        public void An_entry_for_a_built_in_model_changes_only_the_fields_it_gives()
+        {
+            var before = ModelCatalog.BuiltIn.Get(Wan26);
+            var catalog = Apply("{\"models\":[{\"name\":\"wan2.6-image-to-video\",\"pricePerSecondUsd\":{\"720p\":0.1,\"1080p\":0.2}}]}");
+            var after = catalog.Get(Wan26);
+
+            Assert.True(after.IsPriced);
+            Assert.Equal(0.5m, after.EstimateCost("720p", 5));
+            Assert.Equal(3m, after.EstimateCost("1080p", 15));
+            Assert.Equal("user.json", after.Source);
+            Assert.Equal(before with { PricePerSecondUsd = after.PricePerSecondUsd, Source = "user.json" }, after);
+            Assert.Equal(new[] { 5, 10, 15 }, after.Durations);
+            Assert.Equal(new[] { "720p", "1080p" }, after.Resolutions);
+            Assert.Equal((1500, "Unified", 5, "720p"), (after.PromptMaxLength, after.Dialect, after.DefaultDuration, after.DefaultResolution));
+            Assert.Equal(before.Options, after.Options);
+        }
+
+        [Fact]
+        public void An_override_leaves_the_other_models_and_the_built_in_catalog_as_they_were()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"WAN2.6-IMAGE-TO-VIDEO\",\"pricePerSecondUsd\":{\"720p\":0.1}}]}");
+            Assert.Equal(ModelCatalog.BuiltIn.Models.Count, catalog.Models.Count);
+            Assert.Equal(ModelCatalog.BuiltIn.Models.Select(m => m.Name), catalog.Models.Select(m => m.Name));
+            Assert.Equal(ModelCatalog.BuiltIn.Get("wan2.5-i2v-preview"), catalog.Get("wan2.5-i2v-preview"));
+            Assert.Equal("built-in", catalog.Get("sora-2").Source);
+            Assert.Equal("user.json", catalog.UserFile);
+            Assert.False(ModelCatalog.BuiltIn.Get(Wan26).IsPriced);
+            Assert.Null(ModelCatalog.BuiltIn.Get(Wan26).EstimateCost("720p", 5));
+        }
+
+        [Fact]
+        public void An_override_can_tighten_a_limit_the_rules_then_apply()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan2.6-image-to-video\",\"durations\":[5],\"promptMaxLength\":10}]}");
+            var model = catalog.Get(Wan26);
+            var image = Images.ImageInput.FromUrl("https://example.com/image1.png");
+            var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.Resolve(new VideoRequest { Model = Wan26, Prompt = "p", Image = image, Duration = 10 }, model));
+            Assert.Equal("DurationNotSupported", ex.ErrorId);
+            ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.Resolve(new VideoRequest { Model = Wan26, Prompt = "12345678901", Image = image }, model));
+            Assert.Equal("PromptTooLong", ex.ErrorId);
+        }
+
+        [Fact]
+        public void An_unknown_price_makes_a_priced_built_in_model_unpriced()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":\"unknown\"}]}");
+            var model = catalog.Get("wan2.5-i2v-preview");
+            Assert.False(model.IsPriced);
+            Assert.Null(model.EstimateCost("720p", 5));
+            Assert.Equal(0.369m, ModelCatalog.BuiltIn.Get("wan2.5-i2v-preview").EstimateCost("720p", 5));
+        }
+
+        [Fact]
+        public void A_new_model_with_a_dialect_is_added()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan3-image-to-video\",\"dialect\":\"unified\",\"image\":\"Required\",\"durations\":[5],\"defaultDuration\":5}]}");
+            var model = catalog.Get("wan3-image-to-video");
+            Assert.Equal(("Unified", "user.json", false), (model.Dialect, model.Source, model.IsPassThrough));
+            Assert.Equal(ModelCatalog.BuiltIn.Models.Count + 1, catalog.Models.Count);
+            Assert.Null(model.EstimateCost(null, 5));
+        }
+
+        [Fact]
+        public void A_new_model_without_a_dialect_is_refused_naming_the_file()
+        {
+            var ex = AssertInvalid("{\"models\":[{\"name\":\"veo-3\",\"durations\":[8]}]}", "C:/Users/me/models.json");
+            Assert.Contains("veo-3", ex.Message);
+            Assert.Contains("dialect", ex.Message);
+        }
+
+        [Fact]
+        public void A_new_model_with_an_unknown_dialect_is_refused_naming_the_file()
+        {
+            var ex = AssertInvalid("{\"models\":[{\"name\":\"veo-3\",\"dialect\":\"Vertex\"}]}");
+            Assert.Contains("Vertex", ex.Message);
+        }
+
+        [Theory]
+        [InlineData("{\"models\":[")]
+        [InlineData("not json")]
+        [InlineData("")]
+        public void A_document_that_is_not_json_is_refused(string json) => AssertInvalid(json);
+
+        [Theory]
+        [InlineData("{}")]
+        [InlineData("{\"model\":[]}")]
+        [InlineData("{\"models\":{\"name\":\"sora-2\"}}")]
+        [InlineData("[]")]
+        public void A_document_without_a_models_array_is_refused(string json) => AssertInvalid(json);
+
+        [Theory]
+        [InlineData("{\"models\":[{\"dialect\":\"Unified\"}]}")]
+        [InlineData("{\"models\":[\"sora-2\"]}")]
+        [InlineData("{\"models\":[{\"name\":\"sora-2\",\"durations\":\"four\"}]}")]
+        [InlineData("{\"models\":[{\"name\":\"sora-2\",\"image\":\"Sometimes\"}]}")]
+        [InlineData("{\"models\":[{\"name\":\"sora-2\",\"defaultDuration\":5}]}")]
+        [InlineData("{\"models\":[{\"name\":\"sora-2\",\"pricePerSecondUsd\":{\"*\":\"cheap\"}}]}")]
+        public void An_entry_that_cannot_be_read_is_refused_naming_the_file(string json) => AssertInvalid(json);
+
+        [Fact]
+        public void An_empty_models_array_changes_nothing() =>
+            Assert.Equal(ModelCatalog.BuiltIn.Models, Apply("{\"models\":[]}").Models);
+
+        // ---- Unknown and pass-through models -----------------------------------------------------------
+
+        [Fact]
+        public void An_unknown_model_is_refused_with_the_way_to_add_or_allow_it()
+        {
+            var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.BuiltIn.Get("nope"));
+            Assert.Equal("UnknownModel", ex.ErrorId);
+            Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+            Assert.Equal("nope", ex.Target);
+            Assert.Contains("NEBULAVIDEO_MODELS", ex.RecommendedAction);
+            Assert.Contains("-AllowUnknownModel", ex.RecommendedAction);
+        }
+
+        [Fact]
+        public void An_unknown_model_passed_through_to_the_unified_gateway_is_sent_unchecked_and_unpriced()
+        {
+            var model = ModelCatalog.BuiltIn.Get("nope", Dialects.Unified);
+            Assert.True(model.IsPassThrough);
+            Assert.Equal(("nope", "Unified"), (model.Name, model.Dialect));
+            Assert.Null(model.EstimateCost(null, null));
+            Assert.Null(model.EstimateCost("720p", 5));
+            Assert.False(model.IsPriced);
+
+            var request = ModelCatalog.Resolve(new VideoRequest { Model = "nope", Prompt = "p", Image = Images.ImageInput.FromUrl("https://example.com/i.png"), Duration = 7 }, model);
+            Assert.Equal(("nope", 7), (request.Model, request.Duration));
+        }
+
+        [Fact]
+        public void A_known_model_is_found_even_when_pass_through_is_allowed() =>
+            Assert.False(ModelCatalog.BuiltIn.Get("wan2.5-image-to-video", Dialects.Unified).IsPassThrough);
+
+        // ---- NEBULAVIDEO_MODELS ------------------------------------------------------------------------
+
+        [Fact]
+        public void The_current_catalog_applies_the_file_the_variable_names_and_rereads_it_when_it_changes()
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"nebulavideo-models-{Guid.NewGuid():N}.json");
+            var saved = Environment.GetEnvironmentVariable(ModelCatalog.UserFileVariable);
+            try
+            {
+                File.WriteAllText(path, "{\"models\":[{\"name\":\"wan2.6-image-to-video\",\"pricePerSecondUsd\":{\"720p\":0.1}}]}");
+                File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, path);
+
+                Assert.Equal(Path.GetFullPath(path), ModelCatalog.UserFilePath);
+                var first = ModelCatalog.Current;
+                Assert.Equal(0.5m, first.Get(Wan26).EstimateCost("720p", 5));
+                Assert.Equal(Path.GetFullPath(path), first.Get(Wan26).Source);
+                Assert.Same(first, ModelCatalog.Current);
+
+                File.WriteAllText(path, "{\"models\":[{\"name\":\"wan2.6-image-to-video\",\"pricePerSecondUsd\":{\"720p\":0.25}}]}");
+                File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 1, 0, DateTimeKind.Utc));
+                Assert.Equal(1.25m, ModelCatalog.Current.Get(Wan26).EstimateCost("720p", 5));
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, saved);
+                File.Delete(path);
+            }
+        }
+
+        [Fact]
+        public void A_broken_file_the_variable_names_is_refused_naming_it()
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"nebulavideo-models-{Guid.NewGuid():N}.json");
+            var saved = Environment.GetEnvironmentVariable(ModelCatalog.UserFileVariable);
+            try
+            {
+                File.WriteAllText(path, "{\"models\":[{\"name\":\"veo-3\"}]}");
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, path);
+                var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.Current);
+                Assert.Equal("CatalogFileInvalid", ex.ErrorId);
+                Assert.Equal(Path.GetFullPath(path), ex.Target);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, saved);
+                File.Delete(path);
+            }
+        }
+
+        [Fact]
+        public void When_the_named_file_is_missing_the_current_catalog_is_the_built_in_one()
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"nebulavideo-models-{Guid.NewGuid():N}.json");
+            var saved = Environment.GetEnvironmentVariable(ModelCatalog.UserFileVariable);
+            try
+            {
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, path);
+                Assert.Same(ModelCatalog.BuiltIn, ModelCatalog.Current);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, saved);
+            }
+        }
+
+        [Fact]
+        public void The_unknown_model_advice_names_the_file_the_variable_points_at()
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"nebulavideo-models-{Guid.NewGuid():N}.json");
+            var saved = Environment.GetEnvironmentVariable(ModelCatalog.UserFileVariable);
+            try
+            {
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, path);
+                var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.BuiltIn.Get("nope"));
+                Assert.Contains(Path.GetFullPath(path), ex.RecommendedAction);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, saved);
+            }
+        }
+    }
+}

@@ -134,20 +134,30 @@ namespace NebulaVideo.Tests
         public void The_example_runbook_reports_every_saved_file_and_no_errors()
         {
             using var scratch = new ScratchFolder(_engine.Stills);
-            var run = _engine.Run("& $script -JobFile $jobs -OutputFolder $videos -PollIntervalSec 0.2",
+            var since = DateTimeOffset.UtcNow;
+            // The sample job file mixes all four models, so the runbook needs both gateways.
+            var run = _engine.Run(@"
+                Connect-NebulaVideo -Name unified -Dialect Unified -BaseUri $unified -ApiKey $unifiedKey | Out-Null
+                & $script -JobFile $jobs -OutputFolder $videos -PollIntervalSec 0.2",
                 variables: new Dictionary<string, object?>
                 {
                     ["script"] = Path.Combine(_engine.RepoRoot, "examples", "Invoke-VideoRunbook.ps1"),
                     ["jobs"] = Path.Combine(_engine.RepoRoot, "samples", "jobs.csv"),
                     ["videos"] = scratch.Videos,
+                    ["unified"] = _engine.Emulator.UnifiedUri,
+                    ["unifiedKey"] = EngineFixture.Secure("sk-engine-tests-unified"),
                 });
 
             Assert.Empty(run.Errors);
             var summary = Assert.Single(run.Output);
-            Assert.Equal(4, (int)summary.Properties["Requested"].Value);
-            Assert.Equal(4, (int)summary.Properties["Saved"].Value);
+            Assert.Equal(6, (int)summary.Properties["Requested"].Value);
+            Assert.Equal(6, (int)summary.Properties["Saved"].Value);
+            Assert.Equal(2, (int)summary.Properties["UnpricedCount"].Value);
             Assert.Empty((object[])summary.Properties["Errors"].Value);
-            Assert.Equal(4, Directory.GetFiles(scratch.Videos, "*.mp4").Length);
+            Assert.Equal(6, Directory.GetFiles(scratch.Videos, "*.mp4").Length);
+            var posts = _engine.Emulator.Requests.Where(r => r.Method == "POST" && r.ReceivedAt >= since).ToList();
+            Assert.Equal(2, posts.Count(r => r.PathAndQuery == "/apiv1/v1/videos/generations" && r.Authorization == "Bearer sk-engine-tests-unified"));
+            Assert.Equal(4, posts.Count(r => r.PathAndQuery == "/v1/video/generations" && r.Authorization == "Bearer " + EngineFixture.ApiKey));
         }
 
         [Fact]

@@ -30,7 +30,7 @@ Describe 'The module manifest' {
         $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $info.PowerShellVersion | Should -Be ([version]'5.1')
         $info.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoModel', 'Get-NebulaVideoTask',
+            'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoConnection', 'Get-NebulaVideoModel', 'Get-NebulaVideoTask',
             'Measure-NebulaVideoCost', 'New-NebulaVideo', 'Save-NebulaVideo', 'Wait-NebulaVideoTask')
     }
 
@@ -113,6 +113,6 @@ Describe 'Installation from a PSResourceGet repository' {
         }
         @(Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
         $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
-        $commands | Should -Be @('8', '2')
+        $commands | Should -Be @('9', '4')
     }
 }

@@ -58,14 +58,20 @@ namespace NebulaVideo.Core.Connections
                 throw new NebulaVideoException(ErrorIds.BaseUriInsecure,
                     $"'{baseUri}' is not https: the API key would cross the network unencrypted.", baseUri.ToString(),
                     "Use the gateway's https address. Plain http is allowed only for 127.0.0.1/localhost (the emulator).");
-            var text = baseUri.GetLeftPart(UriPartial.Path);
+            return WithTrailingSlash(baseUri);
+        }
+
+        // A base always ends in a slash, so relative paths append to its path prefix instead of replacing its last segment.
+        private static Uri WithTrailingSlash(Uri uri)
+        {
+            var text = uri.GetLeftPart(UriPartial.Path);
             return new Uri(text.EndsWith("/", StringComparison.Ordinal) ? text : text + "/");
         }
 
         private static bool IsLoopback(Uri uri) => HostRules.IsLoopback(uri);
 
         /// <summary>True when both name the same gateway (scheme, host, port and path prefix).</summary>
-        public bool Serves(Uri? gateway) => gateway is not null && Uri.Compare(Normalize(gateway), BaseUri,
+        public bool Serves(Uri? gateway) => gateway is not null && gateway.IsAbsoluteUri && Uri.Compare(WithTrailingSlash(gateway), BaseUri,
             UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
         /// <summary>A key held as text (an environment variable) as the read-only SecureString a connection keeps.</summary>

@@ -16,7 +16,8 @@ namespace NebulaVideo.Core.Http
         /// </summary>
         public static bool IsInternal(Uri uri)
         {
-            var host = uri.Host.Trim('[', ']');
+            // "localhost." is the same name as "localhost": a fully qualified name ends in a dot.
+            var host = uri.Host.Trim('[', ']').TrimEnd('.');
             if (IsLoopback(uri) || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
                 || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
                 return true;

@@ -67,6 +67,7 @@ namespace NebulaVideo.Core
         public static readonly ErrorId GatewayAuthenticationFailed = new ErrorId(nameof(GatewayAuthenticationFailed), ErrorKind.AuthenticationError);
         public static readonly ErrorId GatewayPermissionDenied = new ErrorId(nameof(GatewayPermissionDenied), ErrorKind.PermissionDenied);
         public static readonly ErrorId GatewayTaskNotFound = new ErrorId(nameof(GatewayTaskNotFound), ErrorKind.ObjectNotFound);
+        public static readonly ErrorId GatewayModelNotFound = new ErrorId(nameof(GatewayModelNotFound), ErrorKind.ObjectNotFound);
         public static readonly ErrorId GatewayRateLimited = new ErrorId(nameof(GatewayRateLimited), ErrorKind.LimitsExceeded);
         public static readonly ErrorId GatewayServerError = new ErrorId(nameof(GatewayServerError), ErrorKind.ConnectionError);
         public static readonly ErrorId GatewayError = new ErrorId(nameof(GatewayError), ErrorKind.ConnectionError);

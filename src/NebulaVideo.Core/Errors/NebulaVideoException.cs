@@ -31,7 +31,12 @@ namespace NebulaVideo.Core
     public sealed class GatewayException : NebulaVideoException
     {
         public GatewayException(int httpStatus, GatewayErrorDetails details, object? target = null, TimeSpan? retryAfter = null)
-            : base(IdFor(httpStatus), Describe(httpStatus, details), target, AdviceFor(httpStatus, details))
+            : this(httpStatus, details, target, retryAfter, submitted: false)
+        {
+        }
+
+        private GatewayException(int httpStatus, GatewayErrorDetails details, object? target, TimeSpan? retryAfter, bool submitted)
+            : base(IdFor(httpStatus, submitted), Describe(httpStatus, details), target, AdviceFor(httpStatus, details, submitted))
         {
             HttpStatus = httpStatus;
             ProviderCode = details.Code;
@@ -40,7 +45,16 @@ namespace NebulaVideo.Core
             ProviderParameter = details.Parameter;
             FallbackSuggestion = details.FallbackSuggestion;
             RetryAfter = retryAfter;
+            _details = details;
         }
+
+        private readonly GatewayErrorDetails _details;
+
+        /// <summary>
+        /// The same answer to a submission rather than a read: there a 404 means the gateway does not serve
+        /// the model (the unified gateway's "Specified model not found"), not that a task is gone.
+        /// </summary>
+        public GatewayException ForSubmission() => new GatewayException(HttpStatus, _details, Target, RetryAfter, submitted: true);
 
         public int HttpStatus { get; }
 
@@ -69,11 +83,12 @@ namespace NebulaVideo.Core
             return d.Parameter is null ? text : $"{text} (parameter '{d.Parameter}')";
         }
 
-        private static ErrorId IdFor(int status) => status switch
+        private static ErrorId IdFor(int status, bool submitted) => status switch
         {
             400 => ErrorIds.GatewayRejectedRequest,
             401 => ErrorIds.GatewayAuthenticationFailed,
             402 or 403 => ErrorIds.GatewayPermissionDenied,
+            404 when submitted => ErrorIds.GatewayModelNotFound,
             404 => ErrorIds.GatewayTaskNotFound,
             429 => ErrorIds.GatewayRateLimited,
             _ when status >= 500 => ErrorIds.GatewayServerError,
@@ -81,10 +96,11 @@ namespace NebulaVideo.Core
         };
 
         // The gateway's own suggestion comes first: it knows its limits better than any generic advice.
-        private static string AdviceFor(int status, GatewayErrorDetails d)
+        private static string AdviceFor(int status, GatewayErrorDetails d, bool submitted)
         {
             var generic = status switch
             {
+                404 when submitted => "Check the model name and that this connection's gateway serves it (Get-NebulaVideoModel shows each model's dialect).",
                 400 => "Correct the request as the gateway's message says, then submit it again.",
                 401 => "Check the API key of this connection: Connect-NebulaVideo -ApiKey (Read-Host -AsSecureString), or its environment variable.",
                 402 or 403 => "Check the account's balance and its access to this model, then try again.",

@@ -130,6 +130,10 @@ namespace NebulaVideo.Core.Gateways
                 using var response = await HttpTransport.Gateway.SendAsync(message, timeout.Token).ConfigureAwait(false);
                 return await ReadSuccessAsync(response, target).ConfigureAwait(false);
             }
+            catch (GatewayException ex)
+            {
+                throw ex.ForSubmission();
+            }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw OutcomeUnknown(target, $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s", null);

@@ -79,7 +79,9 @@ namespace NebulaVideo.Commands
             WriteObject(_tally.Groups, enumerateCollection: true);
             var total = _tally.Total;
             if (total.UnpricedCount > 0)
-                WriteWarning($"{total.UnpricedCount} of {total.Count} videos have no published price, so the total is unknown; the priced ones come to {Invariant.Usd(total.PricedCostUsd)} USD. Submitted tasks report the credits the gateway reserves (CreditsReserved).");
+                WriteWarning($"{total.UnpricedCount} of {total.Count} videos have no published price, so the total is unknown"
+                    + (total.UnpricedCount < total.Count ? $"; the priced ones come to {Invariant.Usd(total.PricedCostUsd)} USD" : string.Empty)
+                    + ". Submitted tasks report the credits the gateway reserves (CreditsReserved); a price in the catalog file makes them priced.");
             WriteObject(total);
         }
 

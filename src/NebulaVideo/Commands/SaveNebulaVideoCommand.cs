@@ -62,7 +62,8 @@ namespace NebulaVideo.Commands
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             _written.Add(file.FullName);
-            WriteObject(file);
+            // Through the provider, so the file carries PSPath and friends and formats like Get-ChildItem's output.
+            WriteObject(InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true), enumerateCollection: true);
         }
 
         private void Report(ProgressRecord progress, long bytes, long? total)

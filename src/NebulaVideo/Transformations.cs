@@ -50,6 +50,38 @@ namespace NebulaVideo
             };
     }
 
+    /// <summary>
+    /// Lets a task parameter take what a task became on its way through a file: an object read back by
+    /// Import-Clixml, Import-Csv or ConvertFrom-Json that has a TaskId. Its properties are copied onto a real
+    /// task, so it keeps its gateway, connection, prompt and source image and goes back where it came from.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class TaskTransformationAttribute : ArgumentTransformationAttribute
+    {
+        private static readonly System.Reflection.PropertyInfo[] Settable =
+            Array.FindAll(typeof(VideoTask).GetProperties(), p => p.CanWrite);
+
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData) =>
+            NullIfEmptyAttribute.Unwrap(inputData) is object[] many ? Array.ConvertAll(many, One) : One(inputData);
+
+        private static object? One(object? item)
+        {
+            if (item is not PSObject pso || pso.BaseObject is VideoTask || pso.Properties["TaskId"]?.Value is not { } id
+                || string.IsNullOrWhiteSpace(id.ToString()))
+                return item;
+            var task = new VideoTask();
+            foreach (var property in Settable)
+            {
+                var value = NullIfEmptyAttribute.Unwrap(pso.Properties[property.Name]?.Value);
+                if (value is null || (value is string text && text.Length == 0)) continue;
+                // A value that does not convert (a hand-edited CSV, say) is left out rather than failing the task.
+                if (LanguagePrimitives.TryConvertTo(value, property.PropertyType, CultureInfo.InvariantCulture, out var converted))
+                    property.SetValue(task, converted);
+            }
+            return task;
+        }
+    }
+
     internal static class Invariant
     {
         public static string Usd(decimal amount) => "$" + amount.ToString("0.####", CultureInfo.InvariantCulture);

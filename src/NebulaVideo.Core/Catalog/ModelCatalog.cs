@@ -115,9 +115,9 @@ namespace NebulaVideo.Core.Catalog
             if (string.IsNullOrWhiteSpace(request.Prompt))
                 throw Invalid(ErrorIds.PromptRequired, "The prompt is empty.", request.Prompt,
                     "Describe the motion and scene you want with -Prompt.");
-            if (model.PromptMaxLength is int maxLength && request.Prompt.Length > maxLength)
+            if (model.PromptMaxLength is int maxLength && CodePoints(request.Prompt) is var length && length > maxLength)
                 throw Invalid(ErrorIds.PromptTooLong,
-                    $"The prompt has {request.Prompt.Length} characters; {model.Name} takes at most {maxLength}.", request.Prompt,
+                    $"The prompt has {length} characters; {model.Name} takes at most {maxLength}.", request.Prompt,
                     $"Shorten the prompt to {maxLength} characters or fewer.");
 
             RejectUnsupportedOptions(model, request);
@@ -196,6 +196,15 @@ namespace NebulaVideo.Core.Catalog
             foreach (var (name, value) in given)
                 if (value is not null && !model.Accepts(name))
                     throw NotSupported(model, name, value, $"Leave -{name} out for {model.Name}.");
+        }
+
+        // The schema's maxLength counts characters (code points), not UTF-16 units: an emoji is one, not two.
+        private static int CodePoints(string text)
+        {
+            var count = text.Length;
+            for (var i = 0; i + 1 < text.Length; i++)
+                if (char.IsSurrogatePair(text[i], text[i + 1])) { count--; i++; }
+            return count;
         }
 
         private static void CheckCallbackUrl(string callback)

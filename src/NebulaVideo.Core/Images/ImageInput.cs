@@ -78,15 +78,20 @@ namespace NebulaVideo.Core.Images
             return new ImageInput(ImageInputKind.File, file.FullName, bytes, RequireKnownFormat(bytes, path));
         }
 
-        /// <summary>An https URL or a data URI. Throws <see cref="NebulaVideoException"/> for anything else.</summary>
-        public static ImageInput FromUrl(string url, long? maxBytes = null)
+        /// <summary>
+        /// An https URL or a data URI. Throws <see cref="NebulaVideoException"/> for anything else, advising
+        /// inline images only where the gateway takes them (<paramref name="inlineAccepted"/>).
+        /// </summary>
+        public static ImageInput FromUrl(string url, long? maxBytes = null, bool inlineAccepted = true)
         {
             if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
                 return FromDataUri(url, maxBytes);
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
                 throw new NebulaVideoException(ErrorIds.ImageUrlInvalid,
                     $"The image URL '{url}' is not an https URL or a data URI.", url,
-                    "Give an https:// URL the gateway can fetch, a data:image/png;base64,... URI, or a local file with -Path.");
+                    inlineAccepted
+                        ? "Give an https:// URL the gateway can fetch, a data:image/png;base64,... URI, or a local file with -Path."
+                        : "Give an https:// URL the gateway can fetch: this gateway takes images only by URL.");
             return new ImageInput(ImageInputKind.Url, uri.AbsoluteUri, null, null);
         }
 

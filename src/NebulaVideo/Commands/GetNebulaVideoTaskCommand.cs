@@ -5,7 +5,8 @@ using NebulaVideo.Core;
 namespace NebulaVideo.Commands
 {
     /// <summary>Reads the current state of tasks from the gateway.</summary>
-    [Cmdlet(VerbsCommon.Get, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ById)]
+    // The task set is the default so a piped task binds as a task (keeping its gateway) rather than by its TaskId.
+    [Cmdlet(VerbsCommon.Get, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
     public sealed class GetNebulaVideoTaskCommand : NebulaVideoCmdlet
     {
@@ -16,6 +17,7 @@ namespace NebulaVideo.Commands
 
         /// <summary>Tasks from New-NebulaVideo; refreshing one keeps what only it knew (prompt, source image, estimate).</summary>
         [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
+        [TaskTransformation]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
         /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>

@@ -145,8 +145,12 @@ namespace NebulaVideo.Commands
 
         private TaskJournal? _journal;
 
+        /// <summary>The parameters given on the command line, as opposed to bound from each pipeline object.</summary>
+        private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
         protected override void BeginProcessing()
         {
+            _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             if (JournalPath is not null)
                 _journal = new TaskJournal(GetUnresolvedProviderPathFromPSPath(JournalPath));
         }
@@ -168,9 +172,14 @@ namespace NebulaVideo.Commands
             foreach (var path in paths)
                 ForEachItem(() => ResolveWildcardPath(path));
             foreach (var path in literalPaths)
-                ForEachItem(() => Submit(ImageInputKind.File, path, model => ImageInput.FromFile(ResolveLiteralPath(path), model.MaxImageBytes)));
+                ForEachItem(() =>
+                {
+                    // Resolved first, so errors name the file, not the provider path a piped file binds as.
+                    var file = ResolveLiteralPath(path);
+                    Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes));
+                });
             if (ImageUrl is string url)
-                ForEachItem(() => Submit(ImageSourceKind(url), url, model => ImageInput.FromUrl(url, model.MaxImageBytes)));
+                ForEachItem(() => Submit(ImageSourceKind(url), url, model => ImageInput.FromUrl(url, model.MaxImageBytes, Dialects.Get(model.Dialect).AcceptsInlineImages)));
             if (sources == 0)
                 ForEachItem(() => Submit(null, null, _ => null));
             _waiter?.EmitReady();
@@ -229,8 +238,8 @@ namespace NebulaVideo.Commands
                 Resolution = Resolution,
                 Size = Size,
                 Seed = Seed,
-                SmartRewrite = SmartRewrite.IsPresent ? SmartRewrite.ToBool() : (bool?)null,
-                GenerateAudio = GenerateAudio.IsPresent ? GenerateAudio.ToBool() : (bool?)null,
+                SmartRewrite = Flag(SmartRewrite, nameof(SmartRewrite)),
+                GenerateAudio = Flag(GenerateAudio, nameof(GenerateAudio)),
                 AudioUrl = AudioUrl,
                 RemixFromVideoId = RemixFrom,
                 User = User,
@@ -269,6 +278,13 @@ namespace NebulaVideo.Commands
             var dialect = Connection is null ? Connections.DefaultDialect : Connections.Named(Connection).Dialect;
             return Model is null ? catalog.DefaultFor(dialect) : catalog.Get(Model, AllowUnknownModel.IsPresent ? dialect : null);
         }
+
+        /// <summary>
+        /// A switch as the request means it: on; off when the command line says -Switch:$false; otherwise not
+        /// sent, so the gateway's own default applies (a CSV cell cannot tell an empty value from false).
+        /// </summary>
+        private bool? Flag(SwitchParameter value, string name) =>
+            value.IsPresent ? true : _commandLine.Contains(name) ? false : (bool?)null;
 
         private static string Describe(int? duration, string? format) =>
             string.Join(", ", new[] { duration is int d ? $"{d} s" : "gateway's default length", format ?? "gateway's default resolution" });

@@ -21,6 +21,7 @@ namespace NebulaVideo.Commands
         private string? _fileTarget;
 
         [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
+        [TaskTransformation]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
         [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipelineByPropertyName = true)]

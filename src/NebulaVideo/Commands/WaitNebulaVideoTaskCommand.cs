@@ -22,6 +22,7 @@ namespace NebulaVideo.Commands
         private PipelineWaiter? _waiter;
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
+        [TaskTransformation]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
         [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipelineByPropertyName = true)]

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Gateways;
 
 namespace NebulaVideo.Commands
 {
@@ -59,7 +60,8 @@ namespace NebulaVideo.Commands
                     switch (item.BaseObject)
                     {
                         case VideoTask task:
-                            Add(task.Model, task.Resolution, task.Duration, task.GroupRatio, 1);
+                            // A task of a model passed through unlisted is still counted, at an unknown price.
+                            Add(task.Model, task.Resolution, task.Duration, task.GroupRatio, 1, Dialects.Find(task.Dialect));
                             break;
                         case System.IO.FileSystemInfo _:
                         case string _:
@@ -85,11 +87,11 @@ namespace NebulaVideo.Commands
             WriteObject(total);
         }
 
-        private void Add(string? model, string? resolution, int? duration, decimal groupRatio, int count)
+        private void Add(string? model, string? resolution, int? duration, decimal groupRatio, int count, IGatewayDialect? passThrough = null)
         {
             // The same checks as a real submission, so an estimate never prices a video that cannot be made.
             var catalog = ModelCatalog.Current;
-            var info = model is null ? catalog.DefaultFor(Connections.DefaultDialect) : catalog.Get(model);
+            var info = model is null ? catalog.DefaultFor(Connections.DefaultDialect) : catalog.Get(model, passThrough);
             var (format, seconds) = ModelCatalog.ResolveFormat(info, resolution, null, duration);
             _tally.Add(info, format, seconds, groupRatio, count);
         }

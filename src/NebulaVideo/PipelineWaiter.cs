@@ -26,6 +26,7 @@ namespace NebulaVideo
         private readonly DateTimeOffset? _deadline;
         private readonly int _timeoutSec;
         private readonly Dictionary<string, VideoTask> _latest = new Dictionary<string, VideoTask>();
+        private readonly HashSet<string> _warned = new HashSet<string>();
         private bool _timedOut;
         private int _done;
 
@@ -94,11 +95,17 @@ namespace NebulaVideo
         private void Handle(WaitEvent e)
         {
             _latest[e.Task.TaskId] = e.Task;
-            if (e.Kind != WaitEventKind.Updated) _done++;
+            if (e.Kind == WaitEventKind.Finished || e.Kind == WaitEventKind.Error) _done++;
             switch (e.Kind)
             {
                 case WaitEventKind.Updated:
                     _cmdlet.WriteVerbose($"Task {e.Task.TaskId}: {e.Task.Status} ({e.Task.ProviderStatus}), {e.Task.Progress}%");
+                    break;
+                case WaitEventKind.ReadFailed:
+                    // Said once as a warning (the gateway may be down for a while), then only with -Verbose.
+                    var line = $"Task {e.Task.TaskId} could not be read ({e.Error?.Message}); still waiting for it.";
+                    if (_warned.Add(e.Task.TaskId)) _cmdlet.WriteWarning(line);
+                    else _cmdlet.WriteVerbose(line);
                     break;
                 case WaitEventKind.Finished when e.Task.Status == VideoStatus.Succeeded:
                     _cmdlet.WriteObject(e.Task);

@@ -73,6 +73,8 @@ namespace NebulaVideo.Core
         public static readonly ErrorId GatewayError = new ErrorId(nameof(GatewayError), ErrorKind.ConnectionError);
         public static readonly ErrorId GatewayUnreachable = new ErrorId(nameof(GatewayUnreachable), ErrorKind.ConnectionError);
         public static readonly ErrorId GatewayTimeout = new ErrorId(nameof(GatewayTimeout), ErrorKind.OperationTimeout);
+        public static readonly ErrorId GatewayConnectionLost = new ErrorId(nameof(GatewayConnectionLost), ErrorKind.ConnectionError);
+        public static readonly ErrorId ResponseTooLarge = new ErrorId(nameof(ResponseTooLarge), ErrorKind.InvalidData);
         public static readonly ErrorId SubmitOutcomeUnknown = new ErrorId(nameof(SubmitOutcomeUnknown), ErrorKind.OperationStopped);
 
         // Tasks and their videos.

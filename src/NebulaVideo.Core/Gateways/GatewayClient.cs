@@ -10,7 +10,6 @@ using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Tasks;
 using Polly;
-using Polly.Timeout;
 
 namespace NebulaVideo.Core.Gateways
 {
@@ -24,7 +23,7 @@ namespace NebulaVideo.Core.Gateways
         private readonly GatewayConnection _connection;
         private readonly ClientOptions _options;
         private readonly Action<string>? _log;
-        private readonly ResiliencePipeline<HttpResponseMessage> _reads;
+        private readonly ResiliencePipeline _reads;
 
         public GatewayClient(GatewayConnection connection, ClientOptions? options = null, Action<string>? log = null)
         {
@@ -119,24 +118,22 @@ namespace NebulaVideo.Core.Gateways
 
         private async Task<string> PostOnceAsync(byte[] body, string model, string target, CancellationToken cancellationToken)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
+            using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
             using var message = NewGatewayRequest(HttpMethod.Post, Dialect.SubmitPath);
             message.Content = new ByteArrayContent(body);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             _log?.Invoke($"POST {message.RequestUri} ({model}, {body.Length} bytes)");
             try
             {
-                using var response = await HttpTransport.Gateway.SendAsync(message, timeout.Token).ConfigureAwait(false);
-                return await ReadSuccessAsync(response, target).ConfigureAwait(false);
+                using var response = await deadline.Within(token => HttpTransport.Gateway.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+                var text = await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                    throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response)).ForSubmission();
+                return text;
             }
-            catch (GatewayException ex)
+            catch (AttemptTimeoutException ex)
             {
-                throw ex.ForSubmission();
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw OutcomeUnknown(target, $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s", null);
+                throw OutcomeUnknown(target, $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s", ex);
             }
             catch (HttpRequestException ex) when (!NeverConnected(ex))
             {
@@ -145,6 +142,10 @@ namespace NebulaVideo.Core.Gateways
             catch (HttpRequestException ex)
             {
                 throw Unreachable(ex);
+            }
+            catch (IOException ex)
+            {
+                throw OutcomeUnknown(target, $"The connection broke while the gateway's answer was being read ({ex.Message})", ex);
             }
         }
 
@@ -165,68 +166,111 @@ namespace NebulaVideo.Core.Gateways
             return false;
         }
 
-        /// <summary>The task's current state, keeping what <paramref name="known"/> already knew.</summary>
-        public async Task<VideoTask> GetTaskAsync(VideoTask known, CancellationToken cancellationToken)
+        /// <summary>
+        /// The task's current state, keeping what <paramref name="known"/> already knew. A 404 for a task
+        /// created moments ago is retried like any transient failure: gateways take a moment to list new tasks.
+        /// </summary>
+        public Task<VideoTask> GetTaskAsync(VideoTask known, CancellationToken cancellationToken)
         {
             var path = Dialect.TaskPath(known.TaskId);
-            using var response = await ReadAsync(HttpTransport.Gateway, () => NewGatewayRequest(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
-            var json = await ReadSuccessAsync(response, known.TaskId).ConfigureAwait(false);
-            return Dialect.ParseTask(json, known with { Gateway = BaseUri, Connection = _connection.Name, Dialect = Dialect.Name });
+            var isNew = known.SubmittedAt is DateTimeOffset at && DateTimeOffset.UtcNow - at < _options.NewTaskGrace;
+            return ReadAsync($"GET {path}", isNew, async token =>
+            {
+                var json = await GetJsonOnceAsync(path, known.TaskId, token).ConfigureAwait(false);
+                return Dialect.ParseTask(json, known with { Gateway = BaseUri, Connection = _connection.Name, Dialect = Dialect.Name });
+            }, cancellationToken);
         }
 
         /// <summary>
-        /// Writes a finished task's video to <paramref name="destination"/>: from its signed link (without the
-        /// API key, which that host must never see), or from the gateway's base64 download where the dialect
-        /// has one (sora-2), decoded as it streams. Returns the number of bytes written.
+        /// Writes a finished task's video to <paramref name="destination"/> (which must be seekable, so a
+        /// failed attempt can start over): from its signed link (without the API key, which that host must
+        /// never see), or from the gateway's base64 download where the dialect has one (sora-2), decoded as it
+        /// streams. A link the storage host refuses is replaced by a fresh one from the gateway; only a video
+        /// the gateway no longer holds is reported expired. Returns the number of bytes written.
         /// </summary>
         public async Task<long> DownloadAsync(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
         {
+            for (var refreshed = 0; ; refreshed++)
+            {
+                RequireVideo(task);
+                try
+                {
+                    var base64Path = Dialect.Base64DownloadPath(task);
+                    if (base64Path is null && task.VideoUrl is null)
+                        throw new NebulaVideoException(ErrorIds.VideoLinkMissing,
+                            $"The gateway reported task {task.TaskId} done but gave no link to its video.", task,
+                            "Read the task again with Get-NebulaVideoTask, then save it.");
+                    var current = task;
+                    return await ReadAsync(base64Path is null ? $"GET {task.VideoUrl!.GetLeftPart(UriPartial.Path)}" : $"GET {base64Path}", false,
+                        token => base64Path is null
+                            ? DownloadLinkOnceAsync(current, destination, progress, token)
+                            : DownloadBase64OnceAsync(current, base64Path, destination, progress, token),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (LinkRefusedException refused) when (refreshed < 2)
+                {
+                    // Signed links expire (and storage may refuse one early); the gateway hands out a fresh one while it holds the video.
+                    _log?.Invoke($"The storage host refused the video link of task {task.TaskId} (HTTP {refused.Status}); asking the gateway for a fresh one.");
+                    var fresh = await GetTaskAsync(task, cancellationToken).ConfigureAwait(false);
+                    if (fresh.VideoUrl is not null && fresh.VideoUrl == task.VideoUrl && refreshed > 0) throw Expired(fresh, refused.Status);
+                    task = fresh;
+                }
+                catch (LinkRefusedException refused)
+                {
+                    throw Expired(task, refused.Status);
+                }
+            }
+        }
+
+        private static void RequireVideo(VideoTask task)
+        {
             if (task.Status == VideoStatus.Expired)
-                throw new NebulaVideoException(ErrorIds.VideoExpired,
-                    $"The video of task {task.TaskId} has expired; gateways keep videos for 24 hours.", task,
-                    "Submit the request again to make a new video.");
+                throw Expired(task, null);
             if (task.Status != VideoStatus.Succeeded)
                 throw new NebulaVideoException(ErrorIds.TaskNotSucceeded,
                     $"Task {task.TaskId} is {task.Status}, so there is no video to save.", task,
                     task.Status == VideoStatus.Failed ? $"The task failed: {task.ErrorMessage}" : "Wait for it first: ... | Wait-NebulaVideoTask | Save-NebulaVideo.");
-
-            if (Dialect.Base64DownloadPath(task) is string base64Path)
-                return await DownloadBase64Async(task, base64Path, destination, progress, cancellationToken).ConfigureAwait(false);
-            if (task.VideoUrl is null)
-                throw new NebulaVideoException(ErrorIds.VideoLinkMissing,
-                    $"The gateway reported task {task.TaskId} done but gave no link to its video.", task,
-                    "Read the task again with Get-NebulaVideoTask, then save it.");
-            return await DownloadLinkAsync(task, destination, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<long> DownloadLinkAsync(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        private static NebulaVideoException Expired(VideoTask task, int? storageStatus)
         {
-            var link = task.VideoUrl!;
-            _log?.Invoke($"GET {link.GetLeftPart(UriPartial.Path)} (signed link, no API key)");
-            using var response = await ReadAsync(HttpTransport.Storage, () => new HttpRequestMessage(HttpMethod.Get, link), cancellationToken).ConfigureAwait(false);
+            var finished = task.CompletedAt ?? task.SubmittedAt;
+            var age = finished is DateTimeOffset at ? DateTimeOffset.UtcNow - at : (TimeSpan?)null;
+            var why = task.Status == VideoStatus.Expired || age > TimeSpan.FromHours(24)
+                ? "the gateway no longer holds it: videos are kept for 24 hours after they are made, and those have passed"
+                : $"the storage host refused its link (HTTP {storageStatus}) and the gateway gave no working one";
+            return new NebulaVideoException(ErrorIds.VideoExpired, $"The video of task {task.TaskId} cannot be downloaded: {why}.", task,
+                "Submit the request again to make a new video (New-NebulaVideo), and save videos within 24 hours.");
+        }
+
+        private async Task<long> DownloadLinkOnceAsync(VideoTask task, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        {
+            Restart(destination);
+            using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Get, task.VideoUrl);
+            using var response = await deadline.Within(token => HttpTransport.Storage.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (status == 403 || status == 404 || status == 410)
+                throw new LinkRefusedException(task, status);
             if (!response.IsSuccessStatusCode)
-            {
-                var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-                throw (int)response.StatusCode == 403 || (int)response.StatusCode == 404
-                    ? new NebulaVideoException(ErrorIds.VideoExpired,
-                        $"The video link of task {task.TaskId} no longer works (HTTP {(int)response.StatusCode}); links are valid for 24 hours.", task,
-                        "Refresh the task with Get-NebulaVideoTask for a new link, or submit it again.")
-                    : Dialect.ParseError((int)response.StatusCode, text, task);
-            }
+                throw Dialect.ParseError(status, await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false), task, ReadRetry.RetryAfter(response));
             var expected = response.Content.Headers.ContentLength;
-            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var body = deadline.Guard(await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
             var written = await CopyAsync(body, destination, n => progress?.Invoke(n, expected), cancellationToken).ConfigureAwait(false);
             if (expected is long length && written != length)
                 throw Incomplete(task, written, length);
             return written;
         }
 
-        private async Task<long> DownloadBase64Async(VideoTask task, string path, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
+        private async Task<long> DownloadBase64OnceAsync(VideoTask task, string path, Stream destination, Action<long, long?>? progress, CancellationToken cancellationToken)
         {
-            using var response = await ReadAsync(HttpTransport.Gateway, () => NewGatewayRequest(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
+            Restart(destination);
+            using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
+            using var request = NewGatewayRequest(HttpMethod.Get, path);
+            using var response = await deadline.Within(token => HttpTransport.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
-                throw Dialect.ParseError((int)response.StatusCode, await response.Content.ReadAsStringAsync().ConfigureAwait(false), task);
-            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                throw Dialect.ParseError((int)response.StatusCode, await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false), task, ReadRetry.RetryAfter(response));
+            using var body = deadline.Guard(await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
             var envelope = await Base64VideoReader.CopyAsync(body, destination, n => progress?.Invoke(n, null), cancellationToken).ConfigureAwait(false);
             if (!envelope.FoundVideo)
                 throw Dialect.ParseError(200, envelope.Skeleton, task);
@@ -236,6 +280,13 @@ namespace NebulaVideo.Core.Gateways
             if (envelope.Size is long size && size != envelope.BytesWritten)
                 throw Incomplete(task, envelope.BytesWritten, size);
             return envelope.BytesWritten;
+        }
+
+        // Each attempt writes the whole video again, from the start of the (temporary) file.
+        private static void Restart(Stream destination)
+        {
+            destination.SetLength(0);
+            destination.Position = 0;
         }
 
         private static async Task<long> CopyAsync(Stream source, Stream destination, Action<long> progress, CancellationToken cancellationToken)
@@ -252,42 +303,79 @@ namespace NebulaVideo.Core.Gateways
             return total;
         }
 
-        /// <summary>Sends a read through the retry pipeline; the answer's body is left for the caller to stream.</summary>
-        private async Task<HttpResponseMessage> ReadAsync(HttpClient client, Func<HttpRequestMessage> newRequest, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs a read through the retry pipeline. What is left after the last attempt becomes an error the
+        /// user can act on: no answer in time, no connection, a connection that kept breaking.
+        /// </summary>
+        private async Task<T> ReadAsync<T>(string operation, bool isNewTask, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
         {
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            context.Properties.Set(ReadRetry.Operation, operation);
+            context.Properties.Set(ReadRetry.NewTask, isNewTask);
             try
             {
-                return await _reads.ExecuteAsync(async token =>
-                {
-                    using var request = newRequest();
-                    return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
+                return await _reads.ExecuteAsync(async ctx => await attempt(ctx.CancellationToken).ConfigureAwait(false), context).ConfigureAwait(false);
             }
-            catch (TimeoutRejectedException ex)
+            catch (AttemptTimeoutException ex)
             {
                 throw new NebulaVideoException(ErrorIds.GatewayTimeout,
-                    $"The gateway did not answer within {_options.RequestTimeout.TotalSeconds:0} s, after {_options.MaxReadRetries + 1} attempts.",
-                    BaseUri.ToString(), "Check the network, then try again.", ex);
+                    $"{operation}: no answer within {_options.RequestTimeout.TotalSeconds:0} s, in {_options.MaxReadRetries + 1} attempts.",
+                    BaseUri.ToString(), "Check the network and the gateway, or give it longer: Set-NebulaVideoRequestContext -RequestTimeoutSec, -MaxRetry.", ex);
             }
             catch (HttpRequestException ex)
             {
                 throw Unreachable(ex);
             }
+            catch (IOException ex)
+            {
+                throw new NebulaVideoException(ErrorIds.GatewayConnectionLost,
+                    $"{operation}: the connection broke while the answer was being read, in {_options.MaxReadRetries + 1} attempts: {ex.Message}",
+                    BaseUri.ToString(), "Try again later; if it persists, check the network between here and the gateway.", ex);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
         }
+
+        /// <summary>One GET of a JSON answer, under the request timeout and the size limit; an error answer is thrown.</summary>
+        private async Task<string> GetJsonOnceAsync(string path, object? target, CancellationToken cancellationToken)
+        {
+            using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
+            using var request = NewGatewayRequest(HttpMethod.Get, path);
+            using var response = await deadline.Within(token => HttpTransport.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+            var text = await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response));
+            return text;
+        }
+
+        /// <summary>Reads a JSON answer whole, refusing one past the size limit (a gateway answer is small; a huge one is a fault).</summary>
+        private async Task<string> ReadLimitedAsync(HttpContent content, AttemptDeadline deadline)
+        {
+            if (content.Headers.ContentLength > _options.MaxResponseBytes) throw TooLarge();
+            using var body = deadline.Guard(await content.ReadAsStreamAsync().ConfigureAwait(false));
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16384];
+            int read;
+            while ((read = await body.ReadAsync(chunk, 0, chunk.Length, CancellationToken.None).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > _options.MaxResponseBytes) throw TooLarge();
+                buffer.Write(chunk, 0, read);
+            }
+            return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+
+        private NebulaVideoException TooLarge() =>
+            new NebulaVideoException(ErrorIds.ResponseTooLarge,
+                $"The gateway at {BaseUri} sent an answer larger than {_options.MaxResponseBytes / 1048576.0:0.#} MB, which no task answer is.", BaseUri.ToString(),
+                "Check the connection's -BaseUri: it may point at something other than a video gateway.");
 
         private HttpRequestMessage NewGatewayRequest(HttpMethod method, string relativePath)
         {
             var request = new HttpRequestMessage(method, new Uri(BaseUri, relativePath));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _connection.RevealKey());
             return request;
-        }
-
-        private async Task<string> ReadSuccessAsync(HttpResponseMessage response, object? target)
-        {
-            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response));
-            return text;
         }
 
         private NebulaVideoException Unreachable(HttpRequestException ex) =>
@@ -298,5 +386,18 @@ namespace NebulaVideo.Core.Gateways
         private static NebulaVideoException Incomplete(VideoTask task, long written, long expected) =>
             new NebulaVideoException(ErrorIds.DownloadIncomplete,
                 $"The video of task {task.TaskId} arrived with {written} of {expected} bytes.", task, "Try the download again.");
+    }
+
+    /// <summary>The storage host refused a signed link (expired, or revoked): the gateway may have a fresh one.</summary>
+    internal sealed class LinkRefusedException : NebulaVideoException
+    {
+        public LinkRefusedException(VideoTask task, int status)
+            : base(ErrorIds.VideoExpired, $"The storage host refused the video link of task {task.TaskId} (HTTP {status}).", task,
+                "Refresh the task with Get-NebulaVideoTask for a new link, or submit it again.")
+        {
+            Status = status;
+        }
+
+        public int Status { get; }
     }
 }

@@ -2,10 +2,13 @@ using System;
 
 namespace NebulaVideo.Core.Http
 {
-    /// <summary>How patient the client is with the gateway. The defaults follow the seed documents' advice.</summary>
+    /// <summary>
+    /// How patient the client is with a gateway. The defaults follow the seed documents' advice; a session
+    /// changes them with Set-NebulaVideoRequestContext and a single call with -MaxRetry/-RequestTimeoutSec.
+    /// </summary>
     public sealed record ClientOptions
     {
-        /// <summary>Further attempts of a read (GET) after a transient failure.</summary>
+        /// <summary>Further attempts of a read (status, task detail, download) after a transient failure.</summary>
         public int MaxReadRetries { get; init; } = 4;
 
         /// <summary>
@@ -17,8 +20,20 @@ namespace NebulaVideo.Core.Http
         /// <summary>First back-off delay; it doubles with jitter, unless the gateway sends Retry-After.</summary>
         public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-        /// <summary>Longest wait for the answer to one API call (not a video download, which may take long).</summary>
-        public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+        /// <summary>The longest single wait between attempts, Retry-After included, so the total stays bounded.</summary>
+        public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// Longest wait for one answer, and for each piece of a download's body (so a stalled transfer is
+        /// noticed while a long, moving one is not cut).
+        /// </summary>
+        public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>The largest JSON answer read into memory; videos are streamed and not limited by it.</summary>
+        public long MaxResponseBytes { get; init; } = 4 * 1024 * 1024;
+
+        /// <summary>How long after its creation a task's 404 is taken for a gateway that has not caught up yet.</summary>
+        public TimeSpan NewTaskGrace { get; init; } = TimeSpan.FromMinutes(2);
 
         public static ClientOptions Default { get; } = new ClientOptions();
     }

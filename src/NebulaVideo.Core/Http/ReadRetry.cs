@@ -1,50 +1,68 @@
 using System;
+using System.IO;
 using System.Net.Http;
 using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace NebulaVideo.Core.Http
 {
     /// <summary>
-    /// The resilience pipeline for reads (GET). Reads are safe to repeat, so transient failures (network
-    /// errors, timeouts, 408/429/5xx) are retried with exponential back-off and jitter, honouring the
-    /// gateway's Retry-After. Creates never go through this: a repeated POST could pay twice.
+    /// The resilience pipeline for reads (status, task detail, download). Reads are safe to repeat, so every
+    /// transient failure is retried with exponential back-off and jitter, honouring the gateway's
+    /// Retry-After: network errors, a connection dropped or a body cut short while it was being read,
+    /// an attempt that timed out, 408/429/5xx, and a 404 for a task created moments ago. Creates never go
+    /// through this: a repeated POST could pay twice.
     /// </summary>
     internal static class ReadRetry
     {
-        public static ResiliencePipeline<HttpResponseMessage> Create(ClientOptions options, Action<string>? log)
+        /// <summary>What the operation is, for the retry's verbose line ("GET v1/tasks/...").</summary>
+        public static readonly ResiliencePropertyKey<string> Operation = new ResiliencePropertyKey<string>("NebulaVideo.Operation");
+
+        /// <summary>True while a 404 may only mean the gateway has not caught up with a new task.</summary>
+        public static readonly ResiliencePropertyKey<bool> NewTask = new ResiliencePropertyKey<bool>("NebulaVideo.NewTask");
+
+        public static ResiliencePipeline Create(ClientOptions options, Action<string>? log)
         {
-            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-            if (options.MaxReadRetries > 0)
+            var builder = new ResiliencePipelineBuilder();
+            if (options.MaxReadRetries <= 0) return builder.Build();
+            return builder.AddRetry(new RetryStrategyOptions
             {
-                builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                MaxRetryAttempts = options.MaxReadRetries,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.MaxRetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && IsTransient(ex, args.Context)),
+                DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Exception is GatewayException { RetryAfter: TimeSpan wait }
+                    ? (wait > options.MaxRetryDelay ? options.MaxRetryDelay : wait) : (TimeSpan?)null),
+                OnRetry = args =>
                 {
-                    MaxRetryAttempts = options.MaxReadRetries,
-                    Delay = options.RetryBaseDelay,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    ShouldHandle = args => new ValueTask<bool>(args.Outcome switch
-                    {
-                        { Exception: HttpRequestException } => true,
-                        { Exception: TimeoutRejectedException } => true,
-                        { Result: { } response } => GatewayException.IsTransientStatus((int)response.StatusCode),
-                        _ => false,
-                    }),
-                    DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Result)),
-                    OnRetry = args =>
-                    {
-                        var why = args.Outcome.Exception?.Message ?? $"HTTP {(int)args.Outcome.Result!.StatusCode}";
-                        log?.Invoke($"Read failed ({why}); attempt {args.AttemptNumber + 2} of {options.MaxReadRetries + 1} in {args.RetryDelay.TotalSeconds:0.0} s.");
-                        args.Outcome.Result?.Dispose();
-                        return default;
-                    },
-                });
-            }
-            builder.AddTimeout(options.RequestTimeout);
-            return builder.Build();
+                    var what = args.Context.Properties.GetValue(Operation, "read");
+                    log?.Invoke($"{what}: {Describe(args.Outcome.Exception!)}; retry {args.AttemptNumber + 1} of {options.MaxReadRetries} in {args.RetryDelay.TotalSeconds:0.0} s.");
+                    return default;
+                },
+            }).Build();
         }
+
+        private static bool IsTransient(Exception ex, ResilienceContext context) => ex switch
+        {
+            GatewayException { HttpStatus: 404 } => context.Properties.GetValue(NewTask, false),
+            GatewayException gateway => gateway.IsTransient,
+            AttemptTimeoutException _ => true,
+            HttpRequestException _ => true,
+            IOException _ => true,
+            NebulaVideoException other => other.Id == ErrorIds.DownloadIncomplete,
+            _ => false,
+        };
+
+        private static string Describe(Exception ex) => ex switch
+        {
+            GatewayException gateway => $"HTTP {gateway.HttpStatus}{(gateway.RetryAfter is TimeSpan wait ? $", Retry-After {wait.TotalSeconds:0} s" : string.Empty)}",
+            AttemptTimeoutException _ => "no answer in time",
+            IOException _ => "the connection broke while the answer was read",
+            _ => ex.Message,
+        };
 
         /// <summary>The wait the gateway asked for, if it asked; null lets the back-off decide.</summary>
         public static TimeSpan? RetryAfter(HttpResponseMessage? response)
@@ -59,5 +77,11 @@ namespace NebulaVideo.Core.Http
             }
             return null;
         }
+    }
+
+    /// <summary>One attempt got no answer (or no more of the body) within the request timeout.</summary>
+    internal sealed class AttemptTimeoutException : Exception
+    {
+        public AttemptTimeoutException(Exception inner) : base("No answer within the request timeout.", inner) { }
     }
 }

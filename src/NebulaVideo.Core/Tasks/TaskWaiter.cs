@@ -13,7 +13,9 @@ namespace NebulaVideo.Core.Tasks
         Updated,
         /// <summary>The task reached Succeeded, Failed or Expired.</summary>
         Finished,
-        /// <summary>The task could not be read any more (not found, key rejected, retries exhausted).</summary>
+        /// <summary>A read failed for a reason that may pass (the gateway was down a while); polling goes on.</summary>
+        ReadFailed,
+        /// <summary>The task cannot be read at all (not found, key rejected): polling stopped.</summary>
         Error,
     }
 
@@ -87,6 +89,12 @@ namespace NebulaVideo.Core.Tasks
                     try
                     {
                         current = await refresh(current, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (Transient.Is(ex))
+                    {
+                        // One read failing, even after its retries, is no reason to give up a task that is being paid for.
+                        _events.Add(new WaitEvent(WaitEventKind.ReadFailed, current, ex));
+                        continue;
                     }
                     finally
                     {

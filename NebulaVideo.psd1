@@ -15,6 +15,8 @@
         'Connect-NebulaVideo'
         'Disconnect-NebulaVideo'
         'Get-NebulaVideoConnection'
+        'Get-NebulaVideoRequestContext'
+        'Set-NebulaVideoRequestContext'
         'New-NebulaVideo'
         'Get-NebulaVideoTask'
         'Wait-NebulaVideoTask'

@@ -1,24 +1,21 @@
 using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Connections;
-using NebulaVideo.Core.Gateways;
 
 namespace NebulaVideo
 {
     /// <summary>
     /// What every NebulaVideo cmdlet shares: Ctrl+C cancellation, running Core's async work while keeping
-    /// every Write* call on the pipeline thread, the routing of tasks to their connections, and error records.
+    /// every Write* call on the pipeline thread, the session's connections, and error records.
     /// </summary>
     public abstract class NebulaVideoCmdlet : PSCmdlet
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly BlockingCollection<Action> _posted = new BlockingCollection<Action>();
-        private readonly Dictionary<GatewayConnection, GatewayClient> _clients = new Dictionary<GatewayConnection, GatewayClient>();
 
         /// <summary>Cancelled the moment the user presses Ctrl+C (or the host stops the pipeline).</summary>
         protected internal CancellationToken CancelToken => _stopping.Token;
@@ -58,20 +55,6 @@ namespace NebulaVideo
 
         /// <summary>This session's connections: registered ones and the environment's.</summary>
         protected static ConnectionSet Connections => SessionConnections.Current;
-
-        /// <summary>The client for a connection, one per connection for the life of this command.</summary>
-        protected GatewayClient ClientFor(GatewayConnection connection)
-        {
-            if (!_clients.TryGetValue(connection, out var client))
-            {
-                client = new GatewayClient(connection, log: message => Post(() => WriteVerbose(message)));
-                _clients[connection] = client;
-            }
-            return client;
-        }
-
-        /// <summary>The client for a task's own gateway (or the connection named), resolved on the pipeline thread.</summary>
-        protected GatewayClient ClientFor(VideoTask task, string? connectionName) => ClientFor(Connections.ForTask(task, connectionName));
 
         /// <summary>Writes a non-terminating error for a NebulaVideo failure, so the next pipeline item goes on.</summary>
         protected internal void WriteError(NebulaVideoException ex) => WriteError(ErrorRecords.From(ex));

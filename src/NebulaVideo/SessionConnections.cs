@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
 using NebulaVideo.Core.Connections;
+using NebulaVideo.Core.Http;
 
 namespace NebulaVideo
 {
@@ -13,10 +14,18 @@ namespace NebulaVideo
     internal static class SessionConnections
     {
         private static readonly ConcurrentDictionary<Guid, ConnectionSet> BySession = new ConcurrentDictionary<Guid, ConnectionSet>();
+        private static readonly ConcurrentDictionary<Guid, ClientOptions> OptionsBySession = new ConcurrentDictionary<Guid, ClientOptions>();
 
         private static Guid SessionId => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
         /// <summary>This session's connections (created empty on first use).</summary>
         public static ConnectionSet Current => BySession.GetOrAdd(SessionId, _ => new ConnectionSet());
+
+        /// <summary>This session's patience with gateways (Set-NebulaVideoRequestContext); the defaults until set.</summary>
+        public static ClientOptions RequestOptions
+        {
+            get => OptionsBySession.TryGetValue(SessionId, out var options) ? options : ClientOptions.Default;
+            set => OptionsBySession[SessionId] = value;
+        }
     }
 }

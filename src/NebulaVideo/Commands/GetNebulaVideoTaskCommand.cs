@@ -8,7 +8,7 @@ namespace NebulaVideo.Commands
     // The task set is the default so a piped task binds as a task (keeping its gateway) rather than by its TaskId.
     [Cmdlet(VerbsCommon.Get, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
-    public sealed class GetNebulaVideoTaskCommand : NebulaVideoCmdlet
+    public sealed class GetNebulaVideoTaskCommand : GatewayCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]

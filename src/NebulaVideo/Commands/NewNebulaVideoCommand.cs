@@ -22,7 +22,7 @@ namespace NebulaVideo.Commands
     /// </remarks>
     [Cmdlet(VerbsCommon.New, "NebulaVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VideoTask))]
-    public sealed class NewNebulaVideoCommand : NebulaVideoCmdlet
+    public sealed class NewNebulaVideoCommand : GatewayCmdlet
     {
         private PipelineWaiter? _waiter;
 

@@ -14,7 +14,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveNebulaVideoCommand : NebulaVideoCmdlet
+    public sealed class SaveNebulaVideoCommand : GatewayCmdlet
     {
         private const int ProgressActivityId = 7302;
         private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -11,7 +11,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
-    public sealed class WaitNebulaVideoTaskCommand : NebulaVideoCmdlet
+    public sealed class WaitNebulaVideoTaskCommand : GatewayCmdlet
     {
         /// <summary>The seed documents recommend polling every 3-5 seconds; 5 is gentler on busy accounts.</summary>
         internal const double DefaultPollIntervalSec = 5;

@@ -1,0 +1,46 @@
+using System;
+using System.Management.Automation;
+using NebulaVideo.Core.Http;
+
+namespace NebulaVideo.Commands
+{
+    /// <summary>
+    /// Sets how patient this session is with gateways: retries of reads, the wait for one answer, the
+    /// longest pause between attempts. The network cmdlets' -MaxRetry and -RequestTimeoutSec override it per call.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "NebulaVideoRequestContext")]
+    [OutputType(typeof(ClientOptions))]
+    public sealed class SetNebulaVideoRequestContextCommand : NebulaVideoCmdlet
+    {
+        [Parameter]
+        [ValidateRange(0, 20)]
+        public int? MaxRetry { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.1, 600)]
+        public double? RetryDelaySec { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public double? MaxRetryDelaySec { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public double? RequestTimeoutSec { get; set; }
+
+        /// <summary>Back to the defaults, before any other value given here is applied.</summary>
+        [Parameter]
+        public SwitchParameter Reset { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var options = Reset.IsPresent ? ClientOptions.Default : SessionConnections.RequestOptions;
+            if (MaxRetry is int retries) options = options with { MaxReadRetries = retries };
+            if (RetryDelaySec is double delay) options = options with { RetryBaseDelay = TimeSpan.FromSeconds(delay) };
+            if (MaxRetryDelaySec is double longest) options = options with { MaxRetryDelay = TimeSpan.FromSeconds(longest) };
+            if (RequestTimeoutSec is double timeout) options = options with { RequestTimeout = TimeSpan.FromSeconds(timeout) };
+            SessionConnections.RequestOptions = options;
+            WriteObject(options);
+        }
+    }
+}

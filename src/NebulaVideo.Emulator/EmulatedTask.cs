@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
+using System.Threading;
 
 namespace NebulaVideo.Emulator;
 
@@ -7,6 +9,12 @@ namespace NebulaVideo.Emulator;
 internal sealed class EmulatedTask
 {
     private static readonly byte[] SampleVideo = LoadSample();
+
+    // Every signature the task's link ever had, oldest first; only the last one is valid.
+    private readonly List<string> _signatures = new();
+    private DateTimeOffset? _linkRenewedAt;
+    private int _statusReads;
+    private int _storageDownloads;
 
     public EmulatedTask(string id, string model, string prompt, int seconds, string resolution, bool fails, DateTimeOffset createdAt)
     {
@@ -17,7 +25,7 @@ internal sealed class EmulatedTask
         Resolution = resolution;
         Fails = fails;
         CreatedAt = createdAt;
-        Signature = Guid.NewGuid().ToString("N");
+        _signatures.Add(Guid.NewGuid().ToString("N"));
         Video = WithTaskBox(id);
     }
 
@@ -31,9 +39,58 @@ internal sealed class EmulatedTask
 
     public bool Fails { get; }
     public DateTimeOffset CreatedAt { get; }
-    public string Signature { get; }
     public bool Expired { get; set; }
     public bool FirstReadFaulted { get; set; }
+
+    /// <summary>The signature of the link handed out now; a renewal replaces it.</summary>
+    public string Signature
+    {
+        get { lock (_signatures) return _signatures[^1]; }
+    }
+
+    /// <summary>How many times the link was renewed (0 for the first link).</summary>
+    public int LinkGeneration
+    {
+        get { lock (_signatures) return _signatures.Count - 1; }
+    }
+
+    /// <summary>When the current link was issued, if it was renewed; null while the first link, from the finish, stands.</summary>
+    public DateTimeOffset? LinkRenewedAt
+    {
+        get { lock (_signatures) return _linkRenewedAt; }
+    }
+
+    /// <summary>How the fault plan treated the task's last status read; the storage host, which sees no key, follows it.</summary>
+    public FaultRegime Regime { get; set; } = FaultRegime.Plan;
+
+    /// <summary>
+    /// Issues a new link (a new signature): the old ones now read as expired, as a pre-signed link past its
+    /// lifetime does, and the gateway hands out the new one on the next status read.
+    /// </summary>
+    public void RenewLink(DateTimeOffset now)
+    {
+        lock (_signatures)
+        {
+            _signatures.Add(Guid.NewGuid().ToString("N"));
+            _linkRenewedAt = now;
+        }
+    }
+
+    /// <summary>What a link's signature is to this task: the current one, a superseded one, or none of its own.</summary>
+    public LinkSignature CheckSignature(string? signature)
+    {
+        lock (_signatures)
+        {
+            var index = signature is null ? -1 : _signatures.LastIndexOf(signature);
+            return index < 0 ? LinkSignature.Foreign : index == _signatures.Count - 1 ? LinkSignature.Current : LinkSignature.Superseded;
+        }
+    }
+
+    /// <summary>Counts a status read and says how many came before it (0 for the first).</summary>
+    public int CountStatusRead() => Interlocked.Increment(ref _statusReads) - 1;
+
+    /// <summary>Counts a storage download and says how many came before it (0 for the first).</summary>
+    public int CountStorageDownload() => Interlocked.Increment(ref _storageDownloads) - 1;
 
     /// <summary>The exact bytes served for this task.</summary>
     public byte[] Video { get; }
@@ -74,4 +131,12 @@ internal sealed class EmulatedTask
         stream.CopyTo(copy);
         return copy.ToArray();
     }
+}
+
+/// <summary>A signature on a storage link, as the task that owns the video sees it.</summary>
+internal enum LinkSignature
+{
+    Current,
+    Superseded,
+    Foreign,
 }

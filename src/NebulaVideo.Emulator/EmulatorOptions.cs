@@ -15,6 +15,9 @@ public sealed class EmulatorOptions
 
     /// <summary>The clock tasks age by; a test can pass its own to step through the phases without waiting.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Faults injected at random into reads (and, if asked, creates); none by default. See FaultPlan.cs.</summary>
+    public FaultPlan Faults { get; init; } = FaultPlan.None;
 }
 
 /// <summary>One request as the emulator saw it, so tests can check what crossed the wire.</summary>

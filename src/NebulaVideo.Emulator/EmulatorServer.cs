@@ -46,6 +46,21 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Accepted submissions.</summary>
     public int SubmissionCount => _state.SubmissionCount;
 
+    /// <summary>Tasks created by accepted submissions, including those whose answer a fault lost.</summary>
+    public int CreatedTaskCount => _state.CreatedTaskCount;
+
+    /// <summary>
+    /// Accepted submissions whose JSON body (members sorted, whitespace ignored) equals an earlier accepted one's:
+    /// zero proves a client never paid twice for the same request, faults or not.
+    /// </summary>
+    public int DuplicateSubmissionCount => _state.DuplicateSubmissionCount;
+
+    /// <summary>Faults injected so far by <see cref="EmulatorOptions.Faults"/> and the chaos key; fault keys' own answers are not counted.</summary>
+    public int FaultsInjected => _state.Faults.Injected;
+
+    /// <summary>Faults injected so far, per kind (kinds never injected are absent); a snapshot.</summary>
+    public IReadOnlyDictionary<FaultKind, int> FaultCounts => _state.Faults.Counts;
+
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
     {
         var state = new EmulatorState(options);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json.Nodes;
 
 namespace NebulaVideo.Emulator;
 
@@ -9,13 +10,32 @@ namespace NebulaVideo.Emulator;
 internal sealed class EmulatorState
 {
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly HashSet<string> _acceptedBodies = new(StringComparer.Ordinal);
+    private int _created;
+    private int _duplicates;
 
-    public EmulatorState(EmulatorOptions options) => Options = options;
+    public EmulatorState(EmulatorOptions options)
+    {
+        Options = options;
+        Faults = new FaultInjector(options.Faults, options.Clock);
+    }
 
     public EmulatorOptions Options { get; }
+    public FaultInjector Faults { get; }
     public ConcurrentDictionary<string, EmulatedTask> Tasks { get; } = new();
     public Uri StorageUri { get; set; } = null!;
     public int SubmissionCount => Tasks.Count;
+
+    public int CreatedTaskCount
+    {
+        get { lock (_acceptedBodies) return _created; }
+    }
+
+    /// <summary>Accepted creates whose body, canonically, equals an earlier accepted create's: what was paid twice.</summary>
+    public int DuplicateSubmissionCount
+    {
+        get { lock (_acceptedBodies) return _duplicates; }
+    }
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToList();
 
@@ -29,13 +49,18 @@ internal sealed class EmulatorState
     public bool IsFinished(EmulatedTask task) => PhaseOf(task).Phase == 2;
 
     /// <summary>
-    /// Accepts a task under the given id. A prompt containing "emulator:fail" makes it fail once it
+    /// Accepts a task under the given id, with the request that asked for it (to count what was submitted twice). A prompt containing "emulator:fail" makes it fail once it
     /// finishes, in every dialect, so a client's failure path can be driven by input alone.
     /// </summary>
-    public EmulatedTask Add(string id, string model, string prompt, int seconds, string resolution)
+    public EmulatedTask Add(string id, string model, string prompt, int seconds, string resolution, JsonObject request)
     {
         var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), Now);
         Tasks[id] = task;
+        lock (_acceptedBodies)
+        {
+            _created++;
+            if (!_acceptedBodies.Add(WireJson.Canonical(request))) _duplicates++;
+        }
         return task;
     }
 
@@ -44,8 +69,9 @@ internal sealed class EmulatorState
 
     /// <summary>
     /// The pre-signed link a finished task hands out, valid 24 hours from the end of the task as the documents
-    /// say. The storage host checks the signature and, once the test expired the task, refuses it.
+    /// say; a renewed link (after an ExpiredLink fault) is valid 24 hours from its renewal. The storage host checks
+    /// the signature (a superseded one reads as expired) and, once the test expired the task, refuses it.
     /// </summary>
     public string SignedVideoLink(EmulatedTask task) =>
-        $"{VideoLink(task)}?Expires={task.FinishedAt(Options.PhaseDuration).AddHours(24).ToUnixTimeSeconds()}&Signature={task.Signature}";
+        $"{VideoLink(task)}?Expires={(task.LinkRenewedAt ?? task.FinishedAt(Options.PhaseDuration)).AddHours(24).ToUnixTimeSeconds()}&Signature={task.Signature}";
 }

@@ -30,8 +30,20 @@ internal sealed class FaultKeys
     public const string BadGateway = "sk-emulator-badgateway";
     public const string Forbidden = "sk-emulator-forbidden";
 
+    /// <summary>
+    /// Not a scripted fault but a misbehaving gateway on demand: a quarter of this key's reads are faulted with
+    /// every read kind (FaultInjector), so a user can try the module against one without restarting the emulator.
+    /// Otherwise it is an ordinary valid key.
+    /// </summary>
+    public const string Chaos = "sk-emulator-chaos";
+
+    private static readonly string[] Scripted = { RateLimit, Error, NoQuota, Flaky, BadGateway, Forbidden };
+
     // Per dialect (each endpoint set owns one instance): a flaky client of either gateway meets its throttle.
     private int _throttledOnce;
+
+    /// <summary>True for a key with scripted behaviour (not the chaos key): a fault plan leaves its requests alone.</summary>
+    public static bool IsFaultKey(string? key) => key is not null && Array.IndexOf(Scripted, key) >= 0;
 
     public static string? Key(HttpContext context)
     {

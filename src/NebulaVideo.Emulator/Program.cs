@@ -1,16 +1,40 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using NebulaVideo.Emulator;
 
 // dotnet NebulaVideo.Emulator.dll [--port 5080] [--storage-port 5081] [--phase-seconds 2]
+//     [--fault-rate 0.25] [--faults TooManyRequests,ServerError,...] [--fault-seed 7] [--fault-creates]
 // Prints one line with every address (tools/NebulaEmulator.psm1 parses it: keep its regex in step), then serves
-// until Ctrl+C or SIGTERM.
+// until Ctrl+C or SIGTERM. The fault arguments build EmulatorOptions.Faults (FaultPlan.cs): without --faults every
+// kind is drawn from; --fault-creates also faults submissions, which reads alone never are.
+FaultPlan faults;
+try
+{
+    faults = new FaultPlan
+    {
+        Rate = double.Parse(Argument("--fault-rate") ?? "0", CultureInfo.InvariantCulture),
+        Kinds = Argument("--faults") is { } kinds
+            ? kinds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Kind).ToArray()
+            : FaultPlan.AllKinds,
+        Seed = int.Parse(Argument("--fault-seed") ?? "0", CultureInfo.InvariantCulture),
+        Creates = Array.IndexOf(args, "--fault-creates") >= 0,
+    };
+}
+catch (Exception problem) when (problem is FormatException or OverflowException or ArgumentException)
+{
+    // A typo in a fault argument must not start an emulator that silently behaves well.
+    Console.Error.WriteLine($"NebulaVideo emulator: {problem.Message}");
+    return 2;
+}
+
 var options = new EmulatorOptions
 {
     GatewayPort = int.Parse(Argument("--port") ?? "5080", CultureInfo.InvariantCulture),
     StoragePort = int.Parse(Argument("--storage-port") ?? "5081", CultureInfo.InvariantCulture),
     PhaseDuration = TimeSpan.FromSeconds(double.Parse(Argument("--phase-seconds") ?? "2", CultureInfo.InvariantCulture)),
+    Faults = faults,
 };
 
 using var stop = new CancellationTokenSource();
@@ -28,6 +52,12 @@ catch (OperationCanceledException)
 {
     // Ctrl+C or SIGTERM: dispose stops both listeners.
 }
+return 0;
+
+FaultKind Kind(string name) =>
+    Enum.TryParse<FaultKind>(name, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+        ? kind
+        : throw new FormatException($"'{name}' is not a fault kind; the kinds are {string.Join(", ", FaultPlan.AllKinds)}.");
 
 string? Argument(string name)
 {

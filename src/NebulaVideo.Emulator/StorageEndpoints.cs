@@ -25,12 +25,29 @@ internal sealed class StorageEndpoints
         if (!_state.Tasks.TryGetValue(id, out var task) || task.IsSora || task.Fails
             || !_state.IsFinished(task))
             return Xml(404, "NoSuchKey", "The specified key does not exist.");
-        if (context.Request.Query["Signature"] != task.Signature)
-            return Xml(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+        switch (task.CheckSignature(context.Request.Query["Signature"].ToString()))
+        {
+            case LinkSignature.Foreign:
+                return Xml(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+            case LinkSignature.Superseded:
+                // A link from before a renewal: as a pre-signed link past its lifetime, not as a forged one.
+                return Expired();
+        }
         if (task.Expired)
-            return Xml(403, "AccessDenied", "Request has expired");
-        return Results.Bytes(task.Video, "video/mp4");
+            return Expired();
+        return _state.Faults.Read(context, FaultTraffic.Storage, task, Refusal, () => Results.Bytes(task.Video, "video/mp4"));
     }
+
+    private static IResult Expired() => Xml(403, "AccessDenied", "Request has expired");
+
+    // An object store's own words for a fault: S3 has no 429 and no 502, so those take the nearest codes it has.
+    private static IResult Refusal(int status) => status switch
+    {
+        403 => Expired(),
+        429 => Xml(429, "SlowDown", "Please reduce your request rate."),
+        503 => Xml(503, "ServiceUnavailable", "Please reduce your request rate."),
+        _ => Xml(status, "InternalError", "We encountered an internal error. Please try again."),
+    };
 
     private static IResult Xml(int status, string code, string message) =>
         Results.Content($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>",

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -27,6 +29,21 @@ internal static class WireJson
             return null;
         }
     }
+
+    /// <summary>
+    /// The node as JSON with every object's members in ordinal order, at every depth: two bodies that differ only
+    /// in member order or whitespace read the same.
+    /// </summary>
+    public static string Canonical(JsonNode? node) => Sorted(node)?.ToJsonString() ?? "null";
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject members => new JsonObject(members
+            .OrderBy(member => member.Key, System.StringComparer.Ordinal)
+            .Select(member => KeyValuePair.Create(member.Key, Sorted(member.Value)))),
+        JsonArray items => new JsonArray(items.Select(Sorted).ToArray()),
+        _ => node?.DeepClone(),
+    };
 
     public static string? Text(JsonObject body, string name) =>
         body[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -48,13 +49,13 @@ internal sealed class NebulaEndpoints
 
         return model switch
         {
-            Wan => SubmitWan(body),
-            Sora => SubmitSora(body),
+            Wan => SubmitWan(context, body),
+            Sora => SubmitSora(context, body),
             _ => NebulaErrors.Sora(400, "invalid_request_error", "model_not_found", $"Model '{model}' is not supported."),
         };
     }
 
-    private IResult SubmitWan(JsonObject body)
+    private IResult SubmitWan(HttpContext context, JsonObject body)
     {
         IResult Invalid(string code, string message) => NebulaErrors.Wan(400, "fail_to_submit_task", code, message);
 
@@ -83,26 +84,29 @@ internal sealed class NebulaEndpoints
         if (body["seed"] is not null && (Number(body, "seed") is not int seed || seed < 0))
             return Invalid("InvalidParameter", "seed must be between 0 and 2147483647");
 
-        var task = _state.Add(Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution);
-        return WireJson.Answer(200, new JsonObject
+        return _state.Faults.Create(context, NebulaErrors.ForFault(wan: true, isSubmit: true), () =>
         {
-            ["task_id"] = task.Id,
-            ["status"] = "submitted",
-            ["format"] = "mp4",
-            ["metadata"] = new JsonObject
+            var task = _state.Add(Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution, body);
+            return WireJson.Answer(200, new JsonObject
             {
-                ["model_price"] = PricePerSecond(resolution),
-                ["requested_seconds"] = task.Seconds,
-                ["billing_pending"] = true,
-                ["group_ratio"] = 1,
-                ["token_name"] = "nebula-video-generations-default",
-                ["output"] = new JsonObject { ["task_id"] = task.Id, ["task_status"] = "PENDING" },
-                ["request_id"] = Guid.NewGuid().ToString(),
-            },
+                ["task_id"] = task.Id,
+                ["status"] = "submitted",
+                ["format"] = "mp4",
+                ["metadata"] = new JsonObject
+                {
+                    ["model_price"] = PricePerSecond(resolution),
+                    ["requested_seconds"] = task.Seconds,
+                    ["billing_pending"] = true,
+                    ["group_ratio"] = 1,
+                    ["token_name"] = "nebula-video-generations-default",
+                    ["output"] = new JsonObject { ["task_id"] = task.Id, ["task_status"] = "PENDING" },
+                    ["request_id"] = Guid.NewGuid().ToString(),
+                },
+            });
         });
     }
 
-    private IResult SubmitSora(JsonObject body)
+    private IResult SubmitSora(HttpContext context, JsonObject body)
     {
         var prompt = WireJson.Text(body, "prompt");
         if (string.IsNullOrWhiteSpace(prompt)) return NebulaErrors.Sora(400, "invalid_request_error", "invalid_request", "prompt is required");
@@ -118,27 +122,30 @@ internal sealed class NebulaEndpoints
                 && !source.Fails && _state.IsFinished(source)))
             return NebulaErrors.Sora(400, "invalid_request_error", "invalid_remix_source", "remix_from_video_id must be the id of a completed video_ task.");
 
-        var task = _state.Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size);
-        return WireJson.Answer(200, new JsonObject
+        return _state.Faults.Create(context, NebulaErrors.ForFault(wan: false, isSubmit: true), () =>
         {
-            ["format"] = "mp4",
-            ["metadata"] = new JsonObject
+            var task = _state.Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size, body);
+            return WireJson.Answer(200, new JsonObject
             {
-                ["completed_at"] = null,
-                ["created_at"] = task.CreatedAt.ToUnixTimeSeconds(),
-                ["error"] = null,
-                ["expires_at"] = null,
-                ["id"] = task.Id,
-                ["model"] = Sora,
-                ["object"] = "video",
-                ["progress"] = 0,
-                ["remixed_from_video_id"] = remix,
-                ["seconds"] = seconds.ToString(CultureInfo.InvariantCulture),
-                ["size"] = size,
-                ["status"] = "queued",
-            },
-            ["status"] = "submitted",
-            ["task_id"] = task.Id,
+                ["format"] = "mp4",
+                ["metadata"] = new JsonObject
+                {
+                    ["completed_at"] = null,
+                    ["created_at"] = task.CreatedAt.ToUnixTimeSeconds(),
+                    ["error"] = null,
+                    ["expires_at"] = null,
+                    ["id"] = task.Id,
+                    ["model"] = Sora,
+                    ["object"] = "video",
+                    ["progress"] = 0,
+                    ["remixed_from_video_id"] = remix,
+                    ["seconds"] = seconds.ToString(CultureInfo.InvariantCulture),
+                    ["size"] = size,
+                    ["status"] = "queued",
+                },
+                ["status"] = "submitted",
+                ["task_id"] = task.Id,
+            });
         });
     }
 
@@ -149,12 +156,14 @@ internal sealed class NebulaEndpoints
         if (refusal is not null) return refusal;
         // The store is shared with the unified gateway; its tasks do not exist for this one.
         if (!_state.Tasks.TryGetValue(taskId, out var task) || task.Model is not (Wan or Sora))
-            return isWan ? NebulaErrors.Wan(404, "fail_to_fetch_task", "TaskNotExist", "Task does not exist")
-                : NebulaErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
+            return NebulaErrors.TaskNotFound(isWan);
         if (FaultKeys.FaultsFirstRead(context, task))
             return NebulaErrors.Common(503, isWan, isSubmit: false);
-        var (phase, fraction) = _state.PhaseOf(task);
-        return WireJson.Answer(200, task.IsSora ? SoraStatus(task, phase, fraction) : WanStatus(task, phase));
+        return _state.Faults.Read(context, FaultTraffic.Status, task, NebulaErrors.ForFault(isWan, isSubmit: false), () =>
+        {
+            var (phase, fraction) = _state.PhaseOf(task);
+            return WireJson.Answer(200, task.IsSora ? SoraStatus(task, phase, fraction) : WanStatus(task, phase));
+        });
     }
 
     private JsonObject WanStatus(EmulatedTask task, int phase)
@@ -249,41 +258,30 @@ internal sealed class NebulaEndpoints
         return answer;
     }
 
-    private async Task Download(HttpContext context)
+    private IResult Download(HttpContext context)
     {
         var id = context.Request.Query["id"].ToString();
-        var refusal = Refused(context, isWan: false, isSubmit: false);
-        if (refusal is null && !_state.Tasks.TryGetValue(id, out _))
-            refusal = NebulaErrors.Sora(404, "not_found", "task_not_found", "Task does not exist");
-        if (refusal is null && _state.Tasks.TryGetValue(id, out var task))
-        {
-            if (!task.IsSora || task.Fails || !_state.IsFinished(task))
-                refusal = NebulaErrors.Sora(400, "invalid_request_error", "task_not_completed", "The task is not a completed sora-2 task.");
-            else if (task.Expired)
-                refusal = NebulaErrors.Sora(404, "not_found", "video_expired", "The video has expired.");
-            else
-            {
-                await WriteBase64EnvelopeAsync(context.Response, task);
-                return;
-            }
-        }
-        await refusal!.ExecuteAsync(context);
+        if (Refused(context, isWan: false, isSubmit: false) is { } refusal) return refusal;
+        if (!_state.Tasks.TryGetValue(id, out var task)) return NebulaErrors.TaskNotFound(wan: false);
+        if (!task.IsSora || task.Fails || !_state.IsFinished(task))
+            return NebulaErrors.Sora(400, "invalid_request_error", "task_not_completed", "The task is not a completed sora-2 task.");
+        if (task.Expired) return NebulaErrors.Sora(404, "not_found", "video_expired", "The video has expired.");
+        return _state.Faults.Read(context, FaultTraffic.Download, task, NebulaErrors.ForFault(wan: false, isSubmit: false),
+            () => Results.Stream(body => WriteBase64EnvelopeAsync(body, task), "application/json"));
     }
 
     // Streams the envelope: the video goes out as base64 in blocks, never as one giant string.
-    private static async Task WriteBase64EnvelopeAsync(HttpResponse response, EmulatedTask task)
+    private static async Task WriteBase64EnvelopeAsync(Stream body, EmulatedTask task)
     {
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
         var head = $"{{\"success\":true,\"generation_id\":\"{task.Id}\",\"task_id\":\"{task.Id}\",\"format\":\"mp4\",\"size\":{task.Video.Length},\"base64\":\"";
-        await response.Body.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await body.WriteAsync(Encoding.ASCII.GetBytes(head));
         const int block = 3 * 16 * 1024;
         for (var offset = 0; offset < task.Video.Length; offset += block)
         {
             var text = Convert.ToBase64String(task.Video, offset, Math.Min(block, task.Video.Length - offset));
-            await response.Body.WriteAsync(Encoding.ASCII.GetBytes(text));
+            await body.WriteAsync(Encoding.ASCII.GetBytes(text));
         }
-        await response.Body.WriteAsync(Encoding.ASCII.GetBytes("\"}"));
+        await body.WriteAsync(Encoding.ASCII.GetBytes("\"}"));
     }
 
     /// <summary>

@@ -29,6 +29,18 @@ internal static class NebulaErrors
             ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["code"] = code },
         });
 
+    /// <summary>The 404 of a task the gateway does not know, in the shape of the model its id belongs to.</summary>
+    public static IResult TaskNotFound(bool wan) => wan
+        ? Wan(404, "fail_to_fetch_task", "TaskNotExist", "Task does not exist")
+        : Sora(404, "not_found", "task_not_found", "Task does not exist");
+
+    /// <summary>
+    /// A fault's refusal in the shape of the model asked about: a 404 (NotFoundOnce) is the unknown-task answer, the
+    /// rest the shared statuses; 502 is undocumented here, so it takes the 500 body with its own status.
+    /// </summary>
+    public static FaultRefusal ForFault(bool wan, bool isSubmit) =>
+        status => status == 404 ? TaskNotFound(wan) : Common(status, wan, isSubmit);
+
     /// <summary>A status every model shares (bad key, no quota, throttled, broken), in the shape of the model asked about.</summary>
     public static IResult Common(int status, bool wan, bool isSubmit)
     {

@@ -49,8 +49,11 @@ internal sealed class UnifiedEndpoints
         // Quota is checked last: the reservation depends on the duration and quality just validated.
         if (fault == KeyFault.NoQuota) return UnifiedErrors.InsufficientQuota();
 
-        var task = _state.Add(UnifiedTaskId.New(_state.Now), model.Name, request!.Prompt, request.Duration, request.Quality);
-        return WireJson.Answer(200, UnifiedTaskView.Of(task, _state));
+        return _state.Faults.Create(context, UnifiedErrors.ForFault, () =>
+        {
+            var task = _state.Add(UnifiedTaskId.New(_state.Now), model.Name, request!.Prompt, request.Duration, request.Quality, body);
+            return WireJson.Answer(200, UnifiedTaskView.Of(task, _state));
+        });
     }
 
     private IResult Detail(HttpContext context, string taskId)
@@ -59,6 +62,6 @@ internal sealed class UnifiedEndpoints
         if (!UnifiedTaskId.IsWellFormed(taskId)) return UnifiedErrors.InvalidTaskId();
         if (!_state.Tasks.TryGetValue(taskId, out var task)) return UnifiedErrors.TaskNotFound();
         if (FaultKeys.FaultsFirstRead(context, task)) return UnifiedErrors.Documented(503);
-        return WireJson.Answer(200, UnifiedTaskView.Of(task, _state));
+        return _state.Faults.Read(context, FaultTraffic.Status, task, UnifiedErrors.ForFault, () => WireJson.Answer(200, UnifiedTaskView.Of(task, _state)));
     }
 }

@@ -21,6 +21,9 @@ internal static class UnifiedErrors
         _ => Error(500, 500, "Internal server error", "internal_server_error", fallback: "try again later"),
     };
 
+    /// <summary>A fault's refusal: the documented example for its status, or the task endpoint's 404 for NotFoundOnce.</summary>
+    public static IResult ForFault(int status) => status == 404 ? TaskNotFound() : Documented(status);
+
     /// <summary>The refusal a key earns on either endpoint before anything is read; null when it earns none there.</summary>
     public static IResult? ForKey(KeyFault fault) => fault switch
     {

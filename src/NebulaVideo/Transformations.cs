@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using NebulaVideo.Core;
 
@@ -79,6 +80,33 @@ namespace NebulaVideo
                     property.SetValue(task, converted);
             }
             return task;
+        }
+    }
+
+    /// <summary>
+    /// Whole numbers from text, strictly: what does not read as one is an error for that item, never a
+    /// default, because a default would be submitted and paid for.
+    /// </summary>
+    internal static class WholeNumbers
+    {
+        public static int? Duration(string? text, string parameter = "Duration")
+        {
+            if (text is null) return null;
+            return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? seconds
+                : throw new NebulaVideoException(ErrorIds.DurationInvalid, $"-{parameter} '{text}' is not a whole number of seconds.", text,
+                    "Give the video's length in seconds, e.g. 5 or 10 (Get-NebulaVideoModel lists each model's).");
+        }
+
+        public static long? Seed(string? text)
+        {
+            if (text is null) return null;
+            var trimmed = text.Trim();
+            if (long.TryParse(trimmed, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed)) return seed;
+            // Digits that overflow even a long are a seed out of range, not a malformed one.
+            var digits = trimmed.TrimStart('-', '+');
+            throw digits.Length > 0 && digits.All(char.IsDigit)
+                ? new NebulaVideoException(ErrorIds.SeedOutOfRange, $"The seed {text} is outside 0..2147483647.", text, "Use a seed from 0 to 2147483647.")
+                : new NebulaVideoException(ErrorIds.SeedInvalid, $"-Seed '{text}' is not a whole number.", text, "Use a seed from 0 to 2147483647, or leave it out.");
         }
     }
 

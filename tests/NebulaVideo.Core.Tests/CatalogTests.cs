@@ -81,8 +81,10 @@ namespace NebulaVideo.Core.Tests
             { new VideoRequest { Prompt = "p", Image = Landscape, Seed = -1 }, "SeedOutOfRange", -1L },
             { new VideoRequest { Prompt = "p", Image = Landscape, Seed = 2147483648 }, "SeedOutOfRange", 2147483648L },
             { new VideoRequest { Prompt = "p", Image = Landscape, AudioUrl = "http://example.com/a.mp3" }, "AudioUrlInvalid", "http://example.com/a.mp3" },
-            { new VideoRequest { Prompt = "", Image = Landscape }, "PromptRequired", "" },
-            { new VideoRequest { Prompt = "  ", Image = Landscape }, "PromptRequired", "  " },
+            // The item, not the empty prompt, is the target: it says which image's request it was.
+            { new VideoRequest { Prompt = "", Image = Landscape }, "PromptRequired", Landscape.DisplayName },
+            { new VideoRequest { Prompt = "  ", Image = Landscape }, "PromptRequired", Landscape.DisplayName },
+            { new VideoRequest { Model = "sora-2", Prompt = " " }, "PromptRequired", " " },
             { new VideoRequest { Model = "sora-2", Prompt = "p", Seed = 1 }, "ParameterNotSupported", 1L },
             { new VideoRequest { Prompt = "p", Image = Landscape, Size = "1280x720" }, "ParameterNotSupported", "1280x720" },
             { new VideoRequest { Model = "sora-2", Prompt = "p", Image = Landscape, Size = "720x1280" }, "ImageSizeMismatch", Landscape.DisplayName },

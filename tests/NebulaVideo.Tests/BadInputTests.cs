@@ -35,8 +35,12 @@ namespace NebulaVideo.Tests
         [InlineData("New-NebulaVideo -Prompt p -Path $harbor -Seed 2147483648", "SeedOutOfRange", ErrorCategory.InvalidArgument, 2147483648L)]
         [InlineData("New-NebulaVideo -Prompt p -Path $harbor -AudioUrl http://example.com/a.mp3", "AudioUrlInvalid", ErrorCategory.InvalidArgument, "http://example.com/a.mp3")]
         [InlineData("New-NebulaVideo -Prompt p -ImageUrl http://example.com/cat.jpg", "ImageUrlInvalid", ErrorCategory.InvalidArgument, "http://example.com/cat.jpg")]
-        [InlineData("New-NebulaVideo -Prompt '' -Path $harbor", "PromptRequired", ErrorCategory.InvalidArgument, "")]
-        [InlineData("New-NebulaVideo -Prompt '   ' -Path $harbor", "PromptRequired", ErrorCategory.InvalidArgument, "   ")]
+        [InlineData("New-NebulaVideo -Prompt '' -Path $harbor", "PromptRequired", ErrorCategory.InvalidArgument, "$harbor")]
+        [InlineData("New-NebulaVideo -Prompt '   ' -Path $harbor", "PromptRequired", ErrorCategory.InvalidArgument, "$harbor")]
+        [InlineData("New-NebulaVideo -Prompt p -Path $harbor -Duration abc", "DurationInvalid", ErrorCategory.InvalidArgument, "abc")]
+        [InlineData("New-NebulaVideo -Prompt p -Path $harbor -Seed abc", "SeedInvalid", ErrorCategory.InvalidArgument, "abc")]
+        [InlineData("New-NebulaVideo -Prompt p -Path $harbor -Seed 99999999999999999999", "SeedOutOfRange", ErrorCategory.InvalidArgument, "99999999999999999999")]
+        [InlineData("New-NebulaVideo -Prompt p -Path $nomatch", "ImageNotFound", ErrorCategory.ObjectNotFound, "$nomatch")]
         [InlineData("New-NebulaVideo -Prompt p -Model sora-2 -Seed 1", "ParameterNotSupported", ErrorCategory.InvalidArgument, 1L)]
         [InlineData("New-NebulaVideo -Prompt p -Model sora-2 -RemixFrom task-123", "RemixSourceInvalid", ErrorCategory.InvalidArgument, "task-123")]
         [InlineData("New-NebulaVideo -Prompt p -Path $harbor -ImageUrl https://example.com/cat.jpg", "ImageGivenTwice", ErrorCategory.InvalidArgument, "https://example.com/cat.jpg")]
@@ -56,6 +60,30 @@ namespace NebulaVideo.Tests
             Assert.False(string.IsNullOrWhiteSpace(error.ErrorDetails?.RecommendedAction), "The error should say what to do.");
             Assert.Empty(run.Output);
             Assert.Equal(0, _engine.PostsSince(since));
+        }
+
+        [Fact]
+        public void Csv_cells_that_are_not_numbers_are_their_rows_errors_and_the_good_row_is_submitted()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            File.WriteAllText(scratch["jobs.csv"], string.Join("\n",
+                "Prompt,Path,Duration,Seed",
+                "bad duration,stills/harbor.png,abc,",
+                "bad seed,stills/harbor.png,5,abc",
+                "huge seed,stills/harbor.png,5,99999999999999999999",
+                "no match,stills/nomatch*.png,5,",
+                "good,stills/harbor.png,10,7"));
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run("Set-Location $folder; Import-Csv jobs.csv | New-NebulaVideo",
+                variables: new Dictionary<string, object?> { ["folder"] = scratch.FullName });
+
+            Assert.Equal(new[] { "DurationInvalid", "SeedInvalid", "SeedOutOfRange", "ImageNotFound" },
+                run.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
+            Assert.Equal(new object[] { "abc", "abc", "99999999999999999999", "stills/nomatch*.png" }, run.Errors.Select(e => e.TargetObject));
+            var task = Assert.Single(run.Objects<VideoTask>());
+            Assert.Equal((10, "good"), (task.Duration!.Value, task.Prompt!));
+            Assert.Equal(1, _engine.PostsSince(since));
         }
 
         [Fact]
@@ -143,6 +171,8 @@ namespace NebulaVideo.Tests
                 ["missing"] = Path.Combine(scratch.Stills, "missing.png"),
                 ["notImage"] = notImage,
                 ["huge"] = huge,
+                ["stills"] = scratch.Stills,
+                ["nomatch"] = Path.Combine(scratch.Stills, "nomatch*.png"),
             };
         }
     }

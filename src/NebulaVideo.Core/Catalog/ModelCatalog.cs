@@ -113,7 +113,9 @@ namespace NebulaVideo.Core.Catalog
             var resolved = request with { Model = model.Name };
 
             if (string.IsNullOrWhiteSpace(request.Prompt))
-                throw Invalid(ErrorIds.PromptRequired, "The prompt is empty.", request.Prompt,
+                // The item is the target: an empty prompt says nothing about which row or image it was.
+                throw Invalid(ErrorIds.PromptRequired, $"The prompt for {request.Image?.DisplayName ?? "a text-to-video request"} is empty.",
+                    (object?)request.Image?.DisplayName ?? request.Prompt,
                     "Describe the motion and scene you want with -Prompt.");
             if (model.PromptMaxLength is int maxLength && CodePoints(request.Prompt) is var length && length > maxLength)
                 throw Invalid(ErrorIds.PromptTooLong,

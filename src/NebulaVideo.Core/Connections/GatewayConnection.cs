@@ -26,6 +26,9 @@ namespace NebulaVideo.Core.Connections
             _apiKey = apiKey.Copy();
             _apiKey.MakeReadOnly();
             KeySource = keySource;
+            if (string.IsNullOrWhiteSpace(RevealKey()))
+                throw new NebulaVideoException(ErrorIds.ApiKeyMissing, $"The API key for connection '{name}' is only white space.", name,
+                    $"Pass the real key to Connect-NebulaVideo -ApiKey, or set {dialect.ApiKeyVariable}.");
         }
 
         /// <summary>A connection with the dialect's own name and address (the environment's default connection).</summary>
@@ -51,6 +54,11 @@ namespace NebulaVideo.Core.Connections
         /// </summary>
         public static Uri Normalize(Uri baseUri)
         {
+            // A password in the address would travel (and be shown) with every error and log line: refuse it, without echoing it.
+            if (baseUri is not null && baseUri.IsAbsoluteUri && !string.IsNullOrEmpty(baseUri.UserInfo))
+                throw new NebulaVideoException(ErrorIds.BaseUriInvalid,
+                    $"The gateway address {baseUri.Scheme}://{baseUri.Host}{baseUri.AbsolutePath} carries a user name or password, which NebulaVideo does not send.",
+                    $"{baseUri.Scheme}://{baseUri.Host}{baseUri.AbsolutePath}", "Give the address without user:password@ and the key with -ApiKey.");
             if (baseUri is null || !baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
                 throw new NebulaVideoException(ErrorIds.BaseUriInvalid,
                     $"'{baseUri}' is not an absolute http(s) address.", baseUri?.ToString(), "Give the gateway's address, e.g. https://llm.ai-nebula.com.");

@@ -23,19 +23,28 @@ namespace NebulaVideo.Core.Downloads
                     $"'{target.FullName}' is a folder, not a file name.", target.FullName, "Give a file name ending in .mp4, or the folder as -Path.");
 
             var directory = target.Directory!;
-            directory.Create();
+            if (File.Exists(directory.FullName))
+                throw new NebulaVideoException(ErrorIds.PathIsFile,
+                    $"'{directory.FullName}' is a file, so videos cannot be saved in it as a folder.", directory.FullName,
+                    "Give a folder (new or existing) as -Path, or a file name ending in .mp4 for one video.");
+            OnFileSystem(directory.FullName, "create the folder", () => directory.Create());
             // Same folder as the target, so the final rename never crosses volumes and is atomic.
             var temp = Path.Combine(directory.FullName, $".{target.Name}.{Guid.NewGuid():N}.partial");
             try
             {
-                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, useAsync: true))
+                var stream = OnFileSystem(directory.FullName, "write in the folder",
+                    () => new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, useAsync: true));
+                using (stream)
                 {
-                    await write(stream, cancellationToken).ConfigureAwait(false);
-                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await write(new WriteGuard(stream, target.FullName), cancellationToken).ConfigureAwait(false);
+                    await OnFileSystem(target.FullName, "write the video", () => stream.FlushAsync(cancellationToken)).ConfigureAwait(false);
                     RequireMp4(stream, target.FullName);
                 }
-                if (File.Exists(target.FullName)) File.Replace(temp, target.FullName, null);
-                else File.Move(temp, target.FullName);
+                OnFileSystem(target.FullName, "put the video in place", () =>
+                {
+                    if (File.Exists(target.FullName)) File.Replace(temp, target.FullName, null);
+                    else File.Move(temp, target.FullName);
+                });
             }
             catch
             {
@@ -44,6 +53,64 @@ namespace NebulaVideo.Core.Downloads
             }
             target.Refresh();
             return target;
+        }
+
+        private static T OnFileSystem<T>(string path, string what, Func<T> action)
+        {
+            try
+            {
+                return action();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.SecurityException)
+            {
+                throw WriteFailed(path, what, ex);
+            }
+        }
+
+        private static void OnFileSystem(string path, string what, Action action) => OnFileSystem<object?>(path, what, () => { action(); return null; });
+
+        internal static NebulaVideoException WriteFailed(string path, string what, Exception ex) =>
+            new NebulaVideoException(ErrorIds.FileWriteFailed, $"Cannot {what} '{path}': {ex.Message}", path,
+                "Check that the folder exists or can be created, that you may write in it and that the disk has room; then save again.", ex);
+
+        /// <summary>
+        /// The temporary file as the download sees it: a failed write (a full disk, a revoked permission) is a
+        /// local fault with the path in it, never taken for a network fault and retried.
+        /// </summary>
+        private sealed class WriteGuard : Stream
+        {
+            private readonly Stream _inner;
+            private readonly string _target;
+
+            public WriteGuard(Stream inner, string target)
+            {
+                _inner = inner;
+                _target = target;
+            }
+
+            public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
+                try
+                {
+                    await _inner.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw WriteFailed(_target, "write the video", ex);
+                }
+            }
+
+            public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            public override bool CanRead => false;
+            public override bool CanSeek => true;
+            public override bool CanWrite => true;
+            public override long Length => _inner.Length;
+            public override long Position { get => _inner.Position; set => _inner.Position = value; }
+            public override void Flush() => _inner.Flush();
+            public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
+            public override void SetLength(long value) => _inner.SetLength(value);
         }
 
         /// <summary>
@@ -57,7 +124,10 @@ namespace NebulaVideo.Core.Downloads
             if (!string.IsNullOrEmpty(source) && !source!.StartsWith("(", StringComparison.Ordinal)) // "(data URI)" has no name
                 name = Path.GetFileNameWithoutExtension(Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile ? uri.AbsolutePath : source);
             name = string.IsNullOrWhiteSpace(name) ? task.TaskId : withTaskId ? $"{name}-{task.TaskId}" : name;
+            // Task ids and image names come from outside: no separator (of any platform) and no name of dots survives.
             foreach (var bad in Path.GetInvalidFileNameChars()) name = name!.Replace(bad, '_');
+            name = name!.Replace('/', '_').Replace('\\', '_');
+            if (name.Trim('.', ' ').Length == 0) name = "video";
             return name + ".mp4";
         }
 

@@ -34,6 +34,8 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ParameterNotSupported = new ErrorId(nameof(ParameterNotSupported), ErrorKind.InvalidArgument);
         public static readonly ErrorId ParameterConflict = new ErrorId(nameof(ParameterConflict), ErrorKind.InvalidArgument);
         public static readonly ErrorId SeedOutOfRange = new ErrorId(nameof(SeedOutOfRange), ErrorKind.InvalidArgument);
+        public static readonly ErrorId SeedInvalid = new ErrorId(nameof(SeedInvalid), ErrorKind.InvalidArgument);
+        public static readonly ErrorId DurationInvalid = new ErrorId(nameof(DurationInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId AudioUrlInvalid = new ErrorId(nameof(AudioUrlInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId CallbackUrlInvalid = new ErrorId(nameof(CallbackUrlInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId RemixSourceInvalid = new ErrorId(nameof(RemixSourceInvalid), ErrorKind.InvalidArgument);
@@ -51,7 +53,10 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ImageDimensionsNotSupported = new ErrorId(nameof(ImageDimensionsNotSupported), ErrorKind.InvalidData);
         public static readonly ErrorId ImageSizeMismatch = new ErrorId(nameof(ImageSizeMismatch), ErrorKind.InvalidData);
         public static readonly ErrorId PathTakesOneTask = new ErrorId(nameof(PathTakesOneTask), ErrorKind.InvalidArgument);
+        public static readonly ErrorId PathInvalid = new ErrorId(nameof(PathInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId CatalogFileInvalid = new ErrorId(nameof(CatalogFileInvalid), ErrorKind.InvalidData);
+        public static readonly ErrorId BudgetExceeded = new ErrorId(nameof(BudgetExceeded), ErrorKind.LimitsExceeded);
+        public static readonly ErrorId BudgetPriceUnknown = new ErrorId(nameof(BudgetPriceUnknown), ErrorKind.LimitsExceeded);
 
         // Connections and configuration.
         public static readonly ErrorId ApiKeyMissing = new ErrorId(nameof(ApiKeyMissing), ErrorKind.AuthenticationError);
@@ -90,5 +95,9 @@ namespace NebulaVideo.Core
         public static readonly ErrorId DownloadNotMp4 = new ErrorId(nameof(DownloadNotMp4), ErrorKind.InvalidData);
         public static readonly ErrorId FileExists = new ErrorId(nameof(FileExists), ErrorKind.ResourceExists);
         public static readonly ErrorId PathIsDirectory = new ErrorId(nameof(PathIsDirectory), ErrorKind.ResourceExists);
+        public static readonly ErrorId PathIsFile = new ErrorId(nameof(PathIsFile), ErrorKind.ResourceExists);
+        public static readonly ErrorId FileWriteFailed = new ErrorId(nameof(FileWriteFailed), ErrorKind.WriteError);
+        public static readonly ErrorId JournalUnwritable = new ErrorId(nameof(JournalUnwritable), ErrorKind.WriteError);
+        public static readonly ErrorId JournalUnreadable = new ErrorId(nameof(JournalUnreadable), ErrorKind.ReadError);
     }
 }

@@ -84,7 +84,15 @@ namespace NebulaVideo.Core.Gateways
             }
 
             var task = Dialect.ParseTask(json, known);
-            Note(JournalState.Submitted, task.TaskId);
+            try
+            {
+                Note(JournalState.Submitted, task.TaskId);
+            }
+            catch (NebulaVideoException ex) when (ex.Id == ErrorIds.JournalUnwritable)
+            {
+                // The task exists and is paid for: losing it now would be worse than a journal one line short.
+                _log?.Invoke($"Task {task.TaskId} was created, but the journal could not record it: {ex.Message}");
+            }
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration, task.GroupRatio) };
         }
 

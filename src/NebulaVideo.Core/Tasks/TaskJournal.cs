@@ -37,8 +37,21 @@ namespace NebulaVideo.Core.Tasks
         public TaskJournal(string path)
         {
             _path = Path.GetFullPath(path);
+            if (Directory.Exists(_path))
+                throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal path '{_path}' is a folder.", _path,
+                    "Give -JournalPath a file name, e.g. ./videos/runbook.journal.");
             if (!File.Exists(_path)) return;
-            foreach (var line in File.ReadAllLines(_path))
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(_path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new NebulaVideoException(ErrorIds.JournalUnreadable, $"Cannot read the journal '{_path}': {ex.Message}", _path,
+                    "Check that you may read the file; without it, submissions already paid for could be paid again.", ex);
+            }
+            foreach (var line in lines)
                 if (Parse(line) is { } entry) _latest[entry.Fingerprint] = entry;
         }
 
@@ -62,14 +75,23 @@ namespace NebulaVideo.Core.Tasks
         {
             lock (_gate)
             {
-                var directory = Path.GetDirectoryName(_path);
-                if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-                // Flushed to the disk before the POST goes out: the point of the journal is surviving a crash.
-                using (var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.WriteThrough))
+                try
                 {
-                    var line = Encoding.UTF8.GetBytes(Serialize(entry) + "\n");
-                    stream.Write(line, 0, line.Length);
-                    stream.Flush(flushToDisk: true);
+                    var directory = Path.GetDirectoryName(_path);
+                    if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+                    // Flushed to the disk before the POST goes out: the point of the journal is surviving a crash.
+                    using (var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.WriteThrough))
+                    {
+                        var line = Encoding.UTF8.GetBytes(Serialize(entry) + "\n");
+                        stream.Write(line, 0, line.Length);
+                        stream.Flush(flushToDisk: true);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // Raised before the POST, so nothing is paid for that the journal could not record.
+                    throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"Cannot write the journal '{_path}': {ex.Message}", entry.Source,
+                        "Give -JournalPath a file you may write, on a disk with room; nothing was submitted for this item.", ex);
                 }
                 _latest[entry.Fingerprint] = entry;
             }

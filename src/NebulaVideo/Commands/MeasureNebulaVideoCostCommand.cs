@@ -99,7 +99,6 @@ namespace NebulaVideo.Commands
         private static string? Text(PSObject item, string name) =>
             item.Properties[name]?.Value is { } value && value.ToString() is { Length: > 0 } text ? text : null;
 
-        private static int? Number(PSObject item, string name) =>
-            Text(item, name) is string text && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (int?)null;
+        private static int? Number(PSObject item, string name) => WholeNumbers.Duration(Text(item, name), name);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
@@ -58,11 +59,15 @@ namespace NebulaVideo.Commands
         [NullIfEmpty]
         public string? Model { get; set; }
 
+        /// <summary>
+        /// Text, not a number, on purpose: a CSV cell that is not a whole number must be that row's error.
+        /// Typed as int, PowerShell would silently leave it unbound and the row would be paid at the default.
+        /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(DurationCompleter))]
         [Alias("Seconds")]
         [NullIfEmpty]
-        public int? Duration { get; set; }
+        public string? Duration { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(ResolutionCompleter))]
@@ -77,10 +82,10 @@ namespace NebulaVideo.Commands
         [ArgumentCompleter(typeof(SizeCompleter))]
         public string? Size { get; set; }
 
-        /// <summary>A long, so an out-of-range seed reaches the module's own check and its clear error.</summary>
+        /// <summary>Text for the same reason as -Duration: a seed that is not a number (or past any) is refused, never dropped.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [NullIfEmpty]
-        public long? Seed { get; set; }
+        public string? Seed { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [FlagFromText]
@@ -122,6 +127,18 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter AllowUnknownModel { get; set; }
 
+        /// <summary>
+        /// The most this command may commit, in USD by the catalog's prices: an item whose estimate would take
+        /// the total past it is not submitted (BudgetExceeded), and neither is one whose price is unknown.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, 1000000)]
+        public decimal? MaxCostUsd { get; set; }
+
+        private decimal _committedUsd;
+        private int _overBudget;
+        private decimal _overBudgetUsd;
+
         /// <summary>Waits for the tasks (all at once, after the last submission) and emits them finished.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -144,6 +161,7 @@ namespace NebulaVideo.Commands
         public string? JournalPath { get; set; }
 
         private TaskJournal? _journal;
+        private NebulaVideoException? _journalError;
 
         /// <summary>The parameters given on the command line, as opposed to bound from each pipeline object.</summary>
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -152,7 +170,17 @@ namespace NebulaVideo.Commands
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             if (JournalPath is not null)
-                _journal = new TaskJournal(GetUnresolvedProviderPathFromPSPath(JournalPath));
+            {
+                // An unusable journal fails each item (nothing is sent without it), not the whole pipeline.
+                try
+                {
+                    _journal = new TaskJournal(GetUnresolvedProviderPathFromPSPath(JournalPath));
+                }
+                catch (NebulaVideoException ex)
+                {
+                    _journalError = ex;
+                }
+            }
         }
 
         protected override void ProcessRecord()
@@ -185,7 +213,13 @@ namespace NebulaVideo.Commands
             _waiter?.EmitReady();
         }
 
-        protected override void EndProcessing() => _waiter?.EmitAll();
+        protected override void EndProcessing()
+        {
+            if (MaxCostUsd is decimal budget && _overBudget > 0)
+                WriteWarning($"-MaxCostUsd {Invariant.Usd(budget)}: {Invariant.Usd(_committedUsd)} USD committed; {_overBudget} item(s) not submitted"
+                    + (_overBudgetUsd > 0 ? $" (estimated {Invariant.Usd(_overBudgetUsd)} USD, plus any of unknown price)." : " (their price is unknown)."));
+            _waiter?.EmitAll();
+        }
 
         private void ResolveWildcardPath(string path)
         {
@@ -200,7 +234,12 @@ namespace NebulaVideo.Commands
                 throw new NebulaVideoException(ErrorIds.ImageNotFound, $"Cannot find the image '{path}'.", path,
                     "Check the path; use -LiteralPath for names with wildcard characters.", ex);
             }
-            foreach (var file in files)
+            // A wildcard that matches nothing is not an empty success: the row would vanish without a trace.
+            var matched = files.ToList();
+            if (matched.Count == 0)
+                throw new NebulaVideoException(ErrorIds.ImageNotFound, $"No image matches '{path}'.", path,
+                    "Check the path and its wildcards; use -LiteralPath for names that contain [ or ].");
+            foreach (var file in matched)
                 ForEachItem(() => Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes)));
         }
 
@@ -234,10 +273,10 @@ namespace NebulaVideo.Commands
                 Model = model.Name,
                 Prompt = Prompt,
                 Image = loadImage(model),
-                Duration = Duration,
+                Duration = WholeNumbers.Duration(Duration),
                 Resolution = Resolution,
                 Size = Size,
-                Seed = Seed,
+                Seed = WholeNumbers.Seed(Seed),
                 SmartRewrite = Flag(SmartRewrite, nameof(SmartRewrite)),
                 GenerateAudio = Flag(GenerateAudio, nameof(GenerateAudio)),
                 AudioUrl = AudioUrl,
@@ -256,7 +295,11 @@ namespace NebulaVideo.Commands
                 return;
 
             var client = ClientFor(connection ?? Connections.ForDialect(dialect, forWhat: model.Name));
+            if (_journalError is not null) throw _journalError;
+            var cost = model.EstimateCost(format, request.Duration);
+            CheckBudget(cost, source);
             var task = Run(ct => client.SubmitAsync(request, model, ct, _journal));
+            _committedUsd += cost ?? 0m;
             if (Wait.IsPresent)
             {
                 _waiter ??= new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
@@ -277,6 +320,22 @@ namespace NebulaVideo.Commands
             var catalog = ModelCatalog.Current;
             var dialect = Connection is null ? Connections.DefaultDialect : Connections.Named(Connection).Dialect;
             return Model is null ? catalog.DefaultFor(dialect) : catalog.Get(Model, AllowUnknownModel.IsPresent ? dialect : null);
+        }
+
+        /// <summary>Refuses an item that would take the command past -MaxCostUsd, or whose price cannot be counted against it.</summary>
+        private void CheckBudget(decimal? cost, string item)
+        {
+            if (MaxCostUsd is not decimal budget) return;
+            if (cost is decimal known && _committedUsd + known <= budget) return;
+            _overBudget++;
+            _overBudgetUsd += cost ?? 0m;
+            throw cost is null
+                ? new NebulaVideoException(ErrorIds.BudgetPriceUnknown,
+                    $"{item} was not submitted: its price is unknown, so it cannot be held to -MaxCostUsd {Invariant.Usd(budget)}.", item,
+                    "Add the model's price to the catalog file, or leave -MaxCostUsd out for models without a published price.")
+                : new NebulaVideoException(ErrorIds.BudgetExceeded,
+                    $"{item} was not submitted: its estimate of {Invariant.Usd(cost.Value)} USD would take this command past -MaxCostUsd {Invariant.Usd(budget)} ({Invariant.Usd(_committedUsd)} USD committed so far).", item,
+                    "Raise -MaxCostUsd, or submit the rest in another run.");
         }
 
         /// <summary>

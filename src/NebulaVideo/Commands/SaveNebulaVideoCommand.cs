@@ -93,7 +93,12 @@ namespace NebulaVideo.Commands
             }
             var target = System.IO.Path.Combine(path, VideoFile.DefaultName(task));
             // Two tasks from one image (say, two prompts) must not overwrite each other within one run.
-            return _written.Contains(target) ? System.IO.Path.Combine(path, VideoFile.DefaultName(task, withTaskId: true)) : target;
+            if (_written.Contains(target)) target = System.IO.Path.Combine(path, VideoFile.DefaultName(task, withTaskId: true));
+            // Names come from task ids and image names, which the gateway or a CSV chose: they stay in the folder.
+            if (!string.Equals(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)), System.IO.Path.GetFullPath(path).TrimEnd(System.IO.Path.DirectorySeparatorChar), StringComparison.Ordinal))
+                throw new NebulaVideoException(ErrorIds.PathInvalid, $"The file name for task {task.TaskId} would leave the folder '{path}'.", task,
+                    "Save it under a name of your own: ... | Save-NebulaVideo -Path ./videos/name.mp4.");
+            return target;
         }
     }
 }

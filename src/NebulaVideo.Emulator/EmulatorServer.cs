@@ -82,6 +82,12 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>The exact bytes served for a task, by link or by base64 download.</summary>
     public byte[] VideoBytes(string taskId) => Find(taskId).Video;
 
+    /// <summary>
+    /// The signed link a finished wan or unified task hands out now, as its next status read would: how a test reaches
+    /// the storage host when a fault plan faults every status read.
+    /// </summary>
+    public Uri SignedVideoLink(string taskId) => new(_state.SignedVideoLink(Find(taskId)));
+
     /// <summary>Ends the task's retention: its link reads "expired" and downloads are refused.</summary>
     public void ExpireTask(string taskId) => Find(taskId).Expired = true;
 

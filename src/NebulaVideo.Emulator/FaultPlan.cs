@@ -22,7 +22,7 @@ namespace NebulaVideo.Emulator;
 //   no 502 and gets its 500 body with status 502); a transient 5xx on a read is retried, not final.
 // - DropConnection: the TCP connection is aborted before any answer; a network error on a read is retried.
 // - TruncatedBody: the status and the full Content-Length go out, then about half the body, then the connection
-//   is aborted; a body cut short *while being read* is retried, and a download never leaves a partial file.
+//   is closed; a body cut short *while being read* is retried, and a download never leaves a partial file.
 // - SlowBody: the whole answer, in small pieces over about 1.5 s; a slow but complete answer is not a failure
 //   and is not cut off by a timeout meant for a dead gateway.
 // - LostCreateAnswer (creates only): the task is created, then the connection is aborted instead of answering;

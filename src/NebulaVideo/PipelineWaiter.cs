@@ -136,9 +136,7 @@ namespace NebulaVideo
         private static NebulaVideoException Unsuccessful(VideoTask task) => task.Status == VideoStatus.Expired
             ? new NebulaVideoException(ErrorIds.VideoExpired,
                 $"Task {task.TaskId} finished, but its video has expired.", task, "Submit the request again to make a new video.")
-            : new NebulaVideoException(ErrorIds.TaskFailed,
-                $"Task {task.TaskId} failed: {(task.ErrorCode is null ? string.Empty : task.ErrorCode + ": ")}{task.ErrorMessage ?? "no reason given"}",
-                task, "Read the provider's reason; adjust the image or prompt and submit again.");
+            : new TaskFailedException(task);
 
         private void TimeOut()
         {

@@ -115,4 +115,21 @@ namespace NebulaVideo.Core
     /// <summary>What an error body said, in the terms every dialect shares.</summary>
     public sealed record GatewayErrorDetails(string Message, string? Code = null, string? Type = null,
         string? Parameter = null, string? FallbackSuggestion = null);
+
+    /// <summary>A task the gateway ended as failed, with the provider's own code and reason on the exception.</summary>
+    public sealed class TaskFailedException : NebulaVideoException
+    {
+        public TaskFailedException(VideoTask task)
+            : base(ErrorIds.TaskFailed,
+                $"Task {task.TaskId} failed: {(task.ErrorCode is null ? string.Empty : task.ErrorCode + ": ")}{task.ErrorMessage ?? "no reason given"}",
+                task, "Read the provider's reason; adjust the image or prompt and submit again.")
+        {
+            ProviderCode = task.ErrorCode;
+            ProviderMessage = task.ErrorMessage;
+        }
+
+        /// <summary>The provider's code for the failure ("InvalidParameter.DataInspection", "content_policy_violation").</summary>
+        public string? ProviderCode { get; }
+        public string? ProviderMessage { get; }
+    }
 }

@@ -33,6 +33,7 @@ namespace NebulaVideo.Tests
             Assert.Equal(VideoStatus.Failed, task.Status);
             Assert.False(string.IsNullOrEmpty(task.ErrorCode));
             Assert.Contains(task.ErrorCode!, error.Exception.Message);
+            Assert.Equal("InvalidParameter.DataInspection", Assert.IsType<TaskFailedException>(error.Exception).ProviderCode);
         }
 
         [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using NebulaVideo.Emulator;
 
@@ -39,7 +40,13 @@ var options = new EmulatorOptions
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGTERM through a registration of its own: the web hosts' console lifetime cancels the runtime's default
+// handling of it (so ProcessExit never comes) and only stops the listeners, which left this process waiting forever.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    stop.Cancel();
+});
 
 await using var server = await EmulatorServer.StartAsync(options);
 Console.WriteLine($"NebulaVideo emulator listening on {server.GatewayUri} (videos on {server.StorageUri}) (unified gateway on {server.UnifiedUri})");

@@ -6,7 +6,7 @@ namespace NebulaVideo.Emulator;
 // Fault injection: a gateway that misbehaves at a chosen rate, so reliability tests of a client can prove what
 // matters to someone who pays per second of video: no video lost, nothing paid twice, no broken file on disk.
 //
-// Each eligible request (see FaultPlan.Reads/Creates) draws once from a Random seeded with FaultPlan.Seed: with
+// Each eligible request (see FaultPlan.Reads/Creates) draws from a Random seeded with FaultPlan.Seed: with
 // probability Rate it is faulted, with a kind drawn uniformly from the Kinds that can happen to that request
 // (a kind that cannot, such as LostCreateAnswer on a read, is skipped, never substituted). Same plan, same
 // order of requests: same faults, so a failing run can be replayed. Requests carrying a fault key
@@ -63,7 +63,7 @@ public sealed record FaultPlan
     public static FaultPlan None { get; } = new();
 
     /// <summary>Every kind there is; the default of <see cref="Kinds"/>, so a plan with only a rate faults in every way.</summary>
-    public static IReadOnlyList<FaultKind> AllKinds { get; } = Enum.GetValues<FaultKind>();
+    public static IReadOnlyList<FaultKind> AllKinds { get; } = Array.AsReadOnly(Enum.GetValues<FaultKind>());
 
     /// <summary>The chance (0 to 1) that an eligible request is faulted.</summary>
     public double Rate

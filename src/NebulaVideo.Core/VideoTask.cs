@@ -56,6 +56,9 @@ namespace NebulaVideo.Core
         /// <summary>The gateway dialect of the task ("Nebula", "Unified").</summary>
         public string? Dialect { get; init; }
 
+        /// <summary>True when New-NebulaVideo found the request in the journal and read its task instead of paying again.</summary>
+        public bool Resumed { get; init; }
+
         /// <summary>The gateway's last answer about this task, verbatim.</summary>
         public string? RawJson { get; init; }
 

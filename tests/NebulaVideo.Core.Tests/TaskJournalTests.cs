@@ -61,14 +61,52 @@ namespace NebulaVideo.Core.Tests
         {
             var journal = new TaskJournal(JournalFile);
             var body = Seed.Body(Request("waves"));
-            // What a crash between the journal's first line and the gateway's answer leaves behind.
-            journal.Record(new JournalEntry(TaskJournal.Fingerprint(_emulator.GatewayUri, body), JournalState.Submitting, null, "sora-2", "waves", DateTimeOffset.UtcNow));
+            // What a crash between the journal's first line and the gateway's answer leaves behind: a Submitting
+            // line whose process is gone.
+            journal.Record(new JournalEntry(TaskJournal.Fingerprint(_emulator.GatewayUri, body), JournalState.Submitting, null, "sora-2", "waves", DateTimeOffset.UtcNow)
+            {
+                Owner = $"{Environment.MachineName}:{ExitedProcessId()}:crashed",
+            });
 
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() =>
                 Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile)));
             Assert.Equal("SubmitOutcomeUnknown", ex.ErrorId);
             Assert.Contains(JournalFile, ex.RecommendedAction);
+            Assert.Contains("-Force", ex.RecommendedAction);
             Assert.DoesNotContain(_emulator.Requests, r => r.Method == "POST");
+
+            // -Force is the deliberate way past it.
+            var forced = await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile), force: true);
+            Assert.StartsWith("video_", forced.TaskId);
+            Assert.Single(_emulator.Requests, r => r.Method == "POST");
+        }
+
+        [Fact]
+        public async Task A_request_another_live_run_is_submitting_is_waited_for_and_then_resumed()
+        {
+            var body = Seed.Body(Request("waves"));
+            var fingerprint = TaskJournal.Fingerprint(_emulator.GatewayUri, body);
+            var other = new TaskJournal(JournalFile);
+            // Another run of this (live) process has claimed the request and is waiting for the gateway.
+            Assert.Equal(ClaimKind.Submit, other.Claim(new JournalEntry(fingerprint, JournalState.Submitting, null, "sora-2", "waves", DateTimeOffset.UtcNow), force: false).Kind);
+
+            var waiting = Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile));
+            await Task.Delay(300);
+            Assert.False(waiting.IsCompleted, "The second run should wait for the first one's answer, not post.");
+            var first = await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, journal: null);
+            other.Record(new JournalEntry(fingerprint, JournalState.Submitted, first.TaskId, "sora-2", "waves", DateTimeOffset.UtcNow));
+
+            var resumed = await waiting;
+            Assert.Equal(first.TaskId, resumed.TaskId);
+            Assert.True(resumed.Resumed);
+            Assert.Single(_emulator.Requests, r => r.Method == "POST");
+        }
+
+        private static int ExitedProcessId()
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+            process.WaitForExit();
+            return process.Id;
         }
 
         [Fact]

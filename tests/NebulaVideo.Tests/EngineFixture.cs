@@ -50,7 +50,15 @@ namespace NebulaVideo.Tests
             _sessionState = sessionState;
         }
 
-        public async Task DisposeAsync() => await Emulator.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            await Emulator.DisposeAsync();
+            try { Directory.Delete(JournalFolder, recursive: true); }
+            catch (IOException) { }
+        }
+
+        /// <summary>Where the runs' own journals go.</summary>
+        public string JournalFolder { get; } = Directory.CreateTempSubdirectory("nebulavideo-journals-").FullName;
 
         /// <summary>
         /// Runs a script in a new runspace, connected to the emulator with <paramref name="apiKey"/> unless
@@ -63,6 +71,9 @@ namespace NebulaVideo.Tests
             runspace.Open();
             runspace.SessionStateProxy.SetVariable("NebulaGateway", (gateway ?? Emulator.GatewayUri).ToString());
             runspace.SessionStateProxy.SetVariable("ErrorActionPreference", "Continue");
+            // Each run has a journal of its own, so identical requests of different tests never resume each other;
+            // tests of the journal itself pass -JournalPath or set this variable.
+            runspace.SessionStateProxy.SetVariable("NebulaVideoJournalPath", Path.Combine(JournalFolder, Guid.NewGuid().ToString("N") + ".jsonl"));
             foreach (var pair in variables ?? new Dictionary<string, object?>())
                 runspace.SessionStateProxy.SetVariable(pair.Key, pair.Value);
 

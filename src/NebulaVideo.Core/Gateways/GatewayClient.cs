@@ -43,10 +43,12 @@ namespace NebulaVideo.Core.Gateways
         /// Posts one resolved request. A create is never repeated blindly: if its answer is lost the task may
         /// exist and be billed, so the caller is told that instead of paying twice. The one exception is 429:
         /// a throttled create was refused unread, so it is sent again after the wait the gateway asks for.
-        /// With a <paramref name="journal"/>, a request it records as submitted is not posted again: its task
-        /// is read instead; one whose answer never arrived is refused (SubmitOutcomeUnknown).
+        /// With a <paramref name="journal"/>, a request submitted within the gateway's retention is not posted
+        /// again: its task is read instead (Resumed); one another run is submitting right now is waited for;
+        /// one whose answer never arrived is refused (SubmitOutcomeUnknown). <paramref name="force"/> submits anyway.
         /// </summary>
-        public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken, TaskJournal? journal = null)
+        public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken,
+            TaskJournal? journal = null, bool force = false)
         {
             var body = Dialect.BuildSubmitBody(request, model);
             var target = request.Image?.DisplayName ?? request.Prompt;
@@ -63,14 +65,28 @@ namespace NebulaVideo.Core.Gateways
                 Dialect = Dialect.Name,
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
             };
-            var fingerprint = journal is null ? null : TaskJournal.Fingerprint(BaseUri, body);
-            if (journal is not null && journal.Find(fingerprint!) is { } earlier && earlier.State != JournalState.Refused)
-                return await ResumeAsync(earlier, known, journal, target, cancellationToken).ConfigureAwait(false);
+            JournalEntry? Entry(JournalState state, string? taskId) => journal is null ? null
+                : new JournalEntry(TaskJournal.Fingerprint(BaseUri, body), state, taskId, model.Name, target, DateTimeOffset.UtcNow)
+                {
+                    Connection = _connection.Name, Gateway = BaseUri, Dialect = Dialect.Name, Prompt = request.Prompt,
+                    Duration = known.Duration, Resolution = known.Resolution, EstimatedCostUsd = known.EstimatedCostUsd,
+                };
 
-            void Note(JournalState state, string? taskId) =>
-                journal?.Record(new JournalEntry(fingerprint!, state, taskId, model.Name, target, DateTimeOffset.UtcNow));
+            if (journal is not null)
+            {
+                var claim = await ClaimAsync(journal, Entry(JournalState.Submitting, null)!, force, cancellationToken).ConfigureAwait(false);
+                if (claim.Kind == ClaimKind.Resume)
+                {
+                    _log?.Invoke($"Journal {journal.FullPath}: submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}; reading it instead of paying again.");
+                    var resumed = await GetTaskAsync(known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At }, cancellationToken).ConfigureAwait(false);
+                    return resumed with { Resumed = true };
+                }
+                if (claim.Kind == ClaimKind.OutcomeUnknown)
+                    throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown,
+                        $"A run began submitting this request at {claim.Earlier!.At:u} and stopped before the gateway's answer; the task may exist and be billed.",
+                        target, $"Look for it among the gateway's tasks (journal {journal.FullPath}, entry {claim.Earlier.Fingerprint}). If there is none, run again with -Force to submit it.");
+            }
 
-            Note(JournalState.Submitting, null);
             string json;
             try
             {
@@ -79,14 +95,14 @@ namespace NebulaVideo.Core.Gateways
             catch (NebulaVideoException ex) when (ex is GatewayException || ex.Id == ErrorIds.GatewayUnreachable)
             {
                 // An error answer, or no connection at all, means nothing was created: it may be sent again later.
-                Note(JournalState.Refused, null);
+                if (journal is not null) journal.Record(Entry(JournalState.Refused, null)!);
                 throw;
             }
 
             var task = Dialect.ParseTask(json, known);
             try
             {
-                Note(JournalState.Submitted, task.TaskId);
+                journal?.Record(Entry(JournalState.Submitted, task.TaskId)!);
             }
             catch (NebulaVideoException ex) when (ex.Id == ErrorIds.JournalUnwritable)
             {
@@ -96,14 +112,18 @@ namespace NebulaVideo.Core.Gateways
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration, task.GroupRatio) };
         }
 
-        private async Task<VideoTask> ResumeAsync(JournalEntry earlier, VideoTask known, TaskJournal journal, string target, CancellationToken cancellationToken)
+        /// <summary>Claims a request in the journal, waiting while another run is submitting the same one.</summary>
+        private async Task<JournalClaim> ClaimAsync(TaskJournal journal, JournalEntry submitting, bool force, CancellationToken cancellationToken)
         {
-            if (earlier.TaskId is null)
-                throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown,
-                    $"An earlier run began submitting this request at {earlier.At:u} and stopped before the gateway's answer; the task may exist and be billed.",
-                    target, $"Check the gateway for the task. If there is none, remove its line ({earlier.Fingerprint}) from {journal.FullPath} and run again.");
-            _log?.Invoke($"Journal {journal.FullPath}: already submitted as task {earlier.TaskId}; reading it instead of posting again.");
-            return await GetTaskAsync(known with { TaskId = earlier.TaskId }, cancellationToken).ConfigureAwait(false);
+            var said = false;
+            while (true)
+            {
+                var claim = journal.Claim(submitting with { At = DateTimeOffset.UtcNow }, force);
+                if (claim.Kind != ClaimKind.InProgress) return claim;
+                if (!said) _log?.Invoke($"Journal {journal.FullPath}: another run is submitting this request; waiting for its answer.");
+                said = true;
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         /// <summary>Posts, sending again only after a 429 (refused unread), as often as the options allow.</summary>

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using NebulaVideo.Core.Http;
 
 namespace NebulaVideo.Core.Tasks
@@ -19,40 +21,90 @@ namespace NebulaVideo.Core.Tasks
         Refused,
     }
 
-    public sealed record JournalEntry(string Fingerprint, JournalState State, string? TaskId, string? Model, string? Source, DateTimeOffset At);
+    /// <summary>One line of the journal: a request's fingerprint, how far it got, and what a later run needs to know of it.</summary>
+    public sealed record JournalEntry(string Fingerprint, JournalState State, string? TaskId, string? Model, string? Source, DateTimeOffset At)
+    {
+        public string? Connection { get; init; }
+        public Uri? Gateway { get; init; }
+        public string? Dialect { get; init; }
+        public string? Prompt { get; init; }
+        public int? Duration { get; init; }
+        public string? Resolution { get; init; }
+        public decimal? EstimatedCostUsd { get; init; }
+
+        /// <summary>Who wrote it (host, process, journal object), so a run can tell a live submission from a crashed one.</summary>
+        public string? Owner { get; init; }
+    }
+
+    /// <summary>What a run may do with a request, decided under the journal's lock.</summary>
+    public enum ClaimKind
+    {
+        /// <summary>Nothing is known of it (or it was refused, or -Force): this run submits it, and has recorded that it is about to.</summary>
+        Submit,
+        /// <summary>It was submitted within the gateway's retention: read its task instead of paying again.</summary>
+        Resume,
+        /// <summary>Another run (runspace, process, host) is submitting it right now: wait for its answer.</summary>
+        InProgress,
+        /// <summary>A run began submitting it and stopped before the answer: the task may exist and be billed.</summary>
+        OutcomeUnknown,
+    }
+
+    public sealed record JournalClaim(ClaimKind Kind, JournalEntry? Earlier);
 
     /// <summary>
-    /// An append-only record of submissions on disk, written before and after each POST, so a runbook that
-    /// crashed or was stopped can run again without paying twice: a request already submitted resumes its
-    /// task, and one whose answer never arrived is refused until someone checks the gateway. A request is
-    /// known by a hash of its gateway and its exact JSON body, so re-running the same CSV finds it again.
-    /// One JSON object per line; one journal per runbook (it is not shared between processes at once).
+    /// An append-only record of submissions on disk, written before and after each POST, so a run that
+    /// crashed, was killed or was stopped can run again without paying twice. A request is known by a hash
+    /// of its gateway and its exact JSON body. Every read and write happens under a lock file beside the
+    /// journal, so runspaces, processes and hosts sharing one journal submit each request once; each
+    /// operation first reads what the others appended. One JSON object per line; a torn or foreign line is
+    /// skipped, never fatal.
     /// </summary>
     public sealed class TaskJournal
     {
-        private readonly string _path;
-        private readonly Dictionary<string, JournalEntry> _latest = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
-        private readonly object _gate = new object();
+        /// <summary>The environment variable that moves the default journal.</summary>
+        public const string PathVariable = "NEBULAVIDEO_JOURNAL";
 
-        public TaskJournal(string path)
+        /// <summary>How long gateways keep tasks: an older submission is not resumed (its video is gone).</summary>
+        public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
+        private static readonly string ProcessOwner = $"{Environment.MachineName}:{Process.GetCurrentProcess().Id}";
+        private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+
+        private readonly string _path;
+        private readonly string _lockPath;
+        private readonly TimeSpan _staleAfter;
+        private readonly string _owner = $"{ProcessOwner}:{Guid.NewGuid():N}";
+        private readonly Dictionary<string, JournalEntry> _latest = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
+        private readonly Dictionary<string, JournalEntry> _byTask = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
+        private readonly object _gate = new object();
+        private long _offset;
+
+        /// <param name="path">The journal file; created on the first write.</param>
+        /// <param name="staleAfter">How long another run's unanswered submission is taken to be still on its way.</param>
+        public TaskJournal(string path, TimeSpan? staleAfter = null)
         {
             _path = Path.GetFullPath(path);
+            _lockPath = _path + ".lock";
+            _staleAfter = staleAfter ?? TimeSpan.FromMinutes(2);
             if (Directory.Exists(_path))
                 throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal path '{_path}' is a folder.", _path,
                     "Give -JournalPath a file name, e.g. ./videos/runbook.journal.");
-            if (!File.Exists(_path)) return;
-            string[] lines;
-            try
+            lock (_gate) Refresh();
+        }
+
+        /// <summary>
+        /// The journal used when none is named: the file NEBULAVIDEO_JOURNAL names, else journal.jsonl in the
+        /// NebulaVideo folder of the user's local application data (~/.local/share on Linux,
+        /// %LOCALAPPDATA% on Windows, ~/Library/Application Support on macOS).
+        /// </summary>
+        public static string DefaultPath
+        {
+            get
             {
-                lines = File.ReadAllLines(_path);
+                var named = Environment.GetEnvironmentVariable(PathVariable);
+                return !string.IsNullOrWhiteSpace(named) ? Path.GetFullPath(named)
+                    : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "NebulaVideo", "journal.jsonl");
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new NebulaVideoException(ErrorIds.JournalUnreadable, $"Cannot read the journal '{_path}': {ex.Message}", _path,
-                    "Check that you may read the file; without it, submissions already paid for could be paid again.", ex);
-            }
-            foreach (var line in lines)
-                if (Parse(line) is { } entry) _latest[entry.Fingerprint] = entry;
         }
 
         public string FullPath => _path;
@@ -66,35 +118,175 @@ namespace NebulaVideo.Core.Tasks
             return BitConverter.ToString(sha.Hash!).Replace("-", string.Empty).ToLowerInvariant();
         }
 
-        public JournalEntry? Find(string fingerprint)
+        /// <summary>The latest entry for a request, with what other runs have appended since.</summary>
+        public JournalEntry? Find(string fingerprint) => Locked(() => _latest.TryGetValue(fingerprint, out var entry) ? entry : null);
+
+        /// <summary>The entry that recorded a task, if this journal holds it.</summary>
+        public JournalEntry? FindTask(string taskId) => Locked(() => _byTask.TryGetValue(taskId, out var entry) ? entry : null);
+
+        /// <summary>Every request's latest entry, oldest first.</summary>
+        public IReadOnlyList<JournalEntry> Entries() => Locked(() =>
         {
-            lock (_gate) return _latest.TryGetValue(fingerprint, out var entry) ? entry : null;
+            var all = new List<JournalEntry>(_latest.Values);
+            all.Sort((a, b) => a.At.CompareTo(b.At));
+            return (IReadOnlyList<JournalEntry>)all;
+        });
+
+        /// <summary>
+        /// Decides, atomically for every run sharing the journal, what this run does with a request; when the
+        /// answer is <see cref="ClaimKind.Submit"/> the Submitting line (<paramref name="submitting"/>) is already written.
+        /// </summary>
+        public JournalClaim Claim(JournalEntry submitting, bool force) => Locked(() =>
+        {
+            if (!force && _latest.TryGetValue(submitting.Fingerprint, out var earlier) && earlier.State != JournalState.Refused)
+            {
+                var age = DateTimeOffset.UtcNow - earlier.At;
+                if (earlier.State == JournalState.Submitted && earlier.TaskId is not null && age < Retention)
+                    return new JournalClaim(ClaimKind.Resume, earlier);
+                if (earlier.State == JournalState.Submitting && age < Retention)
+                    return new JournalClaim(IsAlive(earlier) ? ClaimKind.InProgress : ClaimKind.OutcomeUnknown, earlier);
+            }
+            Append(submitting with { Owner = _owner });
+            return new JournalClaim(ClaimKind.Submit, null);
+        });
+
+        /// <summary>Appends an entry (the answer to a submission this run claimed).</summary>
+        public void Record(JournalEntry entry) => Locked(() =>
+        {
+            Append(entry with { Owner = entry.Owner ?? _owner });
+            return true;
+        });
+
+        // Another run's submission is alive while its process runs (same host) or, elsewhere, until it is stale.
+        private bool IsAlive(JournalEntry entry)
+        {
+            // Written by this very journal object, which is not submitting it now: an earlier attempt of ours that stopped.
+            if (entry.Owner == _owner || DateTimeOffset.UtcNow - entry.At > _staleAfter) return false;
+            var owner = entry.Owner?.Split(':');
+            if (owner is null || owner.Length < 2 || owner[0] != Environment.MachineName) return true;
+            if (!int.TryParse(owner[1], out var pid)) return true;
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                return !process.HasExited;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
         }
 
-        public void Record(JournalEntry entry)
+        private T Locked<T>(Func<T> action)
         {
             lock (_gate)
+            {
+                using (AcquireFileLock())
+                {
+                    Refresh();
+                    return action();
+                }
+            }
+        }
+
+        /// <summary>
+        /// The lock shared by every process and host: a lock file created exclusively (atomic on local disks and
+        /// network shares alike) and removed when done. One left behind by a killed process is broken once it is old.
+        /// </summary>
+        private IDisposable AcquireFileLock()
+        {
+            var started = DateTime.UtcNow;
+            while (true)
             {
                 try
                 {
                     var directory = Path.GetDirectoryName(_path);
                     if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-                    // Flushed to the disk before the POST goes out: the point of the journal is surviving a crash.
-                    using (var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.WriteThrough))
-                    {
-                        var line = Encoding.UTF8.GetBytes(Serialize(entry) + "\n");
-                        stream.Write(line, 0, line.Length);
-                        stream.Flush(flushToDisk: true);
-                    }
+                    return new FileStream(_lockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+                }
+                catch (IOException) when (File.Exists(_lockPath))
+                {
+                    if (DateTime.UtcNow - File.GetLastWriteTimeUtc(_lockPath) > TimeSpan.FromSeconds(15)) TryDelete(_lockPath);
+                    else if (DateTime.UtcNow - started > LockWait)
+                        throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal '{_path}' stayed locked for {LockWait.TotalSeconds:0} s.", _path,
+                            $"Another run may be stuck; if none is running, delete {_lockPath}.");
+                    else Thread.Sleep(15);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    // Raised before the POST, so nothing is paid for that the journal could not record.
-                    throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"Cannot write the journal '{_path}': {ex.Message}", entry.Source,
-                        "Give -JournalPath a file you may write, on a disk with room; nothing was submitted for this item.", ex);
+                    throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"Cannot lock the journal '{_path}': {ex.Message}", _path,
+                        "Give -JournalPath a file in a folder you may write, or set NEBULAVIDEO_JOURNAL; nothing was submitted for this item.", ex);
                 }
-                _latest[entry.Fingerprint] = entry;
             }
+        }
+
+        /// <summary>Reads what was appended since the last read (all of it when the file was replaced or shrank).</summary>
+        private void Refresh()
+        {
+            if (!File.Exists(_path)) return;
+            try
+            {
+                using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (stream.Length < _offset)
+                {
+                    _offset = 0;
+                    _latest.Clear();
+                    _byTask.Clear();
+                }
+                stream.Position = _offset;
+                var bytes = new byte[stream.Length - _offset];
+                var read = 0;
+                while (read < bytes.Length)
+                {
+                    var n = stream.Read(bytes, read, bytes.Length - read);
+                    if (n == 0) break;
+                    read += n;
+                }
+                // Under the lock nobody is writing, so a last line without its newline was torn by a crash: skip it.
+                _offset += read;
+                foreach (var line in Encoding.UTF8.GetString(bytes, 0, read).Split('\n'))
+                    if (Parse(line) is { } entry) Remember(entry);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new NebulaVideoException(ErrorIds.JournalUnreadable, $"Cannot read the journal '{_path}': {ex.Message}", _path,
+                    "Check that you may read the file; without it, submissions already paid for could be paid again.", ex);
+            }
+        }
+
+        private void Remember(JournalEntry entry)
+        {
+            _latest[entry.Fingerprint] = entry;
+            if (entry.TaskId is not null) _byTask[entry.TaskId] = entry;
+        }
+
+        private void Append(JournalEntry entry)
+        {
+            try
+            {
+                // Flushed to the disk before the POST goes out: the point of the journal is surviving a crash.
+                using (var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.WriteThrough))
+                {
+                    var tornTail = stream.Length > 0 && EndsWithoutNewline(stream);
+                    stream.Seek(0, SeekOrigin.End);
+                    var line = Encoding.UTF8.GetBytes((tornTail ? "\n" : string.Empty) + Serialize(entry) + "\n");
+                    stream.Write(line, 0, line.Length);
+                    stream.Flush(flushToDisk: true);
+                    _offset = stream.Length;
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Raised before the POST, so nothing is paid for that the journal could not record.
+                throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"Cannot write the journal '{_path}': {ex.Message}", entry.Source,
+                    "Give -JournalPath a file you may write, on a disk with room, or set NEBULAVIDEO_JOURNAL; nothing was submitted for this item.", ex);
+            }
+            Remember(entry);
+        }
+
+        private static bool EndsWithoutNewline(FileStream stream)
+        {
+            stream.Seek(-1, SeekOrigin.End);
+            return stream.ReadByte() != '\n';
         }
 
         private static string Serialize(JournalEntry entry)
@@ -105,16 +297,28 @@ namespace NebulaVideo.Core.Tasks
                 w.WriteStartObject();
                 w.WriteString("fingerprint", entry.Fingerprint);
                 w.WriteString("state", entry.State.ToString());
-                if (entry.TaskId is not null) w.WriteString("task_id", entry.TaskId);
-                if (entry.Model is not null) w.WriteString("model", entry.Model);
-                if (entry.Source is not null) w.WriteString("source", entry.Source);
+                Text(w, "task_id", entry.TaskId);
+                Text(w, "connection", entry.Connection);
+                Text(w, "gateway", entry.Gateway?.AbsoluteUri);
+                Text(w, "dialect", entry.Dialect);
+                Text(w, "model", entry.Model);
+                Text(w, "source", entry.Source);
+                Text(w, "prompt", entry.Prompt);
+                if (entry.Duration is int duration) w.WriteNumber("duration", duration);
+                Text(w, "resolution", entry.Resolution);
+                if (entry.EstimatedCostUsd is decimal cost) w.WriteNumber("estimated_cost_usd", cost);
+                Text(w, "owner", entry.Owner);
                 w.WriteString("at", entry.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
                 w.WriteEndObject();
             }
             return Encoding.UTF8.GetString(buffer.ToArray());
         }
 
-        // A torn last line (the crash the journal exists for) is skipped, not fatal.
+        private static void Text(Utf8JsonWriter w, string name, string? value)
+        {
+            if (value is not null) w.WriteString(name, value);
+        }
+
         private static JournalEntry? Parse(string line)
         {
             if (string.IsNullOrWhiteSpace(line)) return null;
@@ -126,11 +330,36 @@ namespace NebulaVideo.Core.Tasks
                 if (fingerprint is null || !Enum.TryParse<JournalState>(root.Str("state"), out var state)) return null;
                 var at = DateTimeOffset.TryParse(root.Str("at"), System.Globalization.CultureInfo.InvariantCulture,
                     System.Globalization.DateTimeStyles.RoundtripKind, out var parsed) ? parsed : DateTimeOffset.MinValue;
-                return new JournalEntry(fingerprint, state, root.Str("task_id"), root.Str("model"), root.Str("source"), at);
+                return new JournalEntry(fingerprint, state, root.Str("task_id"), root.Str("model"), root.Str("source"), at)
+                {
+                    Connection = root.Str("connection"),
+                    Gateway = Uri.TryCreate(root.Str("gateway"), UriKind.Absolute, out var gateway) ? gateway : null,
+                    Dialect = root.Str("dialect"),
+                    Prompt = root.Str("prompt"),
+                    Duration = (int?)root.Long("duration"),
+                    Resolution = root.Str("resolution"),
+                    EstimatedCostUsd = root.Decimal("estimated_cost_usd"),
+                    Owner = root.Str("owner"),
+                };
             }
             catch (JsonException)
             {
                 return null;
+            }
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Someone else broke it first, or it is in use again: the next attempt decides.
+            }
+            catch (UnauthorizedAccessException)
+            {
             }
         }
     }

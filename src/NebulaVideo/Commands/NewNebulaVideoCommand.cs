@@ -152,16 +152,22 @@ namespace NebulaVideo.Commands
         public int TimeoutSec { get; set; }
 
         /// <summary>
-        /// A file that records every submission before and after it is posted. Run the same requests again
-        /// with the same journal (after a crash, Ctrl+C or a failed row) and what was already submitted is
+        /// The journal that records every submission before and after it is posted; by default the user's
+        /// (NEBULAVIDEO_JOURNAL, or $NebulaVideoJournalPath for a session). Run the same requests again (after
+        /// a crash, Ctrl+C, a failed row, or simply again) and what was submitted in the last 24 hours is
         /// resumed, not paid again.
         /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>Submits even what the journal says was submitted already: pays again, on purpose.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         private TaskJournal? _journal;
         private NebulaVideoException? _journalError;
+        private int _resumed;
 
         /// <summary>The parameters given on the command line, as opposed to bound from each pipeline object.</summary>
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -169,17 +175,14 @@ namespace NebulaVideo.Commands
         protected override void BeginProcessing()
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-            if (JournalPath is not null)
+            // An unusable journal fails each item (nothing is sent without it), not the whole pipeline.
+            try
             {
-                // An unusable journal fails each item (nothing is sent without it), not the whole pipeline.
-                try
-                {
-                    _journal = new TaskJournal(GetUnresolvedProviderPathFromPSPath(JournalPath));
-                }
-                catch (NebulaVideoException ex)
-                {
-                    _journalError = ex;
-                }
+                _journal = OpenJournal(JournalPath);
+            }
+            catch (NebulaVideoException ex)
+            {
+                _journalError = ex;
             }
         }
 
@@ -215,6 +218,8 @@ namespace NebulaVideo.Commands
 
         protected override void EndProcessing()
         {
+            if (_resumed > 0)
+                WriteWarning($"{_resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_journal?.FullPath}, not paid again. -Force submits them anew.");
             if (MaxCostUsd is decimal budget && _overBudget > 0)
                 WriteWarning($"-MaxCostUsd {Invariant.Usd(budget)}: {Invariant.Usd(_committedUsd)} USD committed; {_overBudget} item(s) not submitted"
                     + (_overBudgetUsd > 0 ? $" (estimated {Invariant.Usd(_overBudgetUsd)} USD, plus any of unknown price)." : " (their price is unknown)."));
@@ -291,15 +296,19 @@ namespace NebulaVideo.Commands
             // A connection named on the line is checked before -WhatIf answers; the default one is needed only to send.
             var dialect = Dialects.Get(model.Dialect);
             var connection = Connection is null ? null : Connections.ForDialect(dialect, Connection, model.Name);
-            if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", $"Submit video, {CostText(model, format, request.Duration)}"))
+            var earlier = AlreadySubmitted(connection ?? TryConnection(dialect), request, model);
+            var action = earlier is null ? $"Submit video, {CostText(model, format, request.Duration)}"
+                : $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay";
+            if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", action))
                 return;
 
             var client = ClientFor(connection ?? Connections.ForDialect(dialect, forWhat: model.Name));
             if (_journalError is not null) throw _journalError;
             var cost = model.EstimateCost(format, request.Duration);
-            CheckBudget(cost, source);
-            var task = Run(ct => client.SubmitAsync(request, model, ct, _journal));
-            _committedUsd += cost ?? 0m;
+            if (earlier is null) CheckBudget(cost, source);
+            var task = Run(ct => client.SubmitAsync(request, model, ct, _journal, Force.IsPresent));
+            if (task.Resumed) _resumed++;
+            else _committedUsd += cost ?? 0m;
             if (Wait.IsPresent)
             {
                 _waiter ??= new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
@@ -320,6 +329,26 @@ namespace NebulaVideo.Commands
             var catalog = ModelCatalog.Current;
             var dialect = Connection is null ? Connections.DefaultDialect : Connections.Named(Connection).Dialect;
             return Model is null ? catalog.DefaultFor(dialect) : catalog.Get(Model, AllowUnknownModel.IsPresent ? dialect : null);
+        }
+
+        /// <summary>The journal's record of this very request to this gateway, if it was submitted within the retention and -Force is off.</summary>
+        private JournalEntry? AlreadySubmitted(Core.Connections.GatewayConnection? connection, VideoRequest request, ModelInfo model)
+        {
+            if (Force.IsPresent || _journal is null || connection is null) return null;
+            var entry = _journal.Find(TaskJournal.Fingerprint(connection.BaseUri, connection.Dialect.BuildSubmitBody(request, model)));
+            return entry is { State: JournalState.Submitted, TaskId: not null } && DateTimeOffset.UtcNow - entry.At < TaskJournal.Retention ? entry : null;
+        }
+
+        private Core.Connections.GatewayConnection? TryConnection(IGatewayDialect dialect)
+        {
+            try
+            {
+                return Connections.ForDialect(dialect);
+            }
+            catch (NebulaVideoException)
+            {
+                return null; // -WhatIf needs no key; sending will say what is missing
+            }
         }
 
         /// <summary>Refuses an item that would take the command past -MaxCostUsd, or whose price cannot be counted against it.</summary>

@@ -72,7 +72,7 @@ function Invoke-Demo {
     param([string] $Configuration)
     Import-Module (Join-Path $ModuleFolder 'NebulaVideo.psd1') -Force
     $emulator = Start-NebulaEmulator -Configuration $Configuration -PhaseSeconds 1
-    $variables = 'NEBULA_API_KEY', 'NEBULA_BASE_URI', 'UNIFIED_API_KEY', 'UNIFIED_BASE_URI'
+    $variables = 'NEBULA_API_KEY', 'NEBULA_BASE_URI', 'UNIFIED_API_KEY', 'UNIFIED_BASE_URI', 'NEBULAVIDEO_JOURNAL'
     $saved = @{}
     foreach ($name in $variables) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     try {
@@ -82,6 +82,8 @@ function Invoke-Demo {
         $env:NEBULA_BASE_URI = $emulator.GatewayUri
         $env:UNIFIED_API_KEY = 'sk-emulator-demo-unified'
         $env:UNIFIED_BASE_URI = $emulator.UnifiedUri
+        # The demo's submissions are journaled beside its videos, not in the user's own journal.
+        $env:NEBULAVIDEO_JOURNAL = Join-Path $Root 'out/demo/journal.jsonl'
         Write-Information "Emulator: Nebula gateway on $($emulator.GatewayUri), unified gateway on $($emulator.UnifiedUri), videos on $($emulator.StorageUri)" -InformationAction Continue
         Get-NebulaVideoConnection | Format-Table | Out-String | Write-Information -InformationAction Continue
         $output = Join-Path $Root 'out/demo'

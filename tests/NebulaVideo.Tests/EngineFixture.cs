@@ -26,6 +26,9 @@ namespace NebulaVideo.Tests
         public string ModuleManifest => Path.Combine(RepoRoot, "out", "NebulaVideo", "NebulaVideo.psd1");
         public string Stills => Path.Combine(RepoRoot, "samples", "stills");
 
+        /// <summary>The PowerShell 7 installation whose commands the runspaces borrow; its pwsh runs separate processes.</summary>
+        public string PowerShellHome { get; private set; } = string.Empty;
+
         public async Task InitializeAsync()
         {
             Emulator = await EmulatorServer.StartAsync(new EmulatorOptions
@@ -40,7 +43,7 @@ namespace NebulaVideo.Tests
             var sessionState = InitialSessionState.CreateDefault2();
             // The NuGet engine package carries the engine only; Get-ChildItem, Import-Csv and friends come
             // from a PowerShell 7 installation's command assemblies.
-            var home = FindPowerShellHome(RepoRoot);
+            var home = PowerShellHome = FindPowerShellHome(RepoRoot);
             sessionState.ImportPSModule(new[]
             {
                 Path.Combine(home, "Microsoft.PowerShell.Commands.Management.dll"),

@@ -13,13 +13,17 @@ BeforeAll {
     $script:Emulator = Start-NebulaEmulator -PhaseSeconds 0.3
     $script:SavedKey = $env:NEBULA_API_KEY
     $script:SavedUri = $env:NEBULA_BASE_URI
+    $script:SavedJournal = $env:NEBULAVIDEO_JOURNAL
     $env:NEBULA_API_KEY = 'sk-pester'
     $env:NEBULA_BASE_URI = $Emulator.GatewayUri
+    # The suite's submissions go to a journal of its own, not the user's.
+    $env:NEBULAVIDEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
 }
 
 AfterAll {
     $env:NEBULA_API_KEY = $SavedKey
     $env:NEBULA_BASE_URI = $SavedUri
+    $env:NEBULAVIDEO_JOURNAL = $SavedJournal
     $Emulator | Stop-NebulaEmulator
     Remove-Module NebulaVideo -ErrorAction SilentlyContinue
 }

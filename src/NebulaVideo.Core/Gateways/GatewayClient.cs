@@ -66,7 +66,7 @@ namespace NebulaVideo.Core.Gateways
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
             };
             JournalEntry? Entry(JournalState state, string? taskId) => journal is null ? null
-                : new JournalEntry(TaskJournal.Fingerprint(BaseUri, body), state, taskId, model.Name, target, DateTimeOffset.UtcNow)
+                : new JournalEntry(TaskJournal.Fingerprint(BaseUri, body), state, taskId, model.Name, request.Image?.DisplayName, DateTimeOffset.UtcNow)
                 {
                     Connection = _connection.Name, Gateway = BaseUri, Dialect = Dialect.Name, Prompt = request.Prompt,
                     Duration = known.Duration, Resolution = known.Resolution, EstimatedCostUsd = known.EstimatedCostUsd,
@@ -79,7 +79,11 @@ namespace NebulaVideo.Core.Gateways
                 {
                     _log?.Invoke($"Journal {journal.FullPath}: submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}; reading it instead of paying again.");
                     var resumed = await GetTaskAsync(known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At }, cancellationToken).ConfigureAwait(false);
-                    return resumed with { Resumed = true };
+                    if (resumed.Status != VideoStatus.Failed && resumed.Status != VideoStatus.Expired)
+                        return resumed with { Resumed = true };
+                    // A task that failed (or whose video is gone) made nothing to keep: running the request again means making it again.
+                    _log?.Invoke($"Task {resumed.TaskId} ended {resumed.Status}; submitting the request again.");
+                    claim = journal.Claim(Entry(JournalState.Submitting, null)!, force: true);
                 }
                 if (claim.Kind == ClaimKind.OutcomeUnknown)
                     throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown,

@@ -205,7 +205,10 @@ namespace NebulaVideo.Core.Tasks
                 }
                 catch (IOException) when (File.Exists(_lockPath))
                 {
-                    if (DateTime.UtcNow - File.GetLastWriteTimeUtc(_lockPath) > TimeSpan.FromSeconds(15)) TryDelete(_lockPath);
+                    // Only a lock file that is really there and really old is broken: one that vanished meanwhile
+                    // (its holder let go) reads as 1601, and breaking that would delete the next holder's lock.
+                    var held = new FileInfo(_lockPath);
+                    if (held.Exists && held.LastWriteTimeUtc.Year > 2000 && DateTime.UtcNow - held.LastWriteTimeUtc > TimeSpan.FromSeconds(15)) TryDelete(_lockPath);
                     else if (DateTime.UtcNow - started > LockWait)
                         throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal '{_path}' stayed locked for {LockWait.TotalSeconds:0} s.", _path,
                             $"Another run may be stuck; if none is running, delete {_lockPath}.");

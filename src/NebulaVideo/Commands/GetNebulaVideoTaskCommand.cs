@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using NebulaVideo.Core;
+using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -26,14 +27,55 @@ namespace NebulaVideo.Commands
         [ValidateNotNullOrEmpty]
         public string? Connection { get; set; }
 
+        /// <summary>Lists the tasks the journal recorded as submitted (in the last 24 hours, or since -Since), read fresh from their gateways.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = JournalSet)]
+        public SwitchParameter FromJournal { get; set; }
+
+        /// <summary>The journal to list; the session's or the user's default when omitted.</summary>
+        [Parameter(ParameterSetName = JournalSet)]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        /// <summary>Only tasks submitted after this moment; by default the last 24 hours (the gateways' retention).</summary>
+        [Parameter(ParameterSetName = JournalSet)]
+        public DateTime? Since { get; set; }
+
+        private const string JournalSet = "Journal";
+
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == JournalSet)
+            {
+                ForEachItem(ListJournal);
+                return;
+            }
             foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
                 ForEachItem(() =>
                 {
                     var client = ClientFor(task, Connection);
                     WriteObject(Run(ct => client.GetTaskAsync(task, ct)));
                 });
+        }
+
+        /// <summary>What a runbook needs to resume the next day: each journaled task as it stands now, with what the journal knew of it.</summary>
+        private void ListJournal()
+        {
+            var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - TaskJournal.Retention;
+            foreach (var entry in OpenJournal(JournalPath).Entries())
+            {
+                if (entry.State != JournalState.Submitted || entry.TaskId is null || entry.At < since) continue;
+                var known = new VideoTask
+                {
+                    TaskId = entry.TaskId, Model = entry.Model ?? string.Empty, ProviderStatus = "unknown", Prompt = entry.Prompt,
+                    SourceImage = entry.Source, Duration = entry.Duration, Resolution = entry.Resolution, EstimatedCostUsd = entry.EstimatedCostUsd,
+                    SubmittedAt = entry.At, Gateway = entry.Gateway, Connection = entry.Connection, Dialect = entry.Dialect,
+                };
+                ForEachItem(() =>
+                {
+                    var client = ClientFor(known, Connection);
+                    WriteObject(Run(ct => client.GetTaskAsync(known, ct)));
+                });
+            }
         }
     }
 }

@@ -37,6 +37,7 @@ namespace NebulaVideo.Commands
         /// coerce to a string and be taken for a path. Files from Get-ChildItem bind -LiteralPath via PSPath.
         /// </summary>
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("SourceImage")]
         [SupportsWildcards]
         [AllowEmptyString]
         [AllowEmptyCollection]
@@ -201,7 +202,12 @@ namespace NebulaVideo.Commands
             }
 
             foreach (var path in paths)
-                ForEachItem(() => ResolveWildcardPath(path));
+                ForEachItem(() =>
+                {
+                    // A task piped back in (to submit it again as it was) gives its source as SourceImage: a file or a URL.
+                    if (IsUrl(path)) Submit(ImageSourceKind(path), path, model => ImageInput.FromUrl(path, model.MaxImageBytes, Dialects.Get(model.Dialect).AcceptsInlineImages));
+                    else ResolveWildcardPath(path);
+                });
             foreach (var path in literalPaths)
                 ForEachItem(() =>
                 {
@@ -261,6 +267,9 @@ namespace NebulaVideo.Commands
                 throw new NebulaVideoException(ErrorIds.ImageNotOnFileSystem,
                     $"'{path}' is on the {provider.Name} drive, not a file system drive.", path, "Give the path of an image file.");
         }
+
+        private static bool IsUrl(string path) =>
+            path.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
 
         private static ImageInputKind ImageSourceKind(string url) =>
             url.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? ImageInputKind.DataUri : ImageInputKind.Url;

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using NebulaVideo.Core;
+using NebulaVideo.Emulator;
+using Xunit;
+
+namespace NebulaVideo.Tests
+{
+    /// <summary>
+    /// Nothing is paid twice: the same pipeline run again, after it finished or after its process was
+    /// killed, and two processes running it at once, each submit every request once.
+    /// </summary>
+    [Collection(EngineCollection.Name)]
+    public sealed class JournalTests
+    {
+        private const string Pipeline = "Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'journaled' -JournalPath $journal";
+
+        private readonly EngineFixture _engine;
+
+        public JournalTests(EngineFixture engine) => _engine = engine;
+
+        [Fact]
+        public void The_same_pipeline_run_again_resumes_every_task_says_so_and_pays_nothing_more()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var first = _engine.Run(Pipeline, variables: variables);
+            Assert.Empty(first.Errors);
+            var since = DateTimeOffset.UtcNow;
+
+            var whatIf = _engine.Run(Pipeline + " -WhatIf", variables: variables);
+            var again = _engine.Run(Pipeline + " -WarningVariable warned -WarningAction SilentlyContinue; $warned | ForEach-Object { \"WARNING: $_\" }", variables: variables);
+
+            var whatIfLines = whatIf.Host.Text.Split('\n').Where(l => l.StartsWith("What if", StringComparison.Ordinal)).ToList();
+            Assert.Equal(3, whatIfLines.Count);
+            Assert.All(whatIfLines, l => Assert.Contains("Resume task", l));
+            Assert.Empty(again.Errors);
+            Assert.Equal(first.Objects<VideoTask>().Select(t => t.TaskId).OrderBy(i => i), again.Objects<VideoTask>().Select(t => t.TaskId).OrderBy(i => i));
+            Assert.All(again.Objects<VideoTask>(), t => Assert.True(t.Resumed));
+            Assert.Contains(again.Objects<string>(), l => l.StartsWith("WARNING: 3 item(s)", StringComparison.Ordinal) && l.Contains("resumed from the journal", StringComparison.Ordinal));
+            Assert.Equal(0, _engine.PostsSince(since));
+
+            // -Force pays again, on purpose.
+            var forced = _engine.Run(Pipeline + " -Force", variables: variables);
+            Assert.Equal(3, _engine.PostsSince(since));
+            Assert.All(forced.Objects<VideoTask>(), t => Assert.False(t.Resumed));
+        }
+
+        [Fact]
+        public void The_journal_lists_its_tasks_read_fresh_so_a_runbook_can_resume_the_next_day()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var submitted = _engine.Run(Pipeline, variables: variables).Objects<VideoTask>().ToList();
+
+            var listed = _engine.Run("Get-NebulaVideoTask -FromJournal -JournalPath $journal | Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos",
+                variables: variables);
+
+            Assert.Empty(listed.Errors);
+            Assert.Equal(new[] { "harbor.mp4", "sunrise.mp4", "tower.mp4" }, Directory.GetFiles(scratch.Videos).Select(Path.GetFileName).OrderBy(n => n));
+            foreach (var task in submitted)
+                Assert.Equal(_engine.Emulator.VideoBytes(task.TaskId), File.ReadAllBytes(Path.Combine(scratch.Videos, Path.GetFileNameWithoutExtension(task.SourceImage) + ".mp4")));
+        }
+
+        [Fact]
+        public void A_failed_task_piped_back_in_is_submitted_again_as_it_was()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run(@"
+                New-NebulaVideo -Prompt 'emulator:fail once' -Path (Join-Path $stills harbor.png) -JournalPath $journal |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2 -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+                $failed[0].TargetObject | New-NebulaVideo -JournalPath $journal", variables: variables);
+
+            Assert.Empty(run.Errors);
+            var again = Assert.Single(run.Objects<VideoTask>());
+            Assert.False(again.Resumed);
+            Assert.Equal(Path.Combine(scratch.Stills, "harbor.png"), again.SourceImage);
+            var posts = _engine.Emulator.Requests.Where(r => r.Method == "POST" && r.ReceivedAt >= since).ToList();
+            Assert.Equal(2, posts.Count);
+            Assert.Equal(posts[0].Body, posts[1].Body);
+        }
+
+        [Fact]
+        public async Task A_batch_killed_with_kill_9_and_run_again_completes_without_resubmitting()
+        {
+            // The tasks stay running until the clock moves, so the kill always lands while the batch is waiting.
+            var clock = new ManualClock();
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1), Clock = clock });
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var script = Pipeline + " | Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos";
+
+            using (var doomed = StartPwsh(script, emulator, variables))
+            {
+                await Until(() => emulator.SubmissionCount == 3 && emulator.Requests.Count(r => r.Method == "GET") >= 3, doomed);
+                doomed.Kill(entireProcessTree: true); // SIGKILL: no finally block, no flush, nothing
+                await doomed.WaitForExitAsync();
+            }
+            Assert.Empty(Directory.Exists(scratch.Videos) ? Directory.GetFiles(scratch.Videos) : Array.Empty<string>());
+
+            clock.Advance(TimeSpan.FromMinutes(3));
+            var rerun = _engine.Run(script, gateway: emulator.GatewayUri, variables: variables);
+
+            Assert.Empty(rerun.Errors);
+            Assert.Equal(3, emulator.SubmissionCount);
+            Assert.Equal(0, emulator.DuplicateSubmissionCount);
+            Assert.Equal(3, Directory.GetFiles(scratch.Videos, "*.mp4").Length);
+        }
+
+        [Fact]
+        public async Task Two_processes_running_the_same_batch_on_one_journal_submit_each_item_once()
+        {
+            var clock = new ManualClock();
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1), Clock = clock });
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var script = Pipeline + " -WarningAction SilentlyContinue | ForEach-Object TaskId";
+
+            using var one = StartPwsh(script, emulator, variables);
+            using var two = StartPwsh(script, emulator, variables);
+            var outputs = await Task.WhenAll(Output(one), Output(two));
+
+            Assert.Equal(3, emulator.SubmissionCount);
+            Assert.Equal(0, emulator.DuplicateSubmissionCount);
+            Assert.Equal(3, outputs[0].Length);
+            Assert.Equal(outputs[0].OrderBy(i => i), outputs[1].OrderBy(i => i));
+        }
+
+        private static Dictionary<string, object?> Variables(ScratchFolder scratch) => new()
+        {
+            ["stills"] = scratch.Stills,
+            ["videos"] = scratch.Videos,
+            ["journal"] = scratch["runs.journal"],
+        };
+
+        /// <summary>The same script in a pwsh process of its own, connected to the emulator through the environment.</summary>
+        private Process StartPwsh(string script, EmulatorServer emulator, Dictionary<string, object?> variables)
+        {
+            var setup = string.Join("; ", variables.Select(v => $"${v.Key} = '{v.Value}'"));
+            var info = new ProcessStartInfo(Path.Combine(_engine.PowerShellHome, "pwsh"))
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var argument in new[] { "-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{_engine.ModuleManifest}'; {setup}; {script}" })
+                info.ArgumentList.Add(argument);
+            info.Environment["NEBULA_API_KEY"] = EngineFixture.ApiKey;
+            info.Environment["NEBULA_BASE_URI"] = emulator.GatewayUri.ToString();
+            return Process.Start(info)!;
+        }
+
+        private static async Task<string[]> Output(Process process)
+        {
+            var text = await process.StandardOutput.ReadToEndAsync();
+            var errors = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(string.IsNullOrWhiteSpace(errors), errors);
+            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+
+        private static async Task Until(Func<bool> condition, Process process)
+        {
+            for (var i = 0; i < 600 && !condition(); i++)
+            {
+                if (process.HasExited) Assert.Fail("The batch ended before it could be killed: " + await process.StandardError.ReadToEndAsync());
+                await Task.Delay(50);
+            }
+            Assert.True(condition(), "The batch never got as far as waiting for its tasks.");
+        }
+    }
+}

@@ -12,6 +12,7 @@
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess       = @('NebulaVideo.Format.ps1xml')
     CmdletsToExport        = @(
+        'Clear-NebulaVideoJournal'
         'Connect-NebulaVideo'
         'Disconnect-NebulaVideo'
         'Get-NebulaVideoConnection'

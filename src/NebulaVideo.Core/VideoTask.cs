@@ -56,6 +56,9 @@ namespace NebulaVideo.Core
         /// <summary>The gateway dialect of the task ("Nebula", "Unified").</summary>
         public string? Dialect { get; init; }
 
+        /// <summary>Where Save-NebulaVideo wrote the video, as the journal recorded it (Get-NebulaVideoTask -FromJournal).</summary>
+        public string? SavedTo { get; init; }
+
         /// <summary>True when New-NebulaVideo found the request in the journal and read its task instead of paying again.</summary>
         public bool Resumed { get; init; }
 

@@ -4,7 +4,6 @@ using NebulaVideo.Core;
 using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Http;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo
 {
@@ -47,16 +46,6 @@ namespace NebulaVideo
                 _clients[connection] = client;
             }
             return client;
-        }
-
-        /// <summary>The variable that moves the journal for one session (tests, or a runbook that keeps its own).</summary>
-        internal const string JournalVariable = "NebulaVideoJournalPath";
-
-        /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default.</summary>
-        protected TaskJournal OpenJournal(string? path)
-        {
-            path ??= GetVariableValue(JournalVariable) as string;
-            return new TaskJournal(path is null ? TaskJournal.DefaultPath : GetUnresolvedProviderPathFromPSPath(path));
         }
 
         /// <summary>The client for a task's own gateway (or the connection named), resolved on the pipeline thread.</summary>

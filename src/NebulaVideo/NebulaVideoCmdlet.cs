@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Connections;
+using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo
 {
@@ -51,6 +52,16 @@ namespace NebulaVideo
         protected internal void DrainPosted()
         {
             while (_posted.TryTake(out var action)) action();
+        }
+
+        /// <summary>The variable that moves the journal for one session (tests, or a runbook that keeps its own).</summary>
+        internal const string JournalVariable = "NebulaVideoJournalPath";
+
+        /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default.</summary>
+        protected TaskJournal OpenJournal(string? path)
+        {
+            path ??= GetVariableValue(JournalVariable) as string;
+            return new TaskJournal(path is null ? TaskJournal.DefaultPath : GetUnresolvedProviderPathFromPSPath(path));
         }
 
         /// <summary>This session's connections: registered ones and the environment's.</summary>

@@ -126,6 +126,24 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public void Pruning_removes_old_and_foreign_lines_and_a_journal_object_elsewhere_notices_the_new_file()
+        {
+            var journal = new TaskJournal(JournalFile);
+            var elsewhere = new TaskJournal(JournalFile);
+            journal.Record(new JournalEntry("old", JournalState.Submitted, "t-old", "sora-2", null, DateTimeOffset.UtcNow.AddDays(-2)));
+            File.AppendAllText(JournalFile, "not a journal line\n");
+            journal.Record(new JournalEntry("new", JournalState.Submitted, "t-new", "sora-2", null, DateTimeOffset.UtcNow));
+            Assert.NotNull(elsewhere.Find("old"));
+
+            Assert.Equal(1, journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
+
+            Assert.Single(File.ReadAllLines(JournalFile));
+            Assert.Null(elsewhere.Find("old"));
+            Assert.Equal("t-new", elsewhere.Find("new")!.TaskId);
+            Assert.Equal(0, journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
+        }
+
+        [Fact]
         public void A_line_torn_by_a_crash_is_skipped()
         {
             var journal = new TaskJournal(JournalFile);

@@ -67,6 +67,62 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void Saved_videos_are_recorded_so_the_journal_tells_what_is_still_unsaved_and_old_records_can_be_pruned()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var run = _engine.Run(@"
+                $tasks = @(Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'journaled' -JournalPath $journal | Wait-NebulaVideoTask -PollIntervalSec 0.2)
+                $tasks | Where-Object { $_.SourceImage -like '*harbor*' } | Save-NebulaVideo -Path $videos -JournalPath $journal | Out-Null
+                Get-NebulaVideoTask -FromJournal -JournalPath $journal", variables: variables);
+
+            Assert.Empty(run.Errors);
+            var listed = run.Objects<VideoTask>().ToList();
+            Assert.Equal(3, listed.Count);
+            Assert.Equal(Path.Combine(scratch.Videos, "harbor.mp4"), Assert.Single(listed, t => t.SavedTo is not null).SavedTo);
+            Assert.Equal(2, listed.Count(t => t.SavedTo is null));
+
+            // Nothing is older than a day, so the default prune keeps everything; a cut in the future removes it all.
+            var pruned = _engine.Run(@"
+                Clear-NebulaVideoJournal -JournalPath $journal -Confirm:$false
+                @(Get-NebulaVideoTask -FromJournal -JournalPath $journal).Count
+                Clear-NebulaVideoJournal -JournalPath $journal -Before (Get-Date).AddMinutes(1) -Confirm:$false
+                @(Get-NebulaVideoTask -FromJournal -JournalPath $journal).Count", variables: variables);
+            Assert.Empty(pruned.Errors);
+            Assert.Equal(new[] { 3, 0 }, pruned.Output.Select(o => (int)o.BaseObject));
+        }
+
+        [Fact]
+        public void A_task_exported_to_csv_and_read_back_goes_home_and_is_saved_under_its_images_name()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            variables["csv"] = scratch["tasks.csv"];
+            _engine.Run("Get-ChildItem $stills -Filter harbor.png | New-NebulaVideo -Prompt 'exported' | Export-Csv $csv", variables: variables);
+
+            var run = _engine.Run("Import-Csv $csv | Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos", variables: variables);
+
+            Assert.Empty(run.Errors);
+            Assert.Equal(Path.Combine(scratch.Videos, "harbor.mp4"), Assert.Single(run.Objects<FileInfo>()).FullName);
+        }
+
+        [Fact]
+        public async Task Two_runspaces_at_once_on_one_journal_submit_each_item_once()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var since = DateTimeOffset.UtcNow;
+
+            var runs = await Task.WhenAll(
+                Task.Run(() => _engine.Run(Pipeline + " -WarningAction SilentlyContinue", variables: variables)),
+                Task.Run(() => _engine.Run(Pipeline + " -WarningAction SilentlyContinue", variables: variables)));
+
+            Assert.All(runs, r => Assert.Empty(r.Errors));
+            Assert.Equal(3, _engine.PostsSince(since));
+            Assert.Equal(runs[0].Objects<VideoTask>().Select(t => t.TaskId).OrderBy(i => i), runs[1].Objects<VideoTask>().Select(t => t.TaskId).OrderBy(i => i));
+        }
+
+        [Fact]
         public void A_failed_task_piped_back_in_is_submitted_again_as_it_was()
         {
             using var scratch = new ScratchFolder(_engine.Stills);

@@ -34,7 +34,7 @@ Describe 'The module manifest' {
         $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $info.PowerShellVersion | Should -Be ([version]'5.1')
         $info.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoConnection', 'Get-NebulaVideoModel',
+            'Clear-NebulaVideoJournal', 'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoConnection', 'Get-NebulaVideoModel',
             'Get-NebulaVideoRequestContext', 'Get-NebulaVideoTask', 'Measure-NebulaVideoCost', 'New-NebulaVideo', 'Save-NebulaVideo',
             'Set-NebulaVideoRequestContext', 'Wait-NebulaVideoTask')
     }
@@ -118,6 +118,6 @@ Describe 'Installation from a PSResourceGet repository' {
         }
         @(Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
         $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
-        $commands | Should -Be @('11', '4')
+        $commands | Should -Be @('12', '4')
     }
 }

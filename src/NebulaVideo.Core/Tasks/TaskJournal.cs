@@ -19,6 +19,8 @@ namespace NebulaVideo.Core.Tasks
         Submitted,
         /// <summary>The gateway refused it (an error answer): nothing was created, so it may be sent again.</summary>
         Refused,
+        /// <summary>The task's video was saved (<see cref="JournalEntry.SavedTo"/>): a line of its own, keyed by the task.</summary>
+        Saved,
     }
 
     /// <summary>One line of the journal: a request's fingerprint, how far it got, and what a later run needs to know of it.</summary>
@@ -31,6 +33,9 @@ namespace NebulaVideo.Core.Tasks
         public int? Duration { get; init; }
         public string? Resolution { get; init; }
         public decimal? EstimatedCostUsd { get; init; }
+
+        /// <summary>Where Save-NebulaVideo wrote the task's video (Saved lines only).</summary>
+        public string? SavedTo { get; init; }
 
         /// <summary>Who wrote it (host, process, journal object), so a run can tell a live submission from a crashed one.</summary>
         public string? Owner { get; init; }
@@ -78,6 +83,7 @@ namespace NebulaVideo.Core.Tasks
         private readonly Dictionary<string, JournalEntry> _byTask = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
         private readonly object _gate = new object();
         private long _offset;
+        private string? _head;
 
         /// <param name="path">The journal file; created on the first write.</param>
         /// <param name="staleAfter">How long another run's unanswered submission is taken to be still on its way.</param>
@@ -121,8 +127,69 @@ namespace NebulaVideo.Core.Tasks
         /// <summary>The latest entry for a request, with what other runs have appended since.</summary>
         public JournalEntry? Find(string fingerprint) => Locked(() => _latest.TryGetValue(fingerprint, out var entry) ? entry : null);
 
-        /// <summary>The entry that recorded a task, if this journal holds it.</summary>
+        /// <summary>The entry that recorded a task's submission, if this journal holds it.</summary>
         public JournalEntry? FindTask(string taskId) => Locked(() => _byTask.TryGetValue(taskId, out var entry) ? entry : null);
+
+        /// <summary>Where the task's video was saved, if the journal recorded it.</summary>
+        public string? SavedTo(string taskId) => Locked(() => _latest.TryGetValue(SavedKey(taskId), out var entry) ? entry.SavedTo : null);
+
+        /// <summary>Records where a task's video went, so a later run knows what is still unsaved.</summary>
+        public void RecordSaved(VideoTask task, string path) =>
+            Record(new JournalEntry(SavedKey(task.TaskId), JournalState.Saved, task.TaskId, task.Model, task.SourceImage, DateTimeOffset.UtcNow)
+            {
+                Connection = task.Connection, Gateway = task.Gateway, Dialect = task.Dialect, SavedTo = path,
+            });
+
+        private static string SavedKey(string taskId) => "saved:" + taskId;
+
+        /// <summary>
+        /// Removes every line older than <paramref name="before"/> (and every line that is not the journal's),
+        /// rewriting the file atomically under the lock. Returns how many requests' records were removed.
+        /// </summary>
+        public int Prune(DateTimeOffset before) => Locked(() =>
+        {
+            if (!File.Exists(_path)) return 0;
+            var lines = ReadAllLines();
+            var kept = lines.FindAll(line => Parse(line) is { } entry && entry.At >= before);
+            if (kept.Count == lines.Count) return 0;
+            var known = new HashSet<string>(_latest.Keys, StringComparer.Ordinal);
+            var temp = _path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            try
+            {
+                File.WriteAllText(temp, kept.Count == 0 ? string.Empty : string.Join("\n", kept) + "\n");
+                if (File.Exists(_path)) File.Replace(temp, _path, null);
+                else File.Move(temp, _path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                TryDelete(temp);
+                throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"Cannot rewrite the journal '{_path}': {ex.Message}", _path,
+                    "Check that you may write the file and its folder.", ex);
+            }
+            Reload();
+            known.ExceptWith(_latest.Keys);
+            return known.Count;
+        });
+
+        private List<string> ReadAllLines()
+        {
+            var lines = new List<string>();
+            using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+                if (!string.IsNullOrWhiteSpace(line)) lines.Add(line);
+            return lines;
+        }
+
+        private void Reload()
+        {
+            _offset = 0;
+            _head = null;
+            _latest.Clear();
+            _byTask.Clear();
+            Refresh();
+        }
 
         /// <summary>Every request's latest entry, oldest first.</summary>
         public IReadOnlyList<JournalEntry> Entries() => Locked(() =>
@@ -229,12 +296,15 @@ namespace NebulaVideo.Core.Tasks
             try
             {
                 using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                if (stream.Length < _offset)
+                // A journal pruned by another run is a new file: its first line (the oldest kept) tells.
+                var head = FirstLine(stream);
+                if (stream.Length < _offset || (_head is not null && head != _head))
                 {
                     _offset = 0;
                     _latest.Clear();
                     _byTask.Clear();
                 }
+                _head = head;
                 stream.Position = _offset;
                 var bytes = new byte[stream.Length - _offset];
                 var read = 0;
@@ -259,7 +329,17 @@ namespace NebulaVideo.Core.Tasks
         private void Remember(JournalEntry entry)
         {
             _latest[entry.Fingerprint] = entry;
-            if (entry.TaskId is not null) _byTask[entry.TaskId] = entry;
+            if (entry.TaskId is not null && entry.State == JournalState.Submitted) _byTask[entry.TaskId] = entry;
+        }
+
+        private static string? FirstLine(FileStream stream)
+        {
+            stream.Position = 0;
+            var buffer = new byte[256];
+            var read = stream.Read(buffer, 0, buffer.Length);
+            var text = Encoding.UTF8.GetString(buffer, 0, read);
+            var end = text.IndexOf('\n');
+            return read == 0 ? null : end < 0 ? text : text.Substring(0, end);
         }
 
         private void Append(JournalEntry entry)
@@ -309,6 +389,7 @@ namespace NebulaVideo.Core.Tasks
                 Text(w, "prompt", entry.Prompt);
                 if (entry.Duration is int duration) w.WriteNumber("duration", duration);
                 Text(w, "resolution", entry.Resolution);
+                Text(w, "saved_to", entry.SavedTo);
                 if (entry.EstimatedCostUsd is decimal cost) w.WriteNumber("estimated_cost_usd", cost);
                 Text(w, "owner", entry.Owner);
                 w.WriteString("at", entry.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
@@ -342,6 +423,7 @@ namespace NebulaVideo.Core.Tasks
                     Duration = (int?)root.Long("duration"),
                     Resolution = root.Str("resolution"),
                     EstimatedCostUsd = root.Decimal("estimated_cost_usd"),
+                    SavedTo = root.Str("saved_to"),
                     Owner = root.Str("owner"),
                 };
             }

@@ -61,7 +61,8 @@ namespace NebulaVideo.Commands
         private void ListJournal()
         {
             var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - TaskJournal.Retention;
-            foreach (var entry in OpenJournal(JournalPath).Entries())
+            var journal = OpenJournal(JournalPath);
+            foreach (var entry in journal.Entries())
             {
                 if (entry.State != JournalState.Submitted || entry.TaskId is null || entry.At < since) continue;
                 var known = new VideoTask
@@ -69,6 +70,7 @@ namespace NebulaVideo.Commands
                     TaskId = entry.TaskId, Model = entry.Model ?? string.Empty, ProviderStatus = "unknown", Prompt = entry.Prompt,
                     SourceImage = entry.Source, Duration = entry.Duration, Resolution = entry.Resolution, EstimatedCostUsd = entry.EstimatedCostUsd,
                     SubmittedAt = entry.At, Gateway = entry.Gateway, Connection = entry.Connection, Dialect = entry.Dialect,
+                    SavedTo = journal.SavedTo(entry.TaskId),
                 };
                 ForEachItem(() =>
                 {

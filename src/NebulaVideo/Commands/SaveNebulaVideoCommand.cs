@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Downloads;
+using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -43,6 +44,14 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>The journal that records where each video went; the session's or the user's default when omitted.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        private TaskJournal? _journal;
+        private bool _journalFailed;
+
         protected override void ProcessRecord()
         {
             foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
@@ -63,8 +72,25 @@ namespace NebulaVideo.Commands
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             _written.Add(file.FullName);
+            NoteSaved(task, file.FullName);
             // Through the provider, so the file carries PSPath and friends and formats like Get-ChildItem's output.
             WriteObject(InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true), enumerateCollection: true);
+        }
+
+        // The video is on disk either way: a journal that cannot take the note costs a warning, never the save.
+        private void NoteSaved(VideoTask task, string path)
+        {
+            if (_journalFailed) return;
+            try
+            {
+                _journal ??= OpenJournal(JournalPath);
+                _journal.RecordSaved(task, path);
+            }
+            catch (NebulaVideoException ex)
+            {
+                _journalFailed = true;
+                WriteWarning($"Saved videos are not being recorded in the journal: {ex.Message}");
+            }
         }
 
         private void Report(ProgressRecord progress, long bytes, long? total)

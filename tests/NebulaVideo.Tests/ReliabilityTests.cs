@@ -38,7 +38,7 @@ namespace NebulaVideo.Tests
         // ---------------------------------------------------------------- 1. a faulted batch loses nothing and pays once
 
         [Fact]
-        public async Task Forty_images_through_a_gateway_that_faults_a_quarter_of_its_reads_all_end_as_whole_videos_paid_once()
+        public async Task A_hundred_images_through_a_gateway_that_faults_a_quarter_of_its_reads_all_end_as_whole_videos_paid_once()
         {
             await using var emulator = await StartFaulty(new FaultPlan
             {
@@ -55,9 +55,9 @@ namespace NebulaVideo.Tests
             var batch = scratch["batch"];
             Directory.CreateDirectory(batch);
             var originals = Directory.GetFiles(scratch.Stills, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-            for (var i = 0; i < 40; i++)
+            for (var i = 0; i < 100; i++)
             {
-                // Distinct bytes (a tail after IEND), so 40 identical-looking submissions are 40 different requests.
+                // Distinct bytes (a tail after IEND), so 100 identical-looking submissions are 100 different requests.
                 var bytes = File.ReadAllBytes(originals[i % originals.Length]).Concat(Encoding.ASCII.GetBytes($"\0copy-{i:00}")).ToArray();
                 File.WriteAllBytes(Path.Combine(batch, $"still-{i:00}.png"), bytes);
             }
@@ -75,9 +75,9 @@ namespace NebulaVideo.Tests
             Assert.True(emulator.FaultsInjected > 0, "The plan should really have faulted some reads.");
             var tasks = run.Objects<VideoTask>().ToList();
             var files = run.Objects<FileInfo>().ToList();
-            Assert.Equal(40, tasks.Count);
-            Assert.Equal(40, files.Count);
-            Assert.Equal(40, tasks.Select(t => t.TaskId).Distinct().Count());
+            Assert.Equal(100, tasks.Count);
+            Assert.Equal(100, files.Count);
+            Assert.Equal(100, tasks.Select(t => t.TaskId).Distinct().Count());
             foreach (var task in tasks)
             {
                 Assert.Equal(VideoStatus.Succeeded, task.Status);
@@ -87,17 +87,17 @@ namespace NebulaVideo.Tests
                     $"{file} should hold exactly the video of task {task.TaskId}.");
             }
 
-            // Hidden temporaries included: nothing but the 40 videos is left in the folder.
+            // Hidden temporaries included: nothing but the 100 videos is left in the folder.
             var names = Directory.GetFiles(scratch.Videos, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
             Assert.DoesNotContain(names, n => n!.EndsWith(".partial", StringComparison.OrdinalIgnoreCase) || n.Contains(".partial", StringComparison.OrdinalIgnoreCase));
-            Assert.Equal(40, names.Count);
+            Assert.Equal(100, names.Count);
 
             Assert.Equal(0, emulator.DuplicateSubmissionCount);
-            Assert.Equal(40, emulator.CreatedTaskCount);
-            Assert.Equal(40, emulator.Requests.Count(r => r.Method == "POST"));
+            Assert.Equal(100, emulator.CreatedTaskCount);
+            Assert.Equal(100, emulator.Requests.Count(r => r.Method == "POST"));
             Assert.Contains(run.Verbose, line => line.Contains("retry", StringComparison.OrdinalIgnoreCase));
-            // Downloads were faulted too (each fault repeats one), not only status reads: 0.75^40 odds against.
-            Assert.True(emulator.Requests.Count(r => r.Origin == "storage") > 40, "Some downloads should have been faulted and repeated.");
+            // Downloads were faulted too (each fault repeats one), not only status reads: 0.75^100 odds against.
+            Assert.True(emulator.Requests.Count(r => r.Origin == "storage") > 100, "Some downloads should have been faulted and repeated.");
         }
 
         [Fact]

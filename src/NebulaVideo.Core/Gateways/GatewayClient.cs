@@ -102,6 +102,13 @@ namespace NebulaVideo.Core.Gateways
                 if (journal is not null) journal.Record(Entry(JournalState.Refused, null)!);
                 throw;
             }
+            catch (NebulaVideoException ex) when (ex.Id == ErrorIds.SubmitOutcomeUnknown && journal is not null)
+            {
+                // The journal keeps the Submitting line: say where, so the user can settle it after checking the gateway.
+                throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, ex.Message, ex.Target,
+                    $"Look for the task among the gateway's tasks before sending it again, so it is not paid twice (journal {journal.FullPath}, entry {Entry(JournalState.Submitting, null)!.Fingerprint}). If there is none, run the same command with -Force.",
+                    ex.InnerException);
+            }
 
             var task = Dialect.ParseTask(json, known);
             try

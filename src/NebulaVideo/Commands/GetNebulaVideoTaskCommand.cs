@@ -64,7 +64,14 @@ namespace NebulaVideo.Commands
             var journal = OpenJournal(JournalPath);
             foreach (var entry in journal.Entries())
             {
-                if (entry.State != JournalState.Submitted || entry.TaskId is null || entry.At < since) continue;
+                if (entry.At < since) continue;
+                if (entry.State == JournalState.Submitting)
+                {
+                    // Not a task anyone knows the id of: the one thing the journal cannot settle, so it is said, not hidden.
+                    WriteWarning($"The request for {entry.Source ?? entry.Prompt ?? entry.Fingerprint} ({entry.Model}) began submitting at {entry.At:u} and its answer never arrived: it may exist on the gateway {entry.Gateway}. Check there; New-NebulaVideo -Force sends it again.");
+                    continue;
+                }
+                if (entry.State != JournalState.Submitted || entry.TaskId is null) continue;
                 var known = new VideoTask
                 {
                     TaskId = entry.TaskId, Model = entry.Model ?? string.Empty, ProviderStatus = "unknown", Prompt = entry.Prompt,

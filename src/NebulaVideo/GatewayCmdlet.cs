@@ -26,16 +26,7 @@ namespace NebulaVideo
         public double? RequestTimeoutSec { get; set; }
 
         /// <summary>The session's request context with this call's overrides.</summary>
-        protected ClientOptions RequestOptions
-        {
-            get
-            {
-                var options = SessionConnections.RequestOptions;
-                if (MaxRetry is int retries) options = options with { MaxReadRetries = retries };
-                if (RequestTimeoutSec is double seconds) options = options with { RequestTimeout = System.TimeSpan.FromSeconds(seconds) };
-                return options;
-            }
-        }
+        protected ClientOptions RequestOptions => SessionConnections.RequestOptions.With(maxReadRetries: MaxRetry, requestTimeoutSec: RequestTimeoutSec);
 
         /// <summary>The client for a connection, one per connection for the life of this command.</summary>
         protected GatewayClient ClientFor(GatewayConnection connection)

@@ -65,8 +65,10 @@ namespace NebulaVideo.Core.Gateways
                 Dialect = Dialect.Name,
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
             };
+            // Hashed once: the body may hold a whole image.
+            var fingerprint = journal is null ? string.Empty : TaskJournal.Fingerprint(BaseUri, body);
             JournalEntry? Entry(JournalState state, string? taskId) => journal is null ? null
-                : new JournalEntry(TaskJournal.Fingerprint(BaseUri, body), state, taskId, model.Name, request.Image?.DisplayName, DateTimeOffset.UtcNow)
+                : new JournalEntry(fingerprint, state, taskId, model.Name, request.Image?.DisplayName, DateTimeOffset.UtcNow)
                 {
                     Connection = _connection.Name, Gateway = BaseUri, Dialect = Dialect.Name, Prompt = request.Prompt,
                     Duration = known.Duration, Resolution = known.Resolution, EstimatedCostUsd = known.EstimatedCostUsd,
@@ -106,7 +108,7 @@ namespace NebulaVideo.Core.Gateways
             {
                 // The journal keeps the Submitting line: say where, so the user can settle it after checking the gateway.
                 throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, ex.Message, ex.Target,
-                    $"Look for the task among the gateway's tasks before sending it again, so it is not paid twice (journal {journal.FullPath}, entry {Entry(JournalState.Submitting, null)!.Fingerprint}). If there is none, run the same command with -Force.",
+                    $"Look for the task among the gateway's tasks before sending it again, so it is not paid twice (journal {journal.FullPath}, entry {fingerprint}). If there is none, run the same command with -Force.",
                     ex.InnerException);
             }
 

@@ -36,5 +36,15 @@ namespace NebulaVideo.Core.Http
         public TimeSpan NewTaskGrace { get; init; } = TimeSpan.FromMinutes(2);
 
         public static ClientOptions Default { get; } = new ClientOptions();
+
+        /// <summary>These options with whichever values are given (in the units the cmdlets take: seconds).</summary>
+        public ClientOptions With(int? maxReadRetries = null, double? retryDelaySec = null, double? maxRetryDelaySec = null, double? requestTimeoutSec = null) =>
+            this with
+            {
+                MaxReadRetries = maxReadRetries ?? MaxReadRetries,
+                RetryBaseDelay = retryDelaySec is double delay ? TimeSpan.FromSeconds(delay) : RetryBaseDelay,
+                MaxRetryDelay = maxRetryDelaySec is double longest ? TimeSpan.FromSeconds(longest) : MaxRetryDelay,
+                RequestTimeout = requestTimeoutSec is double timeout ? TimeSpan.FromSeconds(timeout) : RequestTimeout,
+            };
     }
 }

@@ -1,4 +1,3 @@
-using System;
 using System.Management.Automation;
 using NebulaVideo.Core.Http;
 
@@ -34,11 +33,8 @@ namespace NebulaVideo.Commands
 
         protected override void EndProcessing()
         {
-            var options = Reset.IsPresent ? ClientOptions.Default : SessionConnections.RequestOptions;
-            if (MaxRetry is int retries) options = options with { MaxReadRetries = retries };
-            if (RetryDelaySec is double delay) options = options with { RetryBaseDelay = TimeSpan.FromSeconds(delay) };
-            if (MaxRetryDelaySec is double longest) options = options with { MaxRetryDelay = TimeSpan.FromSeconds(longest) };
-            if (RequestTimeoutSec is double timeout) options = options with { RequestTimeout = TimeSpan.FromSeconds(timeout) };
+            var options = (Reset.IsPresent ? ClientOptions.Default : SessionConnections.RequestOptions)
+                .With(MaxRetry, RetryDelaySec, MaxRetryDelaySec, RequestTimeoutSec);
             SessionConnections.RequestOptions = options;
             WriteObject(options);
         }

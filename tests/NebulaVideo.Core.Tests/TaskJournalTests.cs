@@ -144,6 +144,26 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public async Task Many_journal_objects_claiming_the_same_requests_at_once_each_win_a_request_once()
+        {
+            // As many runs as threads, each with its own journal object on the one file, all racing for the same 40 requests.
+            var journals = Enumerable.Range(0, 6).Select(_ => new TaskJournal(JournalFile)).ToArray();
+            var wins = new System.Collections.Concurrent.ConcurrentBag<string>();
+            await Task.WhenAll(journals.Select(journal => Task.Run(() =>
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    var entry = new JournalEntry("request-" + i, JournalState.Submitting, null, "sora-2", null, DateTimeOffset.UtcNow);
+                    if (journal.Claim(entry, force: false).Kind == ClaimKind.Submit) wins.Add(entry.Fingerprint);
+                }
+            })));
+
+            Assert.Equal(40, wins.Count);
+            Assert.Equal(40, wins.Distinct().Count());
+            Assert.Equal(40, File.ReadAllLines(JournalFile).Length);
+        }
+
+        [Fact]
         public void A_line_torn_by_a_crash_is_skipped()
         {
             var journal = new TaskJournal(JournalFile);

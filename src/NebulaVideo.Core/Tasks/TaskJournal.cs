@@ -262,6 +262,7 @@ namespace NebulaVideo.Core.Tasks
         private IDisposable AcquireFileLock()
         {
             var started = DateTime.UtcNow;
+            var vanished = 0;
             while (true)
             {
                 try
@@ -269,6 +270,10 @@ namespace NebulaVideo.Core.Tasks
                     var directory = Path.GetDirectoryName(_path);
                     if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
                     return new FileStream(_lockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+                }
+                catch (IOException) when (!File.Exists(_lockPath) && ++vanished < 1000)
+                {
+                    // The holder let go between our attempt and our look: simply try again.
                 }
                 catch (IOException) when (File.Exists(_lockPath))
                 {

@@ -164,6 +164,40 @@ namespace NebulaVideo.Core.Tests
         public void A_connection_never_shows_its_key() =>
             Assert.DoesNotContain("sk-secret", new GatewayConnection(Dialects.Nebula, new Uri("https://llm.ai-nebula.com"), GatewayConnection.SecureKey("sk-secret"), "test").ToString());
 
+        [Fact]
+        public async Task An_answer_larger_than_the_limit_is_refused_not_read_into_memory()
+        {
+            // A loopback server of our own that answers a status read with 2 MB of "JSON".
+            using var listener = new System.Net.HttpListener();
+            var port = FreePort();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            listener.Start();
+            var serving = Task.Run(async () =>
+            {
+                var context = await listener.GetContextAsync();
+                var huge = System.Text.Encoding.ASCII.GetBytes("{\"pad\":\"" + new string('x', 2 * 1024 * 1024) + "\"}");
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(huge);
+                context.Response.Close();
+            });
+            var client = new GatewayClient(new GatewayConnection(Dialects.Nebula, new Uri($"http://127.0.0.1:{port}/"), GatewayConnection.SecureKey("sk-x"), "test"),
+                Quick with { MaxResponseBytes = 1024 * 1024, MaxReadRetries = 0 });
+
+            var ex = await Assert.ThrowsAsync<NebulaVideoException>(() => client.GetTaskAsync(new VideoTask { TaskId = "t" }, CancellationToken.None));
+
+            Assert.Equal("ResponseTooLarge", ex.ErrorId);
+            await serving.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+        }
+
+        private static int FreePort()
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            return port;
+        }
+
         private async Task<VideoTask> UntilFinished(GatewayClient client, VideoTask task)
         {
             for (var i = 0; i < 100 && !task.IsFinished; i++)

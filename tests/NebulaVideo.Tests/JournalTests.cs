@@ -107,6 +107,24 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void A_bare_task_id_recovers_its_image_and_prompt_from_the_journal()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            variables["NebulaVideoJournalPath"] = scratch["runs.journal"];
+            var id = Assert.Single(_engine.Run("Get-ChildItem $stills -Filter tower.png | New-NebulaVideo -Prompt 'only the id is kept'",
+                variables: variables).Objects<VideoTask>()).TaskId;
+            variables["id"] = id;
+
+            var run = _engine.Run("Get-NebulaVideoTask -TaskId $id | Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos", variables: variables);
+
+            Assert.Empty(run.Errors);
+            Assert.Equal(Path.Combine(scratch.Videos, "tower.mp4"), Assert.Single(run.Objects<FileInfo>()).FullName);
+            var read = Assert.Single(_engine.Run("Get-NebulaVideoTask -TaskId $id", variables: variables).Objects<VideoTask>());
+            Assert.Equal(("only the id is kept", Path.Combine(scratch.Stills, "tower.png")), (read.Prompt, read.SourceImage));
+        }
+
+        [Fact]
         public async Task Two_runspaces_at_once_on_one_journal_submit_each_item_once()
         {
             using var scratch = new ScratchFolder(_engine.Stills);

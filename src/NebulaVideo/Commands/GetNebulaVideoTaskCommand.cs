@@ -49,9 +49,10 @@ namespace NebulaVideo.Commands
                 ForEachItem(ListJournal);
                 return;
             }
-            foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
+            foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
                 ForEachItem(() =>
                 {
+                    var task = Recover(given);
                     var client = ClientFor(task, Connection);
                     WriteObject(Run(ct => client.GetTaskAsync(task, ct)));
                 });

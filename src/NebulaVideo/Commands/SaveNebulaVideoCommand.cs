@@ -60,6 +60,7 @@ namespace NebulaVideo.Commands
 
         private void Save(VideoTask given)
         {
+            given = Recover(given);
             var client = ClientFor(given, Connection);
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
             var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));

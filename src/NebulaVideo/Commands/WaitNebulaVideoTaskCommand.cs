@@ -55,7 +55,11 @@ namespace NebulaVideo.Commands
         protected override void ProcessRecord()
         {
             foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
-                ForEachItem(() => _waiter!.Add(task, ClientFor(task, Connection)));
+                ForEachItem(() =>
+                {
+                    var known = Recover(task);
+                    _waiter!.Add(known, ClientFor(known, Connection));
+                });
             _waiter!.EmitReady();
         }
 

@@ -164,6 +164,24 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public async Task A_journaled_task_the_gateway_does_not_know_says_so_and_Force_submits_it_again()
+        {
+            var body = Seed.Body(Request("waves"));
+            new TaskJournal(JournalFile).Record(new JournalEntry(TaskJournal.Fingerprint(_emulator.GatewayUri, body), JournalState.Submitted,
+                "video_gone", "sora-2", null, DateTimeOffset.UtcNow.AddHours(-1)));
+
+            var ex = await Assert.ThrowsAsync<NebulaVideoException>(() =>
+                Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile)));
+
+            Assert.Equal("GatewayTaskNotFound", ex.ErrorId);
+            Assert.Contains("video_gone", ex.Message);
+            Assert.Contains("-Force", ex.RecommendedAction);
+            Assert.DoesNotContain(_emulator.Requests, r => r.Method == "POST");
+            var again = await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile), force: true);
+            Assert.NotEqual("video_gone", again.TaskId);
+        }
+
+        [Fact]
         public void A_line_torn_by_a_crash_is_skipped()
         {
             var journal = new TaskJournal(JournalFile);

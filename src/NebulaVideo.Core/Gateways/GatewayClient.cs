@@ -80,7 +80,17 @@ namespace NebulaVideo.Core.Gateways
                 if (claim.Kind == ClaimKind.Resume)
                 {
                     _log?.Invoke($"Journal {journal.FullPath}: submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}; reading it instead of paying again.");
-                    var resumed = await GetTaskAsync(known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At }, cancellationToken).ConfigureAwait(false);
+                    VideoTask resumed;
+                    try
+                    {
+                        resumed = await GetTaskAsync(known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At }, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (GatewayException ex) when (ex.HttpStatus == 404)
+                    {
+                        throw new NebulaVideoException(ErrorIds.GatewayTaskNotFound,
+                            $"The journal says this request was submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}, but the gateway does not know that task.",
+                            target, $"If the gateway really has no such task, run the same command with -Force to submit it again (journal {journal.FullPath}).", ex);
+                    }
                     if (resumed.Status != VideoStatus.Failed && resumed.Status != VideoStatus.Expired)
                         return resumed with { Resumed = true };
                     // A task that failed (or whose video is gone) made nothing to keep: running the request again means making it again.

@@ -27,7 +27,7 @@ namespace NebulaVideo
         public double? RequestTimeoutSec { get; set; }
 
         /// <summary>The session's request context with this call's overrides.</summary>
-        protected ClientOptions RequestOptions => SessionConnections.RequestOptions.With(maxReadRetries: MaxRetry, requestTimeoutSec: RequestTimeoutSec);
+        protected virtual ClientOptions RequestOptions => SessionConnections.RequestOptions.With(maxReadRetries: MaxRetry, requestTimeoutSec: RequestTimeoutSec);
 
         /// <summary>The client for a connection, one per connection for the life of this command.</summary>
         protected GatewayClient ClientFor(GatewayConnection connection)

@@ -27,12 +27,15 @@ namespace NebulaVideo
         private readonly int _timeoutSec;
         private readonly Dictionary<string, VideoTask> _latest = new Dictionary<string, VideoTask>();
         private readonly HashSet<string> _warned = new HashSet<string>();
+        private readonly bool _emit;
         private bool _timedOut;
         private int _done;
 
-        public PipelineWaiter(NebulaVideoCmdlet cmdlet, double pollIntervalSec, int timeoutSec, int throttleLimit, CancellationToken stopping)
+        // emit false: follow tasks only to know when they finish (they were written already).
+        public PipelineWaiter(NebulaVideoCmdlet cmdlet, double pollIntervalSec, int timeoutSec, int throttleLimit, CancellationToken stopping, bool emit = true)
         {
             _cmdlet = cmdlet;
+            _emit = emit;
             _stopping = stopping;
             _timeoutSec = timeoutSec;
             _deadline = timeoutSec > 0 ? DateTimeOffset.UtcNow.AddSeconds(timeoutSec) : (DateTimeOffset?)null;
@@ -52,8 +55,18 @@ namespace NebulaVideo
             _waiter.Add(task, client.GetTaskAsync);
         }
 
+        /// <summary>Tasks still running (their last event may not have been written yet).</summary>
+        public int InFlight => _waiter.Pending.Count;
+
         /// <summary>Writes whatever has finished so far, without waiting.</summary>
         public void EmitReady() => Pump(block: false);
+
+        /// <summary>Waits, writing what finishes meanwhile, until fewer than <paramref name="limit"/> tasks run.</summary>
+        public void WaitForSlot(int limit)
+        {
+            Pump(block: false);
+            if (InFlight >= limit) Pump(block: true, enough: () => InFlight < limit);
+        }
 
         /// <summary>Waits for the rest (or the timeout), writing each as it finishes.</summary>
         public void EmitAll()
@@ -62,7 +75,7 @@ namespace NebulaVideo
             _cmdlet.WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
 
-        private void Pump(bool block)
+        private void Pump(bool block, Func<bool>? enough = null)
         {
             while (!_timedOut)
             {
@@ -73,7 +86,7 @@ namespace NebulaVideo
                     TimeOut();
                     return;
                 }
-                if (block && _waiter.IsDone) return;
+                if (block && (_waiter.IsDone || enough?.Invoke() == true)) return;
                 var wait = !block ? TimeSpan.Zero : remaining is TimeSpan r && r < Tick ? r : Tick;
                 WaitEvent? next;
                 try
@@ -107,6 +120,8 @@ namespace NebulaVideo
                     if (_warned.Add(e.Task.TaskId)) _cmdlet.WriteWarning(line);
                     else _cmdlet.WriteVerbose(line);
                     break;
+                case WaitEventKind.Finished or WaitEventKind.Error when !_emit:
+                    break; // written when it was submitted; followed only to know a slot is free
                 case WaitEventKind.Finished when e.Task.Status == VideoStatus.Succeeded:
                     _cmdlet.WriteObject(e.Task);
                     break;

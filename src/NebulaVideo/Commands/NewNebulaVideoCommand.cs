@@ -25,7 +25,15 @@ namespace NebulaVideo.Commands
     [OutputType(typeof(VideoTask))]
     public sealed class NewNebulaVideoCommand : GatewayCmdlet
     {
+        /// <summary>With -Wait or -ThrottleLimit: follows the tasks and writes each when it finishes.</summary>
         private PipelineWaiter? _waiter;
+
+        /// <summary>Without them: follows the tasks written so far, once the gateway pushed back, to know when a slot frees.</summary>
+        private PipelineWaiter? _pacer;
+
+        private readonly List<(VideoTask Task, Core.Gateways.GatewayClient Client)> _submitted = new List<(VideoTask, Core.Gateways.GatewayClient)>();
+        private int _limit = int.MaxValue;
+        private int _quiet;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
@@ -144,6 +152,14 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
+        /// <summary>
+        /// At most this many of this command's tasks at once: the next image is submitted the moment one
+        /// finishes, and each finished task is written as soon as it is done (as with -Wait).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int? ThrottleLimit { get; set; }
+
         [Parameter]
         [ValidateRange(0.1, 300)]
         public double PollIntervalSec { get; set; } = WaitNebulaVideoTaskCommand.DefaultPollIntervalSec;
@@ -176,6 +192,9 @@ namespace NebulaVideo.Commands
         protected override void BeginProcessing()
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+            _limit = ThrottleLimit ?? int.MaxValue;
+            if (Wait.IsPresent || ThrottleLimit is not null)
+                _waiter = new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
             // An unusable journal fails each item (nothing is sent without it), not the whole pipeline.
             try
             {
@@ -230,6 +249,7 @@ namespace NebulaVideo.Commands
                 WriteWarning($"-MaxCostUsd {Invariant.Usd(budget)}: {Invariant.Usd(_committedUsd)} USD committed; {_overBudget} item(s) not submitted"
                     + (_overBudgetUsd > 0 ? $" (estimated {Invariant.Usd(_overBudgetUsd)} USD, plus any of unknown price)." : " (their price is unknown)."));
             _waiter?.EmitAll();
+            _pacer?.Dispose();
         }
 
         private void ResolveWildcardPath(string path)
@@ -315,19 +335,84 @@ namespace NebulaVideo.Commands
             if (_journalError is not null) throw _journalError;
             var cost = model.EstimateCost(format, request.Duration);
             if (earlier is null) CheckBudget(cost, source);
-            var task = Run(ct => client.SubmitAsync(request, model, ct, _journal, Force.IsPresent));
+            var task = SubmitAtTheAccountsPace(client, request, model);
             if (task.Resumed) _resumed++;
             else _committedUsd += cost ?? 0m;
-            if (Wait.IsPresent)
+            if (_waiter is not null)
             {
-                _waiter ??= new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
-                _waiter.Add(task, client);
+                _waiter.Add(task, client); // written when it finishes
             }
             else
             {
                 WriteObject(task);
+                _submitted.Add((task, client));
+                _pacer?.Add(task, client);
             }
         }
+
+        /// <summary>
+        /// Submits once a slot is free. A 429 means the gateway refused the create unread (often because the
+        /// account already runs its maximum of tasks): the request is held, the number of tasks at once is
+        /// lowered to what runs now, and it is sent again when one of them finishes. It is never dropped and,
+        /// since nothing was created, never paid twice. After a run of quiet submissions the limit creeps back
+        /// up (to -ThrottleLimit at most), so the batch keeps to the account's real pace.
+        /// </summary>
+        private VideoTask SubmitAtTheAccountsPace(GatewayClient client, VideoRequest request, ModelInfo model)
+        {
+            // Refusals while nothing of ours runs are the gateway's own rate limit: as patient as the session says.
+            var idleRefusals = 0;
+            var patience = base.RequestOptions.MaxThrottledCreateRetries;
+            while (true)
+            {
+                (_waiter ?? _pacer)?.WaitForSlot(_limit);
+                try
+                {
+                    var task = Run(ct => client.SubmitAsync(request, model, ct, _journal, Force.IsPresent));
+                    if (++_quiet >= 2L * _limit && _limit < (ThrottleLimit ?? int.MaxValue))
+                    {
+                        _limit++;
+                        _quiet = 0;
+                    }
+                    return task;
+                }
+                catch (GatewayException ex) when (ex.HttpStatus == 429 && ((_waiter ?? _pacer)?.InFlight > 0 || _submitted.Count > 0 || idleRefusals < patience))
+                {
+                    _quiet = 0;
+                    var pacer = _waiter ?? Pacer();
+                    var running = pacer.InFlight;
+                    if (running > 0)
+                    {
+                        if (running < _limit || _limit == int.MaxValue)
+                            WriteVerbose($"The gateway refused a submission (429) while {running} of this command's tasks run: holding the rest, at most {running} at once, and sending it again when one finishes.");
+                        _limit = running;
+                        continue;
+                    }
+                    // Nothing of ours runs, so this is the gateway's own rate limit: wait as it asks, or back off.
+                    if (++idleRefusals > patience) throw;
+                    var wait = ex.RetryAfter ?? TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, idleRefusals - 1)));
+                    WriteVerbose($"The gateway refused a submission (429); sending it again in {wait.TotalSeconds:0.#} s.");
+                    Run(async ct =>
+                    {
+                        await System.Threading.Tasks.Task.Delay(wait, ct).ConfigureAwait(false);
+                        return true;
+                    });
+                }
+            }
+        }
+
+        /// <summary>Follows this command's submitted tasks only to know when a slot frees (they were written already).</summary>
+        private PipelineWaiter Pacer()
+        {
+            if (_pacer is null)
+            {
+                _pacer = new PipelineWaiter(this, PollIntervalSec, 0, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken, emit: false);
+                foreach (var (task, client) in _submitted) _pacer.Add(task, client);
+            }
+            return _pacer;
+        }
+
+        // The module paces creates itself (above), so the client sends none again on its own.
+        protected override Core.Http.ClientOptions RequestOptions => base.RequestOptions with { MaxThrottledCreateRetries = 0 };
 
         /// <summary>
         /// The model asked for; with no -Model, the default model of the connection's dialect; an unlisted

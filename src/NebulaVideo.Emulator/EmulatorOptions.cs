@@ -18,6 +18,17 @@ public sealed class EmulatorOptions
 
     /// <summary>Faults injected at random into reads (and, if asked, creates); none by default. See FaultPlan.cs.</summary>
     public FaultPlan Faults { get; init; } = FaultPlan.None;
+
+    /// <summary>
+    /// How many unfinished tasks one account (one API key) may have at once, as gateways cap it without saying so;
+    /// null (the default) for no cap. A create past the cap is answered 429 in the dialect's documented body and
+    /// creates nothing; a task stops counting once it finishes (succeeded or failed). Both dialects share the count,
+    /// since the key is the account. At least 1.
+    /// </summary>
+    public int? AccountTaskLimit { get; init; }
+
+    /// <summary>True: the cap's 429 carries Retry-After: 1; false (the default): it carries no Retry-After at all.</summary>
+    public bool AccountLimitRetryAfter { get; init; }
 }
 
 /// <summary>One request as the emulator saw it, so tests can check what crossed the wire.</summary>

@@ -55,6 +55,15 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// </summary>
     public int DuplicateSubmissionCount => _state.DuplicateSubmissionCount;
 
+    /// <summary>Creates refused with 429 because their account had <see cref="EmulatorOptions.AccountTaskLimit"/> unfinished tasks.</summary>
+    public int AccountLimitRefusals => _state.AccountLimitRefusals;
+
+    /// <summary>
+    /// The highest number of unfinished tasks any one account (API key) had at once, measured at each accepted create
+    /// (the new task included); with a cap, never above it. Counted with or without a cap.
+    /// </summary>
+    public int PeakConcurrentTasks => _state.PeakConcurrentTasks;
+
     /// <summary>Faults injected so far by <see cref="EmulatorOptions.Faults"/> and the chaos key; fault keys' own answers are not counted.</summary>
     public int FaultsInjected => _state.Faults.Injected;
 

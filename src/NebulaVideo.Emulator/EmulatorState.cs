@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 
 namespace NebulaVideo.Emulator;
 
@@ -11,11 +12,17 @@ internal sealed class EmulatorState
 {
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly HashSet<string> _acceptedBodies = new(StringComparer.Ordinal);
+    // Each account's (API key's) tasks not yet known to be finished; guarded, with the counters, by _acceptedBodies.
+    private readonly Dictionary<string, List<EmulatedTask>> _running = new(StringComparer.Ordinal);
     private int _created;
     private int _duplicates;
+    private int _refusals;
+    private int _peak;
 
     public EmulatorState(EmulatorOptions options)
     {
+        if (options.AccountTaskLimit is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.AccountTaskLimit, "AccountTaskLimit must be at least 1 (or null for no cap).");
         Options = options;
         Faults = new FaultInjector(options.Faults, options.Clock);
     }
@@ -37,6 +44,18 @@ internal sealed class EmulatorState
         get { lock (_acceptedBodies) return _duplicates; }
     }
 
+    /// <summary>Creates refused because their account already had AccountTaskLimit unfinished tasks.</summary>
+    public int AccountLimitRefusals
+    {
+        get { lock (_acceptedBodies) return _refusals; }
+    }
+
+    /// <summary>The most unfinished tasks one account had at once, counted at each accepted create (the new task included).</summary>
+    public int PeakConcurrentTasks
+    {
+        get { lock (_acceptedBodies) return _peak; }
+    }
+
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToList();
 
     public void Record(RecordedRequest request) => _requests.Enqueue(request);
@@ -49,19 +68,46 @@ internal sealed class EmulatorState
     public bool IsFinished(EmulatedTask task) => PhaseOf(task).Phase == 2;
 
     /// <summary>
-    /// Accepts a task under the given id, with the request that asked for it (to count what was submitted twice). A prompt containing "emulator:fail" makes it fail once it
-    /// finishes, in every dialect, so a client's failure path can be driven by input alone.
+    /// Accepts a task under the given id for the account (the API key), with the request that asked for it (to count
+    /// what was submitted twice); or, when the account already has <see cref="EmulatorOptions.AccountTaskLimit"/>
+    /// unfinished tasks, creates nothing and returns null (the caller answers 429, see <see cref="AccountLimited"/>).
+    /// The check and the add are one step under the lock, so concurrent creates never pass the cap together. A prompt
+    /// containing "emulator:fail" makes the task fail once it finishes, in every dialect, so a client's failure path
+    /// can be driven by input alone.
     /// </summary>
-    public EmulatedTask Add(string id, string model, string prompt, int seconds, string resolution, JsonObject request)
+    public EmulatedTask? Add(string account, string id, string model, string prompt, int seconds, string resolution, JsonObject request)
     {
-        var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), Now);
-        Tasks[id] = task;
         lock (_acceptedBodies)
         {
+            var now = Now;
+            if (!_running.TryGetValue(account, out var running)) _running[account] = running = new List<EmulatedTask>();
+            // Finished is final (the clock only moves on), so a finished task can leave the list for good.
+            running.RemoveAll(task => task.PhaseAt(now, Options.PhaseDuration).Phase == 2);
+            if (running.Count >= Options.AccountTaskLimit)
+            {
+                _refusals++;
+                return null;
+            }
+
+            var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), now);
+            running.Add(task);
+            _peak = Math.Max(_peak, running.Count);
+            Tasks[id] = task;
             _created++;
             if (!_acceptedBodies.Add(WireJson.Canonical(request))) _duplicates++;
+            return task;
         }
-        return task;
+    }
+
+    /// <summary>
+    /// The answer to a create refused by the account's cap: the dialect's documented 429 <paramref name="body"/>,
+    /// with Retry-After: 1 when <see cref="EmulatorOptions.AccountLimitRetryAfter"/> asks for it and none otherwise.
+    /// </summary>
+    public IResult AccountLimited(HttpContext context, IResult body)
+    {
+        if (Options.AccountLimitRetryAfter) context.Response.Headers.RetryAfter = "1";
+        else context.Response.Headers.Remove("Retry-After");
+        return body;
     }
 
     /// <summary>Where the storage origin keeps the task's video (unsigned: the storage host refuses it as is).</summary>

@@ -76,8 +76,9 @@ internal sealed class FaultInjector
     }
 
     /// <summary>
-    /// A create that passed every check: <paramref name="create"/> creates the task and builds the answer, and
-    /// is called only when the fault (if any) comes after the task exists.
+    /// A create that passed every check: <paramref name="create"/> creates the task and builds the answer (or, at
+    /// the account's task limit, creates nothing and builds the 429), and is called only when the fault (if any)
+    /// comes after the work is done.
     /// </summary>
     public IResult Create(HttpContext context, FaultRefusal refuse, Func<IResult> create)
     {
@@ -87,7 +88,7 @@ internal sealed class FaultInjector
             case null:
                 return create();
             case FaultKind.LostCreateAnswer:
-                create(); // the task exists and will be billed; its answer is what gets lost
+                create(); // the task exists (unless the account's cap refused it) and will be billed; its answer is what gets lost
                 return FaultResults.Drop();
             case FaultKind.TruncatedBody:
                 return FaultResults.Truncated(create());

@@ -7,12 +7,24 @@ using NebulaVideo.Emulator;
 
 // dotnet NebulaVideo.Emulator.dll [--port 5080] [--storage-port 5081] [--phase-seconds 2]
 //     [--fault-rate 0.25] [--faults TooManyRequests,ServerError,...] [--fault-seed 7] [--fault-creates]
+//     [--account-task-limit 4] [--account-limit-retry-after]
 // Prints one line with every address (tools/NebulaEmulator.psm1 parses it: keep its regex in step), then serves
 // until Ctrl+C or SIGTERM. The fault arguments build EmulatorOptions.Faults (FaultPlan.cs): without --faults every
-// kind is drawn from; --fault-creates also faults submissions, which reads alone never are.
+// kind is drawn from; --fault-creates also faults submissions, which reads alone never are. --account-task-limit caps
+// the unfinished tasks one API key may have at once (EmulatorOptions.AccountTaskLimit: a create past it is a 429 and
+// creates nothing); --account-limit-retry-after gives that 429 a Retry-After: 1, which it otherwise lacks.
 FaultPlan faults;
+int? accountTaskLimit;
 try
 {
+    accountTaskLimit = null;
+    if (Array.IndexOf(args, "--account-task-limit") >= 0)
+    {
+        var limit = Argument("--account-task-limit");
+        accountTaskLimit = int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var tasks) && tasks >= 1
+            ? tasks
+            : throw new FormatException($"--account-task-limit needs a whole number of tasks, at least 1, not '{limit}'.");
+    }
     faults = new FaultPlan
     {
         Rate = double.Parse(Argument("--fault-rate") ?? "0", CultureInfo.InvariantCulture),
@@ -25,7 +37,7 @@ try
 }
 catch (Exception problem) when (problem is FormatException or OverflowException or ArgumentException)
 {
-    // A typo in a fault argument must not start an emulator that silently behaves well.
+    // A typo in a fault (or account limit) argument must not start an emulator that silently behaves well.
     Console.Error.WriteLine($"NebulaVideo emulator: {problem.Message}");
     return 2;
 }
@@ -36,6 +48,8 @@ var options = new EmulatorOptions
     StoragePort = int.Parse(Argument("--storage-port") ?? "5081", CultureInfo.InvariantCulture),
     PhaseDuration = TimeSpan.FromSeconds(double.Parse(Argument("--phase-seconds") ?? "2", CultureInfo.InvariantCulture)),
     Faults = faults,
+    AccountTaskLimit = accountTaskLimit,
+    AccountLimitRetryAfter = Array.IndexOf(args, "--account-limit-retry-after") >= 0,
 };
 
 using var stop = new CancellationTokenSource();

@@ -86,7 +86,8 @@ internal sealed class NebulaEndpoints
 
         return _state.Faults.Create(context, NebulaErrors.ForFault(wan: true, isSubmit: true), () =>
         {
-            var task = _state.Add(Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution, body);
+            var task = _state.Add(FaultKeys.Key(context)!, Guid.NewGuid().ToString(), Wan, prompt, duration.Value, resolution, body);
+            if (task is null) return _state.AccountLimited(context, NebulaErrors.Common(429, wan: true, isSubmit: true));
             return WireJson.Answer(200, new JsonObject
             {
                 ["task_id"] = task.Id,
@@ -124,7 +125,8 @@ internal sealed class NebulaEndpoints
 
         return _state.Faults.Create(context, NebulaErrors.ForFault(wan: false, isSubmit: true), () =>
         {
-            var task = _state.Add("video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size, body);
+            var task = _state.Add(FaultKeys.Key(context)!, "video_" + Guid.NewGuid().ToString("N"), Sora, prompt, seconds, size, body);
+            if (task is null) return _state.AccountLimited(context, NebulaErrors.Common(429, wan: false, isSubmit: true));
             return WireJson.Answer(200, new JsonObject
             {
                 ["format"] = "mp4",

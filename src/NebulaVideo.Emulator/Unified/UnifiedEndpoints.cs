@@ -51,7 +51,8 @@ internal sealed class UnifiedEndpoints
 
         return _state.Faults.Create(context, UnifiedErrors.ForFault, () =>
         {
-            var task = _state.Add(UnifiedTaskId.New(_state.Now), model.Name, request!.Prompt, request.Duration, request.Quality, body);
+            var task = _state.Add(FaultKeys.Key(context)!, UnifiedTaskId.New(_state.Now), model.Name, request!.Prompt, request.Duration, request.Quality, body);
+            if (task is null) return _state.AccountLimited(context, UnifiedErrors.Documented(429));
             return WireJson.Answer(200, UnifiedTaskView.Of(task, _state));
         });
     }

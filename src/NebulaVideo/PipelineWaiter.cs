@@ -52,7 +52,7 @@ namespace NebulaVideo
                 return;
             }
             _latest[task.TaskId] = task;
-            _waiter.Add(task, client.GetTaskAsync);
+            _waiter.Add(task, client.GetTaskAsync, client.MinimumPollInterval);
         }
 
         /// <summary>Tasks still running (their last event may not have been written yet).</summary>

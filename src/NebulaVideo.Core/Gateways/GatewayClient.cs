@@ -37,6 +37,12 @@ namespace NebulaVideo.Core.Gateways
 
         public GatewayConnection Connection => _connection;
 
+        /// <summary>
+        /// The shortest pause between two status reads of one task: the seeds' recommended 3 s for a real gateway;
+        /// none for one on this machine (the emulator), whose tasks take moments.
+        /// </summary>
+        public TimeSpan MinimumPollInterval => HostRules.IsLoopback(BaseUri) ? TimeSpan.Zero : TimeSpan.FromSeconds(3);
+
         private IGatewayDialect Dialect => _connection.Dialect;
 
         /// <summary>

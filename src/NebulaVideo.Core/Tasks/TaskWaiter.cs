@@ -29,6 +29,7 @@ namespace NebulaVideo.Core.Tasks
     public sealed class TaskWaiter : IDisposable
     {
         private readonly TimeSpan _interval;
+        private readonly Random _random = new Random();
         private readonly SemaphoreSlim _pollSlots;
         private readonly CancellationTokenSource _stop;
         private readonly BlockingCollection<WaitEvent> _events = new BlockingCollection<WaitEvent>();
@@ -52,7 +53,10 @@ namespace NebulaVideo.Core.Tasks
         /// Starts polling a task with <paramref name="refresh"/> (which reads it from its own gateway).
         /// A task already finished is reported at once; a repeat of a task is ignored.
         /// </summary>
-        public void Add(VideoTask task, Func<VideoTask, CancellationToken, Task<VideoTask>> refresh)
+        /// <param name="task">The task to follow.</param>
+        /// <param name="refresh">Reads it from its own gateway.</param>
+        /// <param name="floor">The shortest pause between two reads of it (the seeds recommend 3 s for a real gateway).</param>
+        public void Add(VideoTask task, Func<VideoTask, CancellationToken, Task<VideoTask>> refresh, TimeSpan floor = default)
         {
             if (!_seen.TryAdd(task.TaskId, 0)) return;
             if (task.IsFinished)
@@ -61,7 +65,7 @@ namespace NebulaVideo.Core.Tasks
                 return;
             }
             _pending[task.TaskId] = task;
-            _ = Task.Run(() => PollAsync(task, refresh));
+            _ = Task.Run(() => PollAsync(task, refresh, floor));
         }
 
         /// <summary>Waits up to <paramref name="timeout"/> for the next event.</summary>
@@ -72,7 +76,7 @@ namespace NebulaVideo.Core.Tasks
             return taken;
         }
 
-        private async Task PollAsync(VideoTask task, Func<VideoTask, CancellationToken, Task<VideoTask>> refresh)
+        private async Task PollAsync(VideoTask task, Func<VideoTask, CancellationToken, Task<VideoTask>> refresh, TimeSpan floor)
         {
             var token = _stop.Token;
             var current = task;
@@ -83,7 +87,7 @@ namespace NebulaVideo.Core.Tasks
                 var first = true;
                 while (true)
                 {
-                    if (!first || justSubmitted) await Task.Delay(_interval, token).ConfigureAwait(false);
+                    if (!first || justSubmitted) await Task.Delay(NextPause(current, floor), token).ConfigureAwait(false);
                     first = false;
                     await _pollSlots.WaitAsync(token).ConfigureAwait(false);
                     try
@@ -117,6 +121,25 @@ namespace NebulaVideo.Core.Tasks
             {
                 Finish(new WaitEvent(WaitEventKind.Error, current, ex));
             }
+        }
+
+        /// <summary>
+        /// The pause before a task's next read: the poll interval, never under the floor, longer for a task the
+        /// gateway expects to take long (a third of its estimate, up to 30 s), with ±10 % jitter so hundreds of
+        /// tasks submitted together do not read in lockstep.
+        /// </summary>
+        internal TimeSpan NextPause(VideoTask task, TimeSpan floor)
+        {
+            var pause = _interval > floor ? _interval : floor;
+            if (task.EstimatedSecondsLeft is int left && left > 0)
+            {
+                var hinted = TimeSpan.FromSeconds(Math.Min(left / 3.0, 30));
+                if (hinted > pause) pause = hinted;
+            }
+            double spread;
+            lock (_random) spread = 0.9 + (_random.NextDouble() * 0.2);
+            var jittered = TimeSpan.FromTicks((long)(pause.Ticks * spread));
+            return jittered < floor ? floor : jittered;
         }
 
         // The event goes in before the task leaves Pending, so IsDone never sees a gap between them.

@@ -16,7 +16,7 @@ internal sealed class EmulatedTask
     private int _statusReads;
     private int _storageDownloads;
 
-    public EmulatedTask(string id, string model, string prompt, int seconds, string resolution, bool fails, DateTimeOffset createdAt)
+    public EmulatedTask(string id, string model, string prompt, int seconds, string resolution, bool fails, DateTimeOffset createdAt, long? videoSize = null)
     {
         Id = id;
         Model = model;
@@ -26,8 +26,12 @@ internal sealed class EmulatedTask
         Fails = fails;
         CreatedAt = createdAt;
         _signatures.Add(Guid.NewGuid().ToString("N"));
-        Video = WithTaskBox(id);
+        _head = WithTaskBox(id, videoSize);
+        VideoLength = Math.Max(_head.Length, videoSize ?? 0);
     }
+
+    // The video's first bytes: the sample and the task box's header and name; past them, up to VideoLength, zeros.
+    private readonly byte[] _head;
 
     public string Id { get; }
     public string Model { get; }
@@ -92,8 +96,45 @@ internal sealed class EmulatedTask
     /// <summary>Counts a storage download and says how many came before it (0 for the first).</summary>
     public int CountStorageDownload() => Interlocked.Increment(ref _storageDownloads) - 1;
 
-    /// <summary>The exact bytes served for this task.</summary>
-    public byte[] Video { get; }
+    /// <summary>The exact bytes served for this task (a padded video is built anew on each call: mind its size).</summary>
+    public byte[] Video
+    {
+        get
+        {
+            if (!IsPadded) return _head;
+            var video = new byte[VideoLength];
+            _head.CopyTo(video, 0);
+            return video;
+        }
+    }
+
+    /// <summary>The video's length in bytes.</summary>
+    public long VideoLength { get; }
+
+    /// <summary>True when EmulatorOptions.VideoSizeBytes padded the video past the sample: serve it with <see cref="ReadVideo"/>.</summary>
+    public bool IsPadded => VideoLength > _head.Length;
+
+    /// <summary>Copies the video's bytes from <paramref name="offset"/> into <paramref name="destination"/>; returns how many (0 at the end).</summary>
+    public int ReadVideo(long offset, Span<byte> destination)
+    {
+        var count = (int)Math.Min(destination.Length, Math.Max(0, VideoLength - offset));
+        var fromHead = (int)Math.Min(count, Math.Max(0, _head.Length - offset));
+        if (fromHead > 0) _head.AsSpan((int)offset, fromHead).CopyTo(destination);
+        destination.Slice(fromHead, count - fromHead).Clear();
+        return count;
+    }
+
+    /// <summary>Writes the whole video to <paramref name="body"/> in blocks, never holding it whole.</summary>
+    public async System.Threading.Tasks.Task WriteVideoAsync(System.IO.Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        for (long offset = 0; offset < VideoLength;)
+        {
+            var read = ReadVideo(offset, buffer);
+            await body.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            offset += read;
+        }
+    }
 
     public bool IsSora => Model == "sora-2";
 
@@ -106,14 +147,17 @@ internal sealed class EmulatedTask
 
     public DateTimeOffset FinishedAt(TimeSpan phaseDuration) => CreatedAt + phaseDuration + phaseDuration;
 
-    // The sample MP4 plus one top-level 'free' box naming the task: still playable, unique per task.
-    private static byte[] WithTaskBox(string id)
+    // The sample MP4 plus one top-level 'free' box naming the task: still playable, unique per task. With a size,
+    // the box is declared long enough (zeros after the name) to make the video that size; only its head is returned.
+    private static byte[] WithTaskBox(string id, long? videoSize)
     {
         var payload = Encoding.UTF8.GetBytes("nebula-task:" + id);
         var video = new byte[SampleVideo.Length + 8 + payload.Length];
         SampleVideo.CopyTo(video, 0);
         var box = SampleVideo.Length;
-        var size = 8 + payload.Length;
+        if (videoSize > uint.MaxValue + (long)box)
+            throw new ArgumentOutOfRangeException(nameof(videoSize), videoSize, "An emulated video's padding box can hold at most 4 GiB - 1.");
+        var size = (uint)Math.Max(8 + payload.Length, (videoSize ?? 0) - box);
         video[box] = (byte)(size >> 24);
         video[box + 1] = (byte)(size >> 16);
         video[box + 2] = (byte)(size >> 8);

@@ -29,6 +29,13 @@ public sealed class EmulatorOptions
 
     /// <summary>True: the cap's 429 carries Retry-After: 1; false (the default): it carries no Retry-After at all.</summary>
     public bool AccountLimitRetryAfter { get; init; }
+
+    /// <summary>
+    /// How many bytes each task's video has; null (the default) for the small sample MP4 with its task box. A larger
+    /// size pads the task's trailing 'free' box with zeros, still a playable MP4, which is streamed out by link and by
+    /// base64 download without ever being held in memory (for benchmarks of large downloads). At most 4 GiB - 1.
+    /// </summary>
+    public long? VideoSizeBytes { get; init; }
 }
 
 /// <summary>One request as the emulator saw it, so tests can check what crossed the wire.</summary>

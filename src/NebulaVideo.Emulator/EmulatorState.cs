@@ -89,7 +89,7 @@ internal sealed class EmulatorState
                 return null;
             }
 
-            var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), now);
+            var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), now, Options.VideoSizeBytes);
             running.Add(task);
             _peak = Math.Max(_peak, running.Count);
             Tasks[id] = task;

@@ -35,7 +35,14 @@ internal sealed class StorageEndpoints
         }
         if (task.Expired)
             return Expired();
-        return _state.Faults.Read(context, FaultTraffic.Storage, task, Refusal, () => Results.Bytes(task.Video, "video/mp4"));
+        return _state.Faults.Read(context, FaultTraffic.Storage, task, Refusal, () => task.IsPadded ? Streamed(context, task) : Results.Bytes(task.Video, "video/mp4"));
+    }
+
+    // A padded (large) video goes out in blocks, with its length, never held whole.
+    private static IResult Streamed(HttpContext context, EmulatedTask task)
+    {
+        context.Response.ContentLength = task.VideoLength;
+        return Results.Stream(body => task.WriteVideoAsync(body, context.RequestAborted), "video/mp4");
     }
 
     private static IResult Expired() => Xml(403, "AccessDenied", "Request has expired");

@@ -275,12 +275,15 @@ internal sealed class NebulaEndpoints
     // Streams the envelope: the video goes out as base64 in blocks, never as one giant string.
     private static async Task WriteBase64EnvelopeAsync(Stream body, EmulatedTask task)
     {
-        var head = $"{{\"success\":true,\"generation_id\":\"{task.Id}\",\"task_id\":\"{task.Id}\",\"format\":\"mp4\",\"size\":{task.Video.Length},\"base64\":\"";
+        var head = $"{{\"success\":true,\"generation_id\":\"{task.Id}\",\"task_id\":\"{task.Id}\",\"format\":\"mp4\",\"size\":{task.VideoLength},\"base64\":\"";
         await body.WriteAsync(Encoding.ASCII.GetBytes(head));
         const int block = 3 * 16 * 1024;
-        for (var offset = 0; offset < task.Video.Length; offset += block)
+        var bytes = new byte[block];
+        for (long offset = 0; offset < task.VideoLength;)
         {
-            var text = Convert.ToBase64String(task.Video, offset, Math.Min(block, task.Video.Length - offset));
+            var read = task.ReadVideo(offset, bytes);
+            offset += read;
+            var text = Convert.ToBase64String(bytes, 0, read);
             await body.WriteAsync(Encoding.ASCII.GetBytes(text));
         }
         await body.WriteAsync(Encoding.ASCII.GetBytes("\"}"));

@@ -144,11 +144,14 @@ namespace NebulaVideo.Core.Connections
         }
 
         /// <summary>The dialect's connection from its environment variables, or null when its key is not set.</summary>
-        public GatewayConnection? FromEnvironment(IGatewayDialect dialect)
+        public GatewayConnection? FromEnvironment(IGatewayDialect dialect) =>
+            EnvironmentKey(dialect) is { } key ? new GatewayConnection(dialect, EnvironmentBaseUri(dialect), key, dialect.ApiKeyVariable) : null;
+
+        /// <summary>The dialect's key from its environment variable, or null when it is not set.</summary>
+        public System.Security.SecureString? EnvironmentKey(IGatewayDialect dialect)
         {
             var key = _environment(dialect.ApiKeyVariable);
-            if (string.IsNullOrEmpty(key)) return null;
-            return new GatewayConnection(dialect, EnvironmentBaseUri(dialect), GatewayConnection.SecureKey(key!), dialect.ApiKeyVariable);
+            return string.IsNullOrEmpty(key) ? null : GatewayConnection.SecureKey(key!);
         }
 
         /// <summary>The dialect's base URI variable when set, else null (the public gateway).</summary>

@@ -49,14 +49,9 @@ namespace NebulaVideo.Commands
             WriteObject(Connections.List().First(c => c.Name == connection.Name));
         });
 
-        private static SecureString EnvironmentKey(IGatewayDialect dialect)
-        {
-            var key = Environment.GetEnvironmentVariable(dialect.ApiKeyVariable);
-            if (string.IsNullOrEmpty(key))
-                throw new Core.NebulaVideoException(Core.ErrorIds.ApiKeyMissing,
-                    $"No API key: -ApiKey was not given and {dialect.ApiKeyVariable} is not set.", dialect.ApiKeyVariable,
-                    $"Run Connect-NebulaVideo -Dialect {dialect.Name} -ApiKey (Read-Host -AsSecureString), or set {dialect.ApiKeyVariable}.");
-            return GatewayConnection.SecureKey(key!);
-        }
+        private static SecureString EnvironmentKey(IGatewayDialect dialect) =>
+            Connections.EnvironmentKey(dialect) ?? throw new Core.NebulaVideoException(Core.ErrorIds.ApiKeyMissing,
+                $"No API key: -ApiKey was not given and {dialect.ApiKeyVariable} is not set.", dialect.ApiKeyVariable,
+                $"Run Connect-NebulaVideo -Dialect {dialect.Name} -ApiKey (Read-Host -AsSecureString), or set {dialect.ApiKeyVariable}.");
     }
 }

@@ -8,9 +8,10 @@ internal sealed class BenchSettings
 {
     public const string Usage =
         "usage: dotnet run -c Release --project bench/NebulaVideo.Bench [-- [--quick] [--n N] [--c C] [--t SECONDS] [--poll SECONDS]\n" +
-        "       [--big-n TASKS] [--big-throttle C] [--video-mb MB] [--import-runs K] [--no-decoder] [--no-naive]]\n" +
+        "       [--big-n TASKS] [--big-throttle C] [--video-mb MB] [--import-runs K] [--no-decoder] [--no-naive] [--micro]]\n" +
         "  defaults: --n 200 --c 8 --t 1 --poll 0.25 --big-n 1000 --big-throttle 50 --video-mb 200 --import-runs 7\n" +
-        "  --quick:  --n 40 --big-n 200 --import-runs 3 (and a smaller decoder run), to try it in about two minutes";
+        "  --quick:  --n 40 --big-n 200 --import-runs 3 (and a smaller decoder run), to try it in about two minutes\n" +
+        "  --micro:  also the decoder under BenchmarkDotNet (a short in-process job, about a minute more)";
 
     public int N { get; private set; } = 200;
     public int C { get; private set; } = 8;
@@ -23,6 +24,7 @@ internal sealed class BenchSettings
     public bool Quick { get; private set; }
     public bool Decoder { get; private set; } = true;
     public bool Naive { get; private set; } = true;
+    public bool Micro { get; private set; }
     public bool Help { get; private set; }
 
     public static BenchSettings Parse(string[] args)
@@ -54,6 +56,7 @@ internal sealed class BenchSettings
                 case "--import-runs": s.ImportRuns = Int(1); break;
                 case "--no-decoder": s.Decoder = false; break;
                 case "--no-naive": s.Naive = false; break;
+                case "--micro": s.Micro = true; break;
                 case "-h" or "--help": s.Help = true; break;
                 default: throw new ArgumentException($"Unknown argument {args[i]}.");
             }

@@ -42,6 +42,12 @@ if (settings.Decoder)
     await DecoderBench.RunAsync(settings.Quick ? new[] { 8, 32 } : new[] { 8, 32, 128 });
 }
 
+if (settings.Micro)
+{
+    Console.WriteLine();
+    DecoderMicro.Run();
+}
+
 await scenarios.Run("batch", scenarios.BatchAsync);
 await scenarios.Run("untold cap", scenarios.UntoldCapAsync);
 await scenarios.Run("naive loop", scenarios.NaiveLoopAsync);

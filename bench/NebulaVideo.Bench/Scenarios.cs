@@ -221,18 +221,23 @@ if ($Error.Count) { $Error | Select-Object -First 3 | ForEach-Object { [Console]
         var moduleRate = size / 1048576.0 / report.Number("url1.mp4.seconds");
         var b64Rate = size / 1048576.0 / report.Number("b64b.mp4.seconds");
         var link = emulator.SignedVideoLink(report.Text("wanid"));
-        var curl = await CurlSecondsAsync(link);
+        var curl = await CurlSecondsAsync(link, "/dev/null");
         if (curl is null)
         {
             _rows.Add(new Row("download throughput Save-NebulaVideo / curl", $"not measured: no curl ({moduleRate:0} MB/s by URL)", ">= 0.9"));
             return;
         }
         var curlRate = size / 1048576.0 / curl.Value;
-        _rows.Add(new Row("download throughput Save-NebulaVideo / curl (same link)", $"{moduleRate / curlRate:0.00} ({moduleRate:0} MB/s / {curlRate:0} MB/s)", ">= 0.9"));
+        _rows.Add(new Row("download throughput Save-NebulaVideo / curl -o /dev/null (same link)", $"{moduleRate / curlRate:0.00} ({moduleRate:0} MB/s / {curlRate:0} MB/s)", ">= 0.9"));
+        // The module writes a file; so does this curl, into the same folder: what of the gap is the disk's.
+        var curlFile = Path.Combine(videos, "curl.mp4");
+        var curlToFile = size / 1048576.0 / (await CurlSecondsAsync(link, curlFile))!.Value;
+        File.Delete(curlFile);
+        _rows.Add(new Row("download throughput Save-NebulaVideo / curl -o file (same folder)", $"{moduleRate / curlToFile:0.00} ({moduleRate:0} MB/s / {curlToFile:0} MB/s)", "- (context: the disk's share)"));
         _rows.Add(new Row("download throughput sora-2 base64 / curl of the link", $"{b64Rate / curlRate:0.00} ({b64Rate:0} MB/s of video)", "- (4/3 the bytes, decoded)"));
     }
 
-    private static async Task<double?> CurlSecondsAsync(Uri link)
+    private static async Task<double?> CurlSecondsAsync(Uri link, string output)
     {
         var curl = new[] { "/usr/bin/curl", "/bin/curl", "/usr/local/bin/curl" }.FirstOrDefault(File.Exists);
         if (curl is null) return null;
@@ -241,7 +246,7 @@ if ($Error.Count) { $Error | Select-Object -First 3 | ForEach-Object { [Console]
         for (var i = 0; i < 2; i++)
         {
             var start = new ProcessStartInfo(curl) { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { "-s", "-o", "/dev/null", "-w", "%{time_total}", link.ToString() }) start.ArgumentList.Add(a);
+            foreach (var a in new[] { "-s", "-o", output, "-w", "%{time_total}", link.ToString() }) start.ArgumentList.Add(a);
             using var process = Process.Start(start)!;
             var text = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();

@@ -40,7 +40,9 @@ public class DecoderMicro
     {
         var config = ManualConfig.Create(DefaultConfig.Instance)
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
-            .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary)
+            // Its reports go to the temp folder, not into the checkout.
+            .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "nebulavideo-bench-artifacts"));
         BenchmarkRunner.Run<DecoderMicro>(config);
     }
 }

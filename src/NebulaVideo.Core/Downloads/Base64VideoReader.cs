@@ -28,7 +28,10 @@ namespace NebulaVideo.Core.Downloads
             CancellationToken cancellationToken)
         {
             var skeleton = new MemoryStream();
-            var chars = new char[CharBlock];
+            // One block of base64 text and one of decoded video, reused to the end: a video of any size costs
+            // these two buffers, not an allocation per block for the collector to catch up with.
+            var chars = new byte[CharBlock];
+            var decoded = new byte[CharBlock / 4 * 3];
             var charCount = 0;
             long written = 0;
             var buffer = new byte[ReadBufferSize];
@@ -61,10 +64,10 @@ namespace NebulaVideo.Core.Downloads
                             continue;
                         }
                         if (b == (byte)'\r' || b == (byte)'\n' || b == (byte)' ') continue;
-                        chars[charCount++] = (char)b;
+                        chars[charCount++] = b;
                         if (charCount == CharBlock)
                         {
-                            written += await FlushAsync(chars, charCount, destination, cancellationToken).ConfigureAwait(false);
+                            written += await FlushAsync(chars, charCount, decoded, last: false, destination, cancellationToken).ConfigureAwait(false);
                             charCount = 0;
                             onBytesWritten?.Invoke(written);
                         }
@@ -104,7 +107,7 @@ namespace NebulaVideo.Core.Downloads
                 }
             }
 
-            if (charCount > 0) written += await FlushAsync(chars, charCount, destination, cancellationToken).ConfigureAwait(false);
+            if (charCount > 0) written += await FlushAsync(chars, charCount, decoded, last: true, destination, cancellationToken).ConfigureAwait(false);
             onBytesWritten?.Invoke(written);
 
             skeleton.Position = 0;
@@ -114,20 +117,15 @@ namespace NebulaVideo.Core.Downloads
             return new DownloadEnvelope(root.Bool("success") ?? foundVideo, root.Long("size"), root.Str("task_id"), written, foundVideo, text);
         }
 
-        private static async Task<long> FlushAsync(char[] chars, int count, Stream destination, CancellationToken cancellationToken)
+        /// <summary>Decodes one block (a whole number of base64 quads, but for the last) into the reused buffer and writes it.</summary>
+        private static async Task<long> FlushAsync(byte[] base64, int count, byte[] decoded, bool last, Stream destination, CancellationToken cancellationToken)
         {
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64CharArray(chars, 0, count);
-            }
-            catch (FormatException ex)
-            {
+            var status = System.Buffers.Text.Base64.DecodeFromUtf8(new ReadOnlySpan<byte>(base64, 0, count), decoded, out var consumed, out var produced, isFinalBlock: last);
+            if (status != System.Buffers.OperationStatus.Done || consumed != count)
                 throw new NebulaVideoException(ErrorIds.DownloadCorrupt,
-                    "The gateway's download answer holds invalid base64 data.", null, "Try the download again.", ex);
-            }
-            await destination.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
-            return bytes.Length;
+                    "The gateway's download answer holds invalid base64 data.", null, "Try the download again.");
+            await destination.WriteAsync(decoded, 0, produced, cancellationToken).ConfigureAwait(false);
+            return produced;
         }
     }
 }

@@ -53,10 +53,25 @@ namespace NebulaVideo.Core.Gateways
         /// again: its task is read instead (Resumed); one another run is submitting right now is waited for;
         /// one whose answer never arrived is refused (SubmitOutcomeUnknown). <paramref name="force"/> submits anyway.
         /// </summary>
-        public async Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken,
-            TaskJournal? journal = null, bool force = false)
+        public Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken,
+            TaskJournal? journal = null, bool force = false) =>
+            SubmitAsync(Prepare(request, model), cancellationToken, journal, force);
+
+        /// <summary>
+        /// The body and fingerprint of a submission to this gateway, built once: the body may hold a whole image,
+        /// and the caller may need the fingerprint before it sends (-WhatIf, the budget) as well as when it does.
+        /// </summary>
+        public PreparedSubmission Prepare(VideoRequest request, ModelInfo model)
         {
             var body = Dialect.BuildSubmitBody(request, model);
+            return new PreparedSubmission(request, model, body, TaskJournal.Fingerprint(BaseUri, body));
+        }
+
+        /// <summary>Posts a prepared submission; see the overload that takes the request.</summary>
+        public async Task<VideoTask> SubmitAsync(PreparedSubmission submission, CancellationToken cancellationToken,
+            TaskJournal? journal = null, bool force = false)
+        {
+            var (request, model, body, fingerprint) = (submission.Request, submission.Model, submission.Body, submission.Fingerprint);
             var target = request.Image?.DisplayName ?? request.Prompt;
             var known = new VideoTask
             {
@@ -71,8 +86,6 @@ namespace NebulaVideo.Core.Gateways
                 Dialect = Dialect.Name,
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
             };
-            // Hashed once: the body may hold a whole image.
-            var fingerprint = journal is null ? string.Empty : TaskJournal.Fingerprint(BaseUri, body);
             JournalEntry? Entry(JournalState state, string? taskId) => journal is null ? null
                 : new JournalEntry(fingerprint, state, taskId, model.Name, request.Image?.DisplayName, DateTimeOffset.UtcNow)
                 {
@@ -106,7 +119,7 @@ namespace NebulaVideo.Core.Gateways
                 if (claim.Kind == ClaimKind.OutcomeUnknown)
                     throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown,
                         $"A run began submitting this request at {claim.Earlier!.At:u} and stopped before the gateway's answer; the task may exist and be billed.",
-                        target, $"Look for it among the gateway's tasks (journal {journal.FullPath}, entry {claim.Earlier.Fingerprint}). If there is none, run again with -Force to submit it.");
+                        target, UnknownOutcomeAdvice(journal, fingerprint));
             }
 
             string json;
@@ -123,9 +136,7 @@ namespace NebulaVideo.Core.Gateways
             catch (NebulaVideoException ex) when (ex.Id == ErrorIds.SubmitOutcomeUnknown && journal is not null)
             {
                 // The journal keeps the Submitting line: say where, so the user can settle it after checking the gateway.
-                throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, ex.Message, ex.Target,
-                    $"Look for the task among the gateway's tasks before sending it again, so it is not paid twice (journal {journal.FullPath}, entry {fingerprint}). If there is none, run the same command with -Force.",
-                    ex.InnerException);
+                throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, ex.Message, ex.Target, UnknownOutcomeAdvice(journal, fingerprint), ex.InnerException);
             }
 
             var task = Dialect.ParseTask(json, known);
@@ -140,6 +151,9 @@ namespace NebulaVideo.Core.Gateways
             }
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration, task.GroupRatio) };
         }
+
+        private static string UnknownOutcomeAdvice(TaskJournal journal, string fingerprint) =>
+            $"Look for the task among the gateway's tasks before sending it again, so it is not paid twice (journal {journal.FullPath}, entry {fingerprint}). If there is none, run the same command with -Force.";
 
         /// <summary>Claims a request in the journal, waiting while another run is submitting the same one.</summary>
         private async Task<JournalClaim> ClaimAsync(TaskJournal journal, JournalEntry submitting, bool force, CancellationToken cancellationToken)
@@ -457,4 +471,7 @@ namespace NebulaVideo.Core.Gateways
 
         public int Status { get; }
     }
+
+    /// <summary>A request ready to post to one gateway: its exact body and the fingerprint the journal knows it by.</summary>
+    public sealed record PreparedSubmission(VideoRequest Request, ModelInfo Model, byte[] Body, string Fingerprint);
 }

@@ -127,6 +127,13 @@ namespace NebulaVideo.Core.Tasks
         /// <summary>The latest entry for a request, with what other runs have appended since.</summary>
         public JournalEntry? Find(string fingerprint) => Locked(() => _latest.TryGetValue(fingerprint, out var entry) ? entry : null);
 
+        /// <summary>The request's submission if a rerun would resume it: submitted, with a task id, within the retention.</summary>
+        public JournalEntry? FindResumable(string fingerprint) =>
+            Locked(() => _latest.TryGetValue(fingerprint, out var entry) && IsResumable(entry) ? entry : null);
+
+        private static bool IsResumable(JournalEntry entry) =>
+            entry.State == JournalState.Submitted && entry.TaskId is not null && DateTimeOffset.UtcNow - entry.At < Retention;
+
         /// <summary>The entry that recorded a task's submission, if this journal holds it.</summary>
         public JournalEntry? FindTask(string taskId) => Locked(() => _byTask.TryGetValue(taskId, out var entry) ? entry : null);
 
@@ -207,10 +214,9 @@ namespace NebulaVideo.Core.Tasks
         {
             if (!force && _latest.TryGetValue(submitting.Fingerprint, out var earlier) && earlier.State != JournalState.Refused)
             {
-                var age = DateTimeOffset.UtcNow - earlier.At;
-                if (earlier.State == JournalState.Submitted && earlier.TaskId is not null && age < Retention)
+                if (IsResumable(earlier))
                     return new JournalClaim(ClaimKind.Resume, earlier);
-                if (earlier.State == JournalState.Submitting && age < Retention)
+                if (earlier.State == JournalState.Submitting && DateTimeOffset.UtcNow - earlier.At < Retention)
                     return new JournalClaim(IsAlive(earlier) ? ClaimKind.InProgress : ClaimKind.OutcomeUnknown, earlier);
             }
             Append(submitting with { Owner = _owner });

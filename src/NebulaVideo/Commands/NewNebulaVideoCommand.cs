@@ -322,20 +322,23 @@ namespace NebulaVideo.Commands
 
             var format = request.Resolution ?? request.Size;
             var source = request.Image?.DisplayName ?? (request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
-            // A connection named on the line is checked before -WhatIf answers; the default one is needed only to send.
+            // A connection named on the line is checked before -WhatIf answers; without one, -WhatIf needs no key.
             var dialect = Dialects.Get(model.Dialect);
-            var connection = Connection is null ? null : Connections.ForDialect(dialect, Connection, model.Name);
-            var earlier = AlreadySubmitted(connection ?? TryConnection(dialect), request, model);
+            var connection = Connection is null ? TryConnection(dialect) : Connections.ForDialect(dialect, Connection, model.Name);
+            var client = connection is null ? null : ClientFor(connection);
+            var prepared = client?.Prepare(request, model);
+            var earlier = Force.IsPresent || prepared is null ? null : _journal?.FindResumable(prepared.Fingerprint);
             var action = earlier is null ? $"Submit video, {CostText(model, format, request.Duration)}"
                 : $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay";
             if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", action))
                 return;
 
-            var client = ClientFor(connection ?? Connections.ForDialect(dialect, forWhat: model.Name));
+            client ??= ClientFor(Connections.ForDialect(dialect, forWhat: model.Name));
+            prepared ??= client.Prepare(request, model);
             if (_journalError is not null) throw _journalError;
             var cost = model.EstimateCost(format, request.Duration);
             if (earlier is null) CheckBudget(cost, source);
-            var task = SubmitAtTheAccountsPace(client, request, model);
+            var task = SubmitAtTheAccountsPace(client, prepared);
             if (task.Resumed) _resumed++;
             else _committedUsd += cost ?? 0m;
             if (_waiter is not null)
@@ -357,7 +360,7 @@ namespace NebulaVideo.Commands
         /// since nothing was created, never paid twice. After a run of quiet submissions the limit creeps back
         /// up (to -ThrottleLimit at most), so the batch keeps to the account's real pace.
         /// </summary>
-        private VideoTask SubmitAtTheAccountsPace(GatewayClient client, VideoRequest request, ModelInfo model)
+        private VideoTask SubmitAtTheAccountsPace(GatewayClient client, PreparedSubmission submission)
         {
             // Refusals while nothing of ours runs are the gateway's own rate limit: as patient as the session says.
             var idleRefusals = 0;
@@ -367,7 +370,7 @@ namespace NebulaVideo.Commands
                 (_waiter ?? _pacer)?.WaitForSlot(_limit);
                 try
                 {
-                    var task = Run(ct => client.SubmitAsync(request, model, ct, _journal, Force.IsPresent));
+                    var task = Run(ct => client.SubmitAsync(submission, ct, _journal, Force.IsPresent));
                     if (++_quiet >= 2L * _limit && _limit < (ThrottleLimit ?? int.MaxValue))
                     {
                         _limit++;
@@ -423,14 +426,6 @@ namespace NebulaVideo.Commands
             var catalog = ModelCatalog.Current;
             var dialect = Connection is null ? Connections.DefaultDialect : Connections.Named(Connection).Dialect;
             return Model is null ? catalog.DefaultFor(dialect) : catalog.Get(Model, AllowUnknownModel.IsPresent ? dialect : null);
-        }
-
-        /// <summary>The journal's record of this very request to this gateway, if it was submitted within the retention and -Force is off.</summary>
-        private JournalEntry? AlreadySubmitted(Core.Connections.GatewayConnection? connection, VideoRequest request, ModelInfo model)
-        {
-            if (Force.IsPresent || _journal is null || connection is null) return null;
-            var entry = _journal.Find(TaskJournal.Fingerprint(connection.BaseUri, connection.Dialect.BuildSubmitBody(request, model)));
-            return entry is { State: JournalState.Submitted, TaskId: not null } && DateTimeOffset.UtcNow - entry.At < TaskJournal.Retention ? entry : null;
         }
 
         private Core.Connections.GatewayConnection? TryConnection(IGatewayDialect dialect)

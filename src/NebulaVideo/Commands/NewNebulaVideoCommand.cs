@@ -378,7 +378,7 @@ namespace NebulaVideo.Commands
                     }
                     return task;
                 }
-                catch (GatewayException ex) when (ex.HttpStatus == 429 && ((_waiter ?? _pacer)?.InFlight > 0 || _submitted.Count > 0 || idleRefusals < patience))
+                catch (GatewayException ex) when (ex.HttpStatus == 429)
                 {
                     _quiet = 0;
                     var pacer = _waiter ?? Pacer();

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Threading.Tasks;
 using System.Management.Automation;
 using NebulaVideo.Core;
@@ -98,14 +97,7 @@ namespace NebulaVideo.Tests
         private ScratchFolder Batch()
         {
             var scratch = new ScratchFolder(_engine.Stills);
-            Directory.CreateDirectory(scratch["batch"]);
-            var originals = Directory.GetFiles(scratch.Stills, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-            for (var i = 0; i < Images; i++)
-            {
-                // Distinct bytes after the image's end, so each copy is a request of its own.
-                var bytes = File.ReadAllBytes(originals[i % originals.Length]).Concat(Encoding.ASCII.GetBytes($"\0copy-{i:00}")).ToArray();
-                File.WriteAllBytes(Path.Combine(scratch["batch"], $"still-{i:00}.png"), bytes);
-            }
+            scratch.DistinctCopies("batch", Images);
             return scratch;
         }
 

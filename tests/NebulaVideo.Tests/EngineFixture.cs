@@ -159,6 +159,23 @@ namespace NebulaVideo.Tests
 
         public string this[string relative] => Path.Combine(FullName, relative);
 
+        /// <summary>
+        /// <paramref name="count"/> copies of the stills in a folder of their own, each with distinct bytes after
+        /// the image's end, so every copy is a request of its own (the journal would resume identical ones).
+        /// </summary>
+        public string DistinctCopies(string folder, int count)
+        {
+            var target = this[folder];
+            Directory.CreateDirectory(target);
+            var originals = Directory.GetFiles(Stills, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+            for (var i = 0; i < count; i++)
+            {
+                var bytes = File.ReadAllBytes(originals[i % originals.Length]).Concat(System.Text.Encoding.ASCII.GetBytes($"\0copy-{i:00}")).ToArray();
+                File.WriteAllBytes(Path.Combine(target, $"still-{i:00}.png"), bytes);
+            }
+            return target;
+        }
+
         public void Dispose()
         {
             try { Directory.Delete(FullName, recursive: true); }

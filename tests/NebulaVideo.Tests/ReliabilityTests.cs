@@ -52,15 +52,8 @@ namespace NebulaVideo.Tests
                 Seed = 20240607,
             });
             using var scratch = new ScratchFolder(_engine.Stills);
-            var batch = scratch["batch"];
-            Directory.CreateDirectory(batch);
-            var originals = Directory.GetFiles(scratch.Stills, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-            for (var i = 0; i < 100; i++)
-            {
-                // Distinct bytes (a tail after IEND), so 100 identical-looking submissions are 100 different requests.
-                var bytes = File.ReadAllBytes(originals[i % originals.Length]).Concat(Encoding.ASCII.GetBytes($"\0copy-{i:00}")).ToArray();
-                File.WriteAllBytes(Path.Combine(batch, $"still-{i:00}.png"), bytes);
-            }
+            // Distinct bytes (a tail after IEND), so 100 identical-looking submissions are 100 different requests.
+            var batch = scratch.DistinctCopies("batch", 100);
 
             var run = _engine.Run(@"
                 Set-NebulaVideoRequestContext -RetryDelaySec 0.1 -MaxRetryDelaySec 1 -MaxRetry 8 | Out-Null

@@ -3,6 +3,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Net;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NebulaVideo
@@ -20,11 +21,15 @@ namespace NebulaVideo
         public void OnImport()
         {
             AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleFolder;
-            // Windows PowerShell 5.1 may still default to TLS 1.0/1.1, which gateways refuse. Adding 1.2 to
-            // the process's allowed protocols takes nothing away from anyone else.
             if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
-                ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
+                AllowTls12();
         }
+
+        // Windows PowerShell 5.1 may still default to TLS 1.0/1.1, which gateways refuse. Adding 1.2 to the
+        // process's allowed protocols takes nothing away from anyone else. A method of its own so that
+        // PowerShell 7 never loads System.Net's assemblies at import just to compile a branch it skips.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void AllowTls12() => ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
 
         public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleFolder;
 

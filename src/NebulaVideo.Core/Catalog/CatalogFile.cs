@@ -42,7 +42,7 @@ namespace NebulaVideo.Core.Catalog
             var models = builtIn.Models.ToList();
             foreach (var entry in ReadEntries(json, source))
             {
-                var name = Text(entry, "name") ?? throw Invalid(source, "has a model entry without a \"name\".");
+                var name = entry.Text("name") ?? throw Invalid(source, "has a model entry without a \"name\".");
                 var index = models.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
                 try
                 {
@@ -58,17 +58,20 @@ namespace NebulaVideo.Core.Catalog
             return new ModelCatalog(models, source);
         }
 
-        private static List<Dictionary<string, JsonElement>> ReadEntries(Stream json, string source)
+        private static List<Entry> ReadEntries(Stream json, string source)
         {
             try
             {
                 using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
                 if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Array)
                     throw Invalid(source, "has no \"models\" array.");
-                return models.EnumerateArray()
-                    .Select(m => m.ValueKind == JsonValueKind.Object ? m.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.OrdinalIgnoreCase)
-                        : throw Invalid(source, "has an entry in \"models\" that is not an object."))
-                    .ToList();
+                var entries = new List<Entry>();
+                foreach (var m in models.EnumerateArray())
+                {
+                    if (m.ValueKind != JsonValueKind.Object) throw Invalid(source, "has an entry in \"models\" that is not an object.");
+                    entries.Add(new Entry(m.Clone()));
+                }
+                return entries;
             }
             catch (JsonException ex)
             {
@@ -76,38 +79,37 @@ namespace NebulaVideo.Core.Catalog
             }
         }
 
-        private static ModelInfo ReadModel(IReadOnlyDictionary<string, JsonElement> m, string source)
+        private static ModelInfo ReadModel(Entry m, string source)
         {
-            var dialect = Text(m, "dialect") ?? throw new InvalidOperationException("a new model needs a \"dialect\"");
+            var dialect = m.Text("dialect") ?? throw new InvalidOperationException("a new model needs a \"dialect\"");
             if (Dialects.Find(dialect) is null)
                 throw new InvalidOperationException($"the dialect '{dialect}' is not one of {string.Join(", ", Dialects.All.Select(d => d.Name))}");
-            return Merge(new ModelInfo { Name = Text(m, "name")!, Dialect = Dialects.Find(dialect)!.Name, Source = source }, m, source);
+            return Merge(new ModelInfo { Name = m.Text("name")!, Dialect = Dialects.Find(dialect)!.Name, Source = source }, m, source);
         }
 
         /// <summary>A model with every field the entry gives replaced; the rest as they were.</summary>
-        private static ModelInfo Merge(ModelInfo model, IReadOnlyDictionary<string, JsonElement> m, string source)
+        private static ModelInfo Merge(ModelInfo model, Entry m, string source)
         {
-            bool Has(string name) => m.ContainsKey(name);
             var merged = model with
             {
-                Description = Text(m, "description") ?? model.Description,
-                Layout = Has("layout") ? Text(m, "layout") : model.Layout,
-                Image = Has("image") ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), Text(m, "image")!, ignoreCase: true) : model.Image,
-                ImageFormats = Has("imageFormats") ? Strings(m["imageFormats"]) : model.ImageFormats,
-                MaxImageBytes = Has("maxImageBytes") ? Long(m["maxImageBytes"]) : model.MaxImageBytes,
-                ImageMinPixels = Has("imageMinPixels") ? (int?)Long(m["imageMinPixels"]) : model.ImageMinPixels,
-                ImageMaxPixels = Has("imageMaxPixels") ? (int?)Long(m["imageMaxPixels"]) : model.ImageMaxPixels,
-                ImageMatchesSize = Has("imageMatchesSize") ? m["imageMatchesSize"].GetBoolean() : model.ImageMatchesSize,
-                PromptMaxLength = Has("promptMaxLength") ? (int?)Long(m["promptMaxLength"]) : model.PromptMaxLength,
-                Durations = Has("durations") ? m["durations"].EnumerateArray().Select(d => d.GetInt32()).ToArray() : model.Durations,
-                DefaultDuration = Has("defaultDuration") ? (int?)Long(m["defaultDuration"]) : model.DefaultDuration,
-                Resolutions = Has("resolutions") ? Strings(m["resolutions"]) : model.Resolutions,
-                DefaultResolution = Has("defaultResolution") ? Text(m, "defaultResolution") : model.DefaultResolution,
-                Sizes = Has("sizes") ? Strings(m["sizes"]) : model.Sizes,
-                DefaultSize = Has("defaultSize") ? Text(m, "defaultSize") : model.DefaultSize,
-                PricePerSecondUsd = Has("pricePerSecondUsd") ? Prices(m["pricePerSecondUsd"]) : model.PricePerSecondUsd,
-                Options = Has("options") ? Strings(m["options"]) : model.Options,
-                RemixIdPrefix = Has("remixIdPrefix") ? Text(m, "remixIdPrefix") : model.RemixIdPrefix,
+                Description = m.Text("description") ?? model.Description,
+                Layout = m.Has("layout") ? m.Text("layout") : model.Layout,
+                Image = m.Has("image") ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), m.Text("image")!, ignoreCase: true) : model.Image,
+                ImageFormats = m.Strings("imageFormats") ?? model.ImageFormats,
+                MaxImageBytes = m.Has("maxImageBytes") ? m.Long("maxImageBytes") : model.MaxImageBytes,
+                ImageMinPixels = m.Has("imageMinPixels") ? (int?)m.Long("imageMinPixels") : model.ImageMinPixels,
+                ImageMaxPixels = m.Has("imageMaxPixels") ? (int?)m.Long("imageMaxPixels") : model.ImageMaxPixels,
+                ImageMatchesSize = m.Has("imageMatchesSize") ? m["imageMatchesSize"].GetBoolean() : model.ImageMatchesSize,
+                PromptMaxLength = m.Has("promptMaxLength") ? (int?)m.Long("promptMaxLength") : model.PromptMaxLength,
+                Durations = m.Integers("durations") ?? model.Durations,
+                DefaultDuration = m.Has("defaultDuration") ? (int?)m.Long("defaultDuration") : model.DefaultDuration,
+                Resolutions = m.Strings("resolutions") ?? model.Resolutions,
+                DefaultResolution = m.Has("defaultResolution") ? m.Text("defaultResolution") : model.DefaultResolution,
+                Sizes = m.Strings("sizes") ?? model.Sizes,
+                DefaultSize = m.Has("defaultSize") ? m.Text("defaultSize") : model.DefaultSize,
+                PricePerSecondUsd = m.Has("pricePerSecondUsd") ? Prices(m["pricePerSecondUsd"]) : model.PricePerSecondUsd,
+                Options = m.Strings("options") ?? model.Options,
+                RemixIdPrefix = m.Has("remixIdPrefix") ? m.Text("remixIdPrefix") : model.RemixIdPrefix,
                 Source = source,
             };
             if (merged.DefaultDuration is int d && merged.Durations.Count > 0 && !merged.Durations.Contains(d))
@@ -116,18 +118,68 @@ namespace NebulaVideo.Core.Catalog
         }
 
         // "unknown" (or null) where the gateway publishes no price: estimates then say so instead of showing 0.
-        private static IReadOnlyDictionary<string, decimal>? Prices(JsonElement e) =>
-            e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase))
-                ? null
-                : e.ValueKind == JsonValueKind.Number ? new Dictionary<string, decimal> { ["*"] = e.GetDecimal() }
-                : e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDecimal(), StringComparer.OrdinalIgnoreCase);
+        private static IReadOnlyDictionary<string, decimal>? Prices(JsonElement e)
+        {
+            if (e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase)))
+                return null;
+            var prices = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
+            if (e.ValueKind == JsonValueKind.Number) prices["*"] = e.GetDecimal();
+            else foreach (var p in e.EnumerateObject()) prices.Add(p.Name, p.Value.GetDecimal());
+            return prices;
+        }
 
-        private static string? Text(IReadOnlyDictionary<string, JsonElement> m, string name) =>
-            m.TryGetValue(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        /// <summary>
+        /// One entry of a catalog document, its field names matched ignoring case. Plain loops over the
+        /// element instead of a dictionary and LINQ over JsonElement: each generic instantiation over that
+        /// struct is compiled on first use, and the catalog is read by the first command of every session.
+        /// </summary>
+        private sealed class Entry
+        {
+            private readonly JsonElement _element;
 
-        private static long? Long(JsonElement e) => e.ValueKind == JsonValueKind.Null ? (long?)null : e.GetInt64();
+            public Entry(JsonElement element) => _element = element;
 
-        private static string[] Strings(JsonElement e) => e.EnumerateArray().Select(v => v.GetString()!).ToArray();
+            public bool Has(string name) => TryGet(name, out _);
+
+            public JsonElement this[string name] => TryGet(name, out var value) ? value : throw new KeyNotFoundException($"no \"{name}\"");
+
+            public string? Text(string name) => TryGet(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+            public long? Long(string name) => this[name].ValueKind == JsonValueKind.Null ? (long?)null : this[name].GetInt64();
+
+            /// <summary>The field's array of strings; null when the entry does not give the field.</summary>
+            public string[]? Strings(string name)
+            {
+                if (!TryGet(name, out var array)) return null;
+                var values = new string[array.GetArrayLength()];
+                var i = 0;
+                foreach (var v in array.EnumerateArray()) values[i++] = v.GetString()!;
+                return values;
+            }
+
+            public int[]? Integers(string name)
+            {
+                if (!TryGet(name, out var array)) return null;
+                var values = new int[array.GetArrayLength()];
+                var i = 0;
+                foreach (var v in array.EnumerateArray()) values[i++] = v.GetInt32();
+                return values;
+            }
+
+            private bool TryGet(string name, out JsonElement value)
+            {
+                foreach (var property in _element.EnumerateObject())
+                {
+                    if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        value = property.Value;
+                        return true;
+                    }
+                }
+                value = default;
+                return false;
+            }
+        }
 
         private static NebulaVideoException Invalid(string path, string what, Exception? inner = null) =>
             new NebulaVideoException(ErrorIds.CatalogFileInvalid, $"The model catalog file '{path}' {what}", path,

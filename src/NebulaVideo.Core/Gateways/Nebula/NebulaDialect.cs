@@ -22,7 +22,8 @@ namespace NebulaVideo.Core.Gateways.Nebula
             { "model", "prompt", "seconds", "size", "input_reference", "remix_from_video_id", "user" };
 
         public string Name => "Nebula";
-        public Uri DefaultBaseUri { get; } = new Uri("https://llm.ai-nebula.com/");
+        // Built when asked for: the first Uri of a process costs a few milliseconds, and reading the catalog needs none.
+        public Uri DefaultBaseUri => new Uri("https://llm.ai-nebula.com/");
         public string ApiKeyVariable => "NEBULA_API_KEY";
         public string BaseUriVariable => "NEBULA_BASE_URI";
         public string DefaultModel => ModelCatalog.DefaultModel;

@@ -23,7 +23,7 @@ namespace NebulaVideo.Core.Gateways.Unified
         public string Name => "Unified";
 
         // The seed's server address: the base URL carries a path prefix, kept on every request.
-        public Uri DefaultBaseUri { get; } = new Uri("https://ai.odkkk.com/apiv1/");
+        public Uri DefaultBaseUri => new Uri("https://ai.odkkk.com/apiv1/");
         public string ApiKeyVariable => "UNIFIED_API_KEY";
         public string BaseUriVariable => "UNIFIED_BASE_URI";
         public string DefaultModel => "wan2.5-image-to-video";

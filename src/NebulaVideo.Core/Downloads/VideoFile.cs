@@ -33,7 +33,7 @@ namespace NebulaVideo.Core.Downloads
             try
             {
                 var stream = OnFileSystem(directory.FullName, "write in the folder",
-                    () => new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, useAsync: true));
+                    () => new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, useAsync: false));
                 using (stream)
                 {
                     await write(new WriteGuard(stream, target.FullName), cancellationToken).ConfigureAwait(false);
@@ -100,7 +100,17 @@ namespace NebulaVideo.Core.Downloads
                 }
             }
 
-            public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                try
+                {
+                    _inner.Write(buffer, offset, count);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw WriteFailed(_target, "write the video", ex);
+                }
+            }
             public override bool CanRead => false;
             public override bool CanSeek => true;
             public override bool CanWrite => true;

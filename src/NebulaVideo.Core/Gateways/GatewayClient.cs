@@ -360,14 +360,17 @@ namespace NebulaVideo.Core.Gateways
             destination.Position = 0;
         }
 
+        // Big enough that a fast loopback or LAN transfer is not dominated by per-read overhead, small enough to keep memory flat.
+        private const int CopyBufferSize = 1024 * 1024;
+
         private static async Task<long> CopyAsync(Stream source, Stream destination, Action<long> progress, CancellationToken cancellationToken)
         {
-            var buffer = new byte[81920];
+            var buffer = new byte[CopyBufferSize];
             long total = 0;
             int read;
             while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await destination.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                destination.Write(buffer, 0, read);
                 total += read;
                 progress(total);
             }

@@ -68,8 +68,12 @@ namespace NebulaVideo.Commands
             if (!ShouldProcess(target, $"Save the video of task {task.TaskId}")) return;
 
             var progress = new ProgressRecord(ProgressActivityId, $"Saving {System.IO.Path.GetFileName(target)}", "Downloading");
+            var gate = new ProgressGate();
             var file = Run(ct => VideoFile.WriteAsync(target, Force.IsPresent,
-                (stream, token) => client.DownloadAsync(task, stream, (bytes, total) => Post(() => Report(progress, bytes, total)), token), ct));
+                (stream, token) => client.DownloadAsync(task, stream, (bytes, total) =>
+                {
+                    if (gate.Pass()) Post(() => Report(progress, bytes, total));
+                }, token), ct));
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             _written.Add(file.FullName);

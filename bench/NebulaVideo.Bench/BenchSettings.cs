@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 
 namespace NebulaVideo.Bench;
 
@@ -8,15 +9,20 @@ internal sealed class BenchSettings
 {
     public const string Usage =
         "usage: dotnet run -c Release --project bench/NebulaVideo.Bench [-- [--quick] [--n N] [--c C] [--t SECONDS] [--poll SECONDS]\n" +
-        "       [--big-n TASKS] [--big-throttle C] [--video-mb MB] [--import-runs K] [--no-decoder] [--no-naive] [--micro]]\n" +
-        "  defaults: --n 200 --c 8 --t 1 --poll 0.25 --big-n 1000 --big-throttle 50 --video-mb 200 --import-runs 7\n" +
+        "       [--big-n TASKS] [--big-throttle C] [--video-mb MB] [--import-runs K] [--no-decoder] [--no-naive] [--micro]\n" +
+        "       [--only batch,untold,naive,download,import,big]]\n" +
+        "  defaults: --n 200 --c 8 --t 1 --poll 0.1 --big-n 1000 --big-throttle 50 --video-mb 200 --import-runs 7\n" +
         "  --quick:  --n 40 --big-n 200 --import-runs 3 (and a smaller decoder run), to try it in about two minutes\n" +
-        "  --micro:  also the decoder under BenchmarkDotNet (a short in-process job, about a minute more)";
+        "  --micro:  also the decoder under BenchmarkDotNet (a short in-process job, about a minute more)\n" +
+        "  --only:   just the named scenarios (comma-separated), to look again at one figure";
+
+    /// <summary>The scenarios a run may be narrowed to with --only, in the order they run.</summary>
+    public static readonly string[] ScenarioNames = { "batch", "untold", "naive", "download", "import", "big" };
 
     public int N { get; private set; } = 200;
     public int C { get; private set; } = 8;
     public double T { get; private set; } = 1.0;
-    public double Poll { get; private set; } = 0.25;
+    public double Poll { get; private set; } = 0.1;
     public int BigN { get; private set; } = 1000;
     public int BigThrottle { get; private set; } = 50;
     public int VideoMb { get; private set; } = 200;
@@ -26,6 +32,9 @@ internal sealed class BenchSettings
     public bool Naive { get; private set; } = true;
     public bool Micro { get; private set; }
     public bool Help { get; private set; }
+    public string[] Only { get; private set; } = ScenarioNames;
+
+    public bool Runs(string scenario) => Array.IndexOf(Only, scenario) >= 0;
 
     public static BenchSettings Parse(string[] args)
     {
@@ -57,6 +66,11 @@ internal sealed class BenchSettings
                 case "--no-decoder": s.Decoder = false; break;
                 case "--no-naive": s.Naive = false; break;
                 case "--micro": s.Micro = true; break;
+                case "--only":
+                    s.Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (s.Only.FirstOrDefault(name => Array.IndexOf(ScenarioNames, name) < 0) is { } unknown)
+                        throw new ArgumentException($"--only: no scenario '{unknown}'; there are {string.Join(", ", ScenarioNames)}.");
+                    break;
                 case "-h" or "--help": s.Help = true; break;
                 default: throw new ArgumentException($"Unknown argument {args[i]}.");
             }
@@ -65,5 +79,5 @@ internal sealed class BenchSettings
     }
 
     public override string ToString() =>
-        $"{(Quick ? "quick, " : "")}N={N} C={C} T={T:0.###}s poll={Poll:0.###}s; big batch {BigN} tasks at -ThrottleLimit {BigThrottle}; video {VideoMb} MB; import x{ImportRuns}";
+        $"{(Quick ? "quick, " : "")}N={N} C={C} T={T:0.###}s poll={Poll:0.###}s; big batch {BigN} tasks at -ThrottleLimit {BigThrottle}; video {VideoMb} MB; import x{ImportRuns}{(Only.Length < ScenarioNames.Length ? "; only " + string.Join(",", Only) : "")}";
 }

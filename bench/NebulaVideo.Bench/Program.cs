@@ -48,12 +48,12 @@ if (settings.Micro)
     DecoderMicro.Run();
 }
 
-await scenarios.Run("batch", scenarios.BatchAsync);
-await scenarios.Run("untold cap", scenarios.UntoldCapAsync);
-await scenarios.Run("naive loop", scenarios.NaiveLoopAsync);
-await scenarios.Run("large download", scenarios.LargeDownloadAsync);
-await scenarios.Run("import", scenarios.ImportAsync);
-await scenarios.Run("big batch", scenarios.BigBatchAsync);
+if (settings.Runs("batch")) await scenarios.Run("batch", scenarios.BatchAsync);
+if (settings.Runs("untold")) await scenarios.Run("untold cap", scenarios.UntoldCapAsync);
+if (settings.Runs("naive")) await scenarios.Run("naive loop", scenarios.NaiveLoopAsync);
+if (settings.Runs("download")) await scenarios.Run("large download", scenarios.LargeDownloadAsync);
+if (settings.Runs("import")) await scenarios.Run("import", scenarios.ImportAsync);
+if (settings.Runs("big")) await scenarios.Run("big batch", scenarios.BigBatchAsync);
 
 Console.WriteLine();
 Console.WriteLine($"Results ({settings}):");

@@ -15,14 +15,17 @@
       Package  Build in Release and publish the module to a local folder repository (out/package/) as
                a .nupkg ready for the PowerShell Gallery.
 
-    Needs the .NET SDK 10. Pester 5, PSScriptAnalyzer, PlatyPS and PSResourceGet are found by name, from
-    wherever PowerShell finds modules (the PowerShell Gallery installs them there).
+    Needs the .NET SDK 10 and nothing else: `dotnet tool restore` then `dotnet pwsh -File build.ps1 ...` runs it
+    on the PowerShell pinned in dotnet-tools.json, and the build restores Pester (pinned in
+    Directory.Packages.props) from NuGet into out/tools/Pester. PSScriptAnalyzer and Microsoft.PowerShell.PlatyPS
+    are only in the PowerShell Gallery: they are used when installed, and each check they make is reported as
+    skipped when they are not (NEBULAVIDEO_REQUIRE_ALL_CHECKS=1 turns a skip into a failure, as CI does).
 
 .EXAMPLE
-    ./build.ps1 Demo
+    dotnet tool restore; dotnet pwsh -NoProfile -File build.ps1 Demo
 
 .EXAMPLE
-    ./build.ps1 Test
+    dotnet tool restore; dotnet pwsh -NoProfile -File build.ps1 Test -Configuration Release
 #>
 [CmdletBinding()]
 param(
@@ -55,7 +58,19 @@ function Invoke-Build {
     Write-Information "Module laid out at $ModuleFolder" -InformationAction Continue
 }
 
+function Test-OptionalModule {
+    # PSScriptAnalyzer and PlatyPS come only from the PowerShell Gallery: without them the build goes on and
+    # says plainly what it did not check and how to get it. NEBULAVIDEO_REQUIRE_ALL_CHECKS (CI) makes a skip a failure.
+    param([string] $Name, [string] $Check)
+    if (Get-Module -ListAvailable -Name $Name) { return $true }
+    $message = "Skipped $Check`: the module $Name is not installed. Install it with: Install-PSResource $Name -Scope CurrentUser"
+    if ($env:NEBULAVIDEO_REQUIRE_ALL_CHECKS) { Write-Error $message -ErrorAction Continue }
+    else { Write-Warning $message }
+    $false
+}
+
 function Build-HelpFile {
+    if (-not (Test-OptionalModule Microsoft.PowerShell.PlatyPS 'regenerating the MAML help from docs/cmdlets (the committed help is used)')) { return }
     Import-Module Microsoft.PowerShell.PlatyPS -ErrorAction Stop
     $helpFolder = Join-Path $Root 'src/NebulaVideo/en-US'
     $staging = Join-Path $Root 'out/help'
@@ -124,8 +139,11 @@ function Invoke-Test {
         if ($LASTEXITCODE -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }   # a crash counts, even without a TRX
         $passed += $xunit.Passed; $failed += $xunit.Failed
 
-        # Pester: the module as users drive it, in a separate process so the module loads fresh.
-        Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
+        # Pester: the module as users drive it. The version pinned in Directory.Packages.props, which the build
+        # restores from NuGet and lays out under out/tools/Pester; any Pester 5 by name only if that is missing.
+        $pinnedPester = Join-Path $Root 'out/tools/Pester/Pester.psd1'
+        if (Test-Path -LiteralPath $pinnedPester) { Import-Module $pinnedPester -Force -ErrorAction Stop }
+        else { Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop }
         $pesterConfiguration = New-PesterConfiguration
         $pesterConfiguration.Run.Path = Join-Path $Root 'tests/Pester'
         $pesterConfiguration.Run.PassThru = $true
@@ -134,12 +152,15 @@ function Invoke-Test {
         $passed += $pester.PassedCount; $failed += $pester.FailedCount
 
         # PSScriptAnalyzer: each finding on the project's own scripts counts as a failed check.
-        Import-Module PSScriptAnalyzer -ErrorAction Stop
-        $scripts = @(Get-Item (Join-Path $Root 'build.ps1')) +
-            @(Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'examples'), (Join-Path $Root 'tools') -Recurse -Include *.ps1, *.psm1)
-        $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_.FullName -Severity Warning, Error })
-        $findings | Format-Table RuleName, ScriptName, Line, Message -AutoSize -Wrap | Out-String | Write-Information -InformationAction Continue
-        if ($findings.Count -eq 0) { $passed += 1 } else { $failed += $findings.Count }
+        if (Test-OptionalModule PSScriptAnalyzer 'the PSScriptAnalyzer check of build.ps1, tests/Pester, examples and tools') {
+            Import-Module PSScriptAnalyzer -ErrorAction Stop
+            $scripts = @(Get-Item (Join-Path $Root 'build.ps1')) +
+                @(Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'examples'), (Join-Path $Root 'tools') -Recurse -Include *.ps1, *.psm1)
+            $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_.FullName -Severity Warning, Error })
+            $findings | Format-Table RuleName, ScriptName, Line, Message -AutoSize -Wrap | Out-String | Write-Information -InformationAction Continue
+            if ($findings.Count -eq 0) { $passed += 1 } else { $failed += $findings.Count }
+        }
+        elseif ($env:NEBULAVIDEO_REQUIRE_ALL_CHECKS) { $failed += 1 }
     }
     catch {
         # Whatever stopped the run counts as a failure, and says where it came from.

@@ -14,15 +14,20 @@ namespace NebulaVideo.Bench;
 /// </summary>
 internal sealed class BenchHost
 {
-    private BenchHost(string repoRoot, string pwsh, string scratch)
+    private BenchHost(string repoRoot, (string FileName, string[] Prefix) pwsh, string scratch)
     {
         RepoRoot = repoRoot;
-        Pwsh = pwsh;
+        (Pwsh, _pwshPrefix) = pwsh;
         Scratch = scratch;
     }
 
     public string RepoRoot { get; }
+    /// <summary>The pwsh command the scenarios run (dotnet, for the tool manifest's PowerShell).</summary>
     public string Pwsh { get; }
+    private readonly string[] _pwshPrefix;
+
+    /// <summary>The command line that starts pwsh, as printed in the run's header.</summary>
+    public string PwshCommand => string.Join(" ", new[] { Pwsh }.Concat(_pwshPrefix));
     public string Scratch { get; }
     public string ModuleManifest => Path.Combine(RepoRoot, "out", "NebulaVideo", "NebulaVideo.psd1");
     public string MinimalManifest => Path.Combine(RepoRoot, "out", "bench", "MinimalModule", "MinimalModule.psd1");
@@ -86,7 +91,7 @@ internal sealed class BenchHost
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-NoLogo", "-NoProfile", "-NonInteractive", "-File", file }) start.ArgumentList.Add(argument);
+        foreach (var argument in _pwshPrefix.Concat(new[] { "-NoLogo", "-NoProfile", "-NonInteractive", "-File", file })) start.ArgumentList.Add(argument);
         // Only the bench's gateway: no connection of the user's (another gateway's key, their journal, their catalog).
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("NEBULA", StringComparison.OrdinalIgnoreCase) || k.StartsWith("UNIFIED_", StringComparison.OrdinalIgnoreCase)).ToList())
             start.Environment.Remove(key);
@@ -125,15 +130,28 @@ internal sealed class BenchHost
         throw new InvalidOperationException("Cannot find the repository root (NebulaVideo.sln) above the bench binaries.");
     }
 
-    /// <summary>NEBULAVIDEO_PWSH, else pwsh on PATH, else the workplace copy beside the repository.</summary>
-    private static string FindPwsh(string repoRoot)
+    /// <summary>
+    /// NEBULAVIDEO_PWSH, else the PowerShell pinned in the repository's tool manifest (after `dotnet tool restore`),
+    /// else pwsh on PATH, else the workplace copy beside the repository. A tool-manifest pwsh is its pwsh.dll run by dotnet.
+    /// </summary>
+    private static (string FileName, string[] Prefix) FindPwsh(string repoRoot)
     {
-        var candidates = new List<string?> { Environment.GetEnvironmentVariable("NEBULAVIDEO_PWSH") };
-        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Select(dir => Path.Combine(dir, "pwsh")));
+        var named = Environment.GetEnvironmentVariable("NEBULAVIDEO_PWSH");
+        if (!string.IsNullOrEmpty(named) && File.Exists(named)) return (named, Array.Empty<string>());
+        var manifest = Path.Combine(repoRoot, "dotnet-tools.json");
+        if (File.Exists(manifest))
+        {
+            var version = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(manifest), "\"powershell\"\\s*:\\s*\\{[^}]*\"version\"\\s*:\\s*\"([^\"]+)\"").Groups[1].Value;
+            var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            var dll = Path.Combine(packages, "powershell", version, "tools", "net10.0", "any", OperatingSystem.IsWindows() ? "win" : "unix", "pwsh.dll");
+            if (File.Exists(dll)) return ("dotnet", new[] { dll });
+        }
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Select(dir => Path.Combine(dir, "pwsh")).ToList();
         candidates.Add(Path.GetFullPath(Path.Combine(repoRoot, "..", "shared", "tools", "pwsh", "pwsh")));
-        candidates.Add("/work/shared/tools/pwsh/pwsh");
-        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c))
-            ?? throw new InvalidOperationException("No pwsh found: put PowerShell 7 on PATH or set NEBULAVIDEO_PWSH.");
+        var found = candidates.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("No pwsh found: run `dotnet tool restore` in the repository, put PowerShell 7 on PATH or set NEBULAVIDEO_PWSH.");
+        return (found, Array.Empty<string>());
     }
 }
 

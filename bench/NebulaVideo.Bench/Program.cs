@@ -31,7 +31,7 @@ if (settings.Help)
 
 var host = BenchHost.Create();
 Console.WriteLine($"NebulaVideo bench: {settings}");
-Console.WriteLine($"  pwsh {host.Pwsh}; module {host.ModuleManifest}; {Environment.ProcessorCount} cores; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+Console.WriteLine($"  pwsh {host.PwshCommand}; module {host.ModuleManifest}; {Environment.ProcessorCount} cores; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 var rows = new List<Row>();
 var scenarios = new Scenarios(host, settings, rows);
 

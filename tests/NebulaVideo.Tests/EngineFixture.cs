@@ -26,8 +26,6 @@ namespace NebulaVideo.Tests
         public string ModuleManifest => Path.Combine(RepoRoot, "out", "NebulaVideo", "NebulaVideo.psd1");
         public string Stills => Path.Combine(RepoRoot, "samples", "stills");
 
-        /// <summary>The PowerShell 7 installation whose commands the runspaces borrow; its pwsh runs separate processes.</summary>
-        public string PowerShellHome { get; private set; } = string.Empty;
 
         public async Task InitializeAsync()
         {
@@ -40,16 +38,9 @@ namespace NebulaVideo.Tests
             if (!File.Exists(ModuleManifest))
                 throw new InvalidOperationException($"Build the solution first: {ModuleManifest} is missing.");
 
+            // Microsoft.PowerShell.SDK brings the built-in commands (Get-ChildItem, Import-Csv...) in-process.
             var sessionState = InitialSessionState.CreateDefault2();
-            // The NuGet engine package carries the engine only; Get-ChildItem, Import-Csv and friends come
-            // from a PowerShell 7 installation's command assemblies.
-            var home = PowerShellHome = FindPowerShellHome(RepoRoot);
-            sessionState.ImportPSModule(new[]
-            {
-                Path.Combine(home, "Microsoft.PowerShell.Commands.Management.dll"),
-                Path.Combine(home, "Microsoft.PowerShell.Commands.Utility.dll"),
-                ModuleManifest,
-            });
+            sessionState.ImportPSModule(new[] { ModuleManifest });
             _sessionState = sessionState;
         }
 
@@ -100,27 +91,11 @@ namespace NebulaVideo.Tests
         public int PostsSince(DateTimeOffset since) =>
             Emulator.Requests.Count(r => r.Method == "POST" && r.ReceivedAt >= since);
 
-        private static string FindRepoRoot()
+        internal static string FindRepoRoot()
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "NebulaVideo.sln"))) return dir.FullName;
             throw new InvalidOperationException("Cannot find the repository root (NebulaVideo.sln) above the test binaries.");
-        }
-
-        /// <summary>A PowerShell 7 home: NEBULAVIDEO_PWSH_HOME, else pwsh on PATH, else the workplace copy beside the repo.</summary>
-        private static string FindPowerShellHome(string repoRoot)
-        {
-            var candidates = new List<string?> { Environment.GetEnvironmentVariable("NEBULAVIDEO_PWSH_HOME") };
-            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
-            {
-                var pwsh = Path.Combine(dir, "pwsh");
-                if (!File.Exists(pwsh)) continue;
-                var target = new FileInfo(pwsh).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? pwsh;
-                candidates.Add(Path.GetDirectoryName(target));
-            }
-            candidates.Add(Path.Combine(repoRoot, "..", "shared", "tools", "pwsh"));
-            return candidates.FirstOrDefault(c => c is not null && File.Exists(Path.Combine(c, "Microsoft.PowerShell.Commands.Utility.dll")))
-                ?? throw new InvalidOperationException("No PowerShell 7 installation found for Get-ChildItem and Import-Csv: put pwsh on PATH or set NEBULAVIDEO_PWSH_HOME.");
         }
     }
 

@@ -218,14 +218,7 @@ namespace NebulaVideo.Tests
         private Process StartPwsh(string script, EmulatorServer emulator, Dictionary<string, object?> variables)
         {
             var setup = string.Join("; ", variables.Select(v => $"${v.Key} = '{v.Value}'"));
-            var info = new ProcessStartInfo(Path.Combine(_engine.PowerShellHome, "pwsh"))
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var argument in new[] { "-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{_engine.ModuleManifest}'; {setup}; {script}" })
-                info.ArgumentList.Add(argument);
+            var info = Pwsh.StartInfo("-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{_engine.ModuleManifest}'; {setup}; {script}");
             info.Environment["NEBULA_API_KEY"] = EngineFixture.ApiKey;
             info.Environment["NEBULA_BASE_URI"] = emulator.GatewayUri.ToString();
             return Process.Start(info)!;

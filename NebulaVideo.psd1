@@ -31,8 +31,9 @@
     PrivateData            = @{
         PSData = @{
             Tags         = @('Video', 'AI', 'ImageToVideo', 'Sora', 'Wan', 'Nebula', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'The unified gateway (wan2.5-image-to-video, wan2.6-image-to-video), named connections, and an open model catalog with a user file.'
+            ProjectUri   = 'https://github.com/NebulaVideo/NebulaVideo'
+            LicenseUri   = 'https://github.com/NebulaVideo/NebulaVideo/blob/main/LICENSE'
+            ReleaseNotes = 'See https://github.com/NebulaVideo/NebulaVideo/blob/main/CHANGELOG.md. 0.1.0: both gateways (Nebula: wan2.5-i2v-preview, sora-2; unified: wan2.5-image-to-video, wan2.6-image-to-video), named connections, an open model catalog, a task journal that never pays twice, batches at the account''s pace.'
         }
     }
 }

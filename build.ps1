@@ -69,18 +69,94 @@ function Test-OptionalModule {
     $false
 }
 
-function Build-HelpFile {
-    if (-not (Test-OptionalModule Microsoft.PowerShell.PlatyPS 'regenerating the MAML help from docs/cmdlets (the committed help is used)')) { return }
-    Import-Module Microsoft.PowerShell.PlatyPS -ErrorAction Stop
-    $helpFolder = Join-Path $Root 'src/NebulaVideo/en-US'
-    $staging = Join-Path $Root 'out/help'
-    Remove-Item $staging -Recurse -Force -ErrorAction SilentlyContinue
+function Import-PlatyPS {
+    # PlatyPS 1.0 carries its own Markdig. Where the host ships an older one (the PowerShell 7.6.9 dotnet tool
+    # has Markdig 0.44, PlatyPS wants 1.6), Import-Module fails on the conflict; then PlatyPS and its
+    # dependencies are loaded into an assembly load context of their own, and its cmdlets imported from there.
+    $module = Get-Module -ListAvailable -Name Microsoft.PowerShell.PlatyPS | Sort-Object Version -Descending | Select-Object -First 1
+    try {
+        Import-Module $module.Path -ErrorAction Stop
+    }
+    catch [System.IO.FileLoadException] {
+        $context = [System.Runtime.Loader.AssemblyLoadContext]::new('NebulaVideo.Build.PlatyPS', $false)
+        foreach ($dependency in Get-ChildItem (Join-Path $module.ModuleBase 'Dependencies') -Filter *.dll) {
+            # Only what the host lacks or has older: a second copy of a framework assembly would split its types.
+            $hostCopy = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $dependency.BaseName } | Select-Object -First 1
+            $own = [System.Reflection.AssemblyName]::GetAssemblyName($dependency.FullName)
+            if (-not $hostCopy -or $hostCopy.GetName().Version -lt $own.Version) { $null = $context.LoadFromAssemblyPath($dependency.FullName) }
+        }
+        Import-Module -Assembly $context.LoadFromAssemblyPath((Join-Path $module.ModuleBase 'Microsoft.PowerShell.PlatyPS.dll'))
+    }
+}
+
+function Move-ExampleCode {
+    # PlatyPS 1.0 exports each example's markdown whole into its introduction, fences and all, and leaves the
+    # code field empty; Get-Help then shows ```powershell lines. This moves the fenced code into dev:code and
+    # the prose after it into the remarks, as Get-Help expects them.
+    param([string] $MamlPath)
+    $maml = [xml](Get-Content -LiteralPath $MamlPath -Raw)
+    $ns = [System.Xml.XmlNamespaceManager]::new($maml.NameTable)
+    $ns.AddNamespace('command', 'http://schemas.microsoft.com/maml/dev/command/2004/10')
+    $ns.AddNamespace('maml', 'http://schemas.microsoft.com/maml/2004/10')
+    $ns.AddNamespace('dev', 'http://schemas.microsoft.com/maml/dev/2004/10')
+    foreach ($example in $maml.SelectNodes('//command:example', $ns)) {
+        $introduction = $example.SelectSingleNode('maml:introduction', $ns)
+        $code = [System.Collections.Generic.List[string]]::new()
+        $remarks = [System.Collections.Generic.List[string]]::new()
+        foreach ($para in @($introduction.SelectNodes('maml:para', $ns))) {
+            $text = $para.InnerText
+            if ($text -match '^\s*```') { $code.Add(($text -replace '^\s*```[A-Za-z]*\r?\n?', '' -replace '\r?\n?```\s*$', '')) }
+            elseif ($text.Trim() -and $text -notmatch '^[\x80\s]*$') { $remarks.Add($text) }
+            $null = $introduction.RemoveChild($para)
+        }
+        $example.SelectSingleNode('dev:code', $ns).InnerText = $code -join [Environment]::NewLine
+        $remarksNode = $example.SelectSingleNode('dev:remarks', $ns)
+        # An empty last paragraph: Get-Help then leaves a blank line before the next example's title.
+        foreach ($text in @($remarks) + '') {
+            $para = $maml.CreateElement('maml', 'para', 'http://schemas.microsoft.com/maml/2004/10')
+            $para.InnerText = $text
+            $null = $remarksNode.AppendChild($para)
+        }
+    }
+    $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
+    $writer = [System.Xml.XmlWriter]::Create($MamlPath, $settings)
+    try { $maml.Save($writer) } finally { $writer.Dispose() }
+}
+
+function Export-HelpFile {
+    # The MAML help generated from docs/cmdlets/*.md into a folder; returns the file.
+    param([string] $OutputFolder)
     Get-ChildItem (Join-Path $Root 'docs/cmdlets') -Filter '*-*.md' |
         Import-MarkdownCommandHelp |
-        Export-MamlCommandHelp -OutputFolder $staging -Force | Out-Null
-    New-Item -ItemType Directory -Force -Path $helpFolder | Out-Null
-    Copy-Item (Join-Path $staging 'NebulaVideo/*.xml') $helpFolder -Force
-    Write-Information "MAML help written to $helpFolder; the next build lays it out." -InformationAction Continue
+        Export-MamlCommandHelp -OutputFolder $OutputFolder -Force | Out-Null
+    $file = Join-Path $OutputFolder 'NebulaVideo/NebulaVideo.dll-Help.xml'
+    Move-ExampleCode $file
+    Get-Item -LiteralPath $file
+}
+
+function Test-HelpFileCurrent {
+    Import-PlatyPS
+    $staging = Join-Path $Root 'out/help-check'
+    Remove-Item $staging -Recurse -Force -ErrorAction SilentlyContinue
+    $generated = Get-Content -LiteralPath (Export-HelpFile $staging).FullName -Raw
+    $committed = Get-Content -LiteralPath (Join-Path $Root 'src/NebulaVideo/en-US/NebulaVideo.dll-Help.xml') -Raw
+    # PlatyPS stamps nothing variable into MAML, so the text compares as it is (line ends aside).
+    if (($generated -replace '\r\n', "`n") -ceq ($committed -replace '\r\n', "`n")) {
+        Write-Information 'Help check: src/NebulaVideo/en-US is what docs/cmdlets generates.' -InformationAction Continue
+        return $true
+    }
+    Write-Error 'Help check: src/NebulaVideo/en-US/NebulaVideo.dll-Help.xml is stale: docs/cmdlets changed since it was generated. Run ./build.ps1 Help and commit the result.' -ErrorAction Continue
+    $false
+}
+
+function Build-HelpFile {
+    if (-not (Test-OptionalModule Microsoft.PowerShell.PlatyPS 'regenerating the MAML help from docs/cmdlets (the committed help is used)')) { return }
+    Import-PlatyPS
+    $staging = Join-Path $Root 'out/help'
+    Remove-Item $staging -Recurse -Force -ErrorAction SilentlyContinue
+    $file = Export-HelpFile $staging
+    Copy-Item $file.FullName (Join-Path $Root 'src/NebulaVideo/en-US') -Force
+    Write-Information "MAML help written to src/NebulaVideo/en-US; the next build lays it out." -InformationAction Continue
 }
 
 function Invoke-Demo {
@@ -159,6 +235,12 @@ function Invoke-Test {
             $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_.FullName -Severity Warning, Error })
             $findings | Format-Table RuleName, ScriptName, Line, Message -AutoSize -Wrap | Out-String | Write-Information -InformationAction Continue
             if ($findings.Count -eq 0) { $passed += 1 } else { $failed += $findings.Count }
+        }
+        elseif ($env:NEBULAVIDEO_REQUIRE_ALL_CHECKS) { $failed += 1 }
+
+        # The committed MAML must be what docs/cmdlets generates: help edited in the markdown but not regenerated fails.
+        if (Test-OptionalModule Microsoft.PowerShell.PlatyPS 'the check that the committed help is generated from docs/cmdlets') {
+            if (Test-HelpFileCurrent) { $passed += 1 } else { $failed += 1 }
         }
         elseif ($env:NEBULAVIDEO_REQUIRE_ALL_CHECKS) { $failed += 1 }
     }

@@ -47,21 +47,51 @@ Describe 'The module manifest' {
 }
 
 Describe 'Help' {
-    It 'documents <_> with a synopsis and examples' -ForEach @(
-        'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'New-NebulaVideo', 'Get-NebulaVideoTask',
-        'Wait-NebulaVideoTask', 'Save-NebulaVideo', 'Measure-NebulaVideoCost', 'Get-NebulaVideoModel') {
-        $help = Get-Help $_ -Full
-        $help.Synopsis | Should -Not -BeLike "$_ *"      # the engine's stand-in synopsis is the syntax line
-        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+    BeforeDiscovery {
+        # Discovery runs before BeforeAll: the module is imported here too, to list its cmdlets.
+        Import-Module (Join-Path $PSScriptRoot '../../out/NebulaVideo/NebulaVideo.psd1') -Force
+        $script:Cmdlets = @(Get-Command -Module NebulaVideo -CommandType Cmdlet | ForEach-Object Name)
     }
 
-    It 'describes every parameter of <_>' -ForEach @(
-        'Connect-NebulaVideo', 'New-NebulaVideo', 'Get-NebulaVideoTask', 'Wait-NebulaVideoTask',
-        'Save-NebulaVideo', 'Measure-NebulaVideoCost', 'Get-NebulaVideoModel') {
+    It 'documents <_> completely: synopsis, description, inputs, outputs and an online link' -ForEach $Cmdlets {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeLike "$_ *"      # the engine's stand-in synopsis is the syntax line
+        "$($help.Description.Text)".Trim() | Should -Not -BeNullOrEmpty
+        @($help.InputTypes.InputType).Count | Should -BeGreaterThan 0
+        @($help.ReturnValues.ReturnValue).Count | Should -BeGreaterThan 0
+        $online = @($help.RelatedLinks.NavigationLink | Where-Object LinkText -EQ 'Online Version')[0].Uri
+        $online | Should -BeLike "https://*/$_.md"
+    }
+
+    It 'gives <_> at least two examples, each with its code in the code field and no markdown' -ForEach $Cmdlets {
+        $examples = @((Get-Help $_ -Full).Examples.Example)
+        $examples.Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $examples) {
+            "$($example.Code)".Trim() | Should -Not -BeNullOrEmpty -Because "$($example.Title) needs its code"
+            ($example | Out-String) | Should -Not -Match '```'
+        }
+    }
+
+    It 'describes every parameter of <_>' -ForEach $Cmdlets {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
         $documented = @((Get-Help $_ -Full).Parameters.Parameter | Where-Object { "$($_.Description.Text)".Trim() } | ForEach-Object Name)
         $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }
         $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
+    }
+
+    It 'shows New-NebulaVideo with the folder pipeline and a CSV runbook' {
+        $code = (Get-Help New-NebulaVideo -Full).Examples.Example.Code -join "`n"
+        $code | Should -Match 'Get-ChildItem[^\n]*\|\s*New-NebulaVideo'
+        $code | Should -Match 'Import-Csv[^\n]*\|\s*New-NebulaVideo'
+    }
+
+    It 'has about_NebulaVideo on configuration, connections, costs, the journal and the emulator' {
+        $about = Get-Help about_NebulaVideo | Out-String
+        foreach ($section in 'CONFIGURATION', 'CONNECTIONS', 'COSTS', 'THE TASK JOURNAL', 'THE EMULATOR') {
+            $about | Should -Match "(?m)^\s*$section\s*$"
+        }
+        $about | Should -Match 'PSDefaultParameterValues'
+        $about | Should -Match 'UseNewRunspace'
     }
 }
 

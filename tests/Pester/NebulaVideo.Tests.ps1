@@ -125,6 +125,34 @@ Describe 'The folder pipeline in pwsh' {
         }
     }
 
+    It 'shows tasks in a table that fits 80 columns, with source and cost, and in full with Format-List' {
+        $tasks = Get-ChildItem (Join-Path $Root 'samples/stills') -Filter *.png |
+            New-NebulaVideo -Prompt 'views at 80 columns' -Resolution 1080p -Duration 10 |
+            Wait-NebulaVideoTask -PollIntervalSec 0.2
+        $table = @($tasks | Format-Table | Out-String -Width 80 -Stream | Where-Object { $_.Trim() })
+        $table | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
+        $table.Count | Should -Be 5      # header, rule, three tasks: no row wrapped
+        foreach ($task in $tasks) {
+            $row = $table | Where-Object { $_ -like "$($task.TaskId.Substring($task.TaskId.Length - 8)) *" }
+            $row | Should -Match ([regex]::Escape((Split-Path -Leaf $task.SourceImage)))
+            $row | Should -Match '1\.233'
+        }
+        $list = $tasks[0] | Format-List | Out-String -Width 80
+        $list | Should -Match ([regex]::Escape($tasks[0].TaskId))
+        $list | Should -Match 'Cost\s+: 1\.233 USD \(estimated\)'
+        # The view changes only the look: the objects keep their type and every property.
+        $tasks[0] | Should -BeOfType ([NebulaVideo.Core.VideoTask])
+        ($tasks[0] | Select-Object *).TaskId | Should -Be $tasks[0].TaskId
+    }
+
+    It 'takes task ids as plain strings in Wait- and Save-' {
+        $task = New-NebulaVideo -Prompt 'an id as a string' -Model sora-2
+        $done = $task.TaskId | Wait-NebulaVideoTask -PollIntervalSec 0.2
+        $done.Status | Should -Be 'Succeeded'
+        $file = $task.TaskId | Save-NebulaVideo -Path (Join-Path $TestDrive 'by-id')
+        $file.Name | Should -Be "$($task.TaskId).mp4"
+    }
+
     It 'says what -WhatIf would cost in the host' {
         $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$Manifest'; New-NebulaVideo -Prompt p -Model sora-2 -Duration 12 -WhatIf"
         ($output -join "`n") | Should -Match 'What if: .*estimated cost \$1\.2 USD.*text prompt \(sora-2, 12 s, 720x1280\)'

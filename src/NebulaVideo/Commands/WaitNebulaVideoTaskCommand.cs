@@ -25,7 +25,7 @@ namespace NebulaVideo.Commands
         [TaskTransformation]
         public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[] TaskId { get; set; } = Array.Empty<string>();

@@ -28,6 +28,8 @@ namespace NebulaVideo
         private readonly Dictionary<string, VideoTask> _latest = new Dictionary<string, VideoTask>();
         private readonly HashSet<string> _warned = new HashSet<string>();
         private readonly bool _emit;
+        private readonly ProgressGate _progressGate = new ProgressGate();
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
         private bool _timedOut;
         private int _done;
 
@@ -138,14 +140,28 @@ namespace NebulaVideo
 
         private void WriteProgress()
         {
+            // Every event would be a progress record (hundreds a second in a big batch); a few a second are shown anyway.
+            if (!_progressGate.Pass() && _done < _latest.Count) return;
             var all = _latest.Values;
             var running = all.Count(t => t.Status == VideoStatus.Running);
             var queued = all.Count(t => t.Status == VideoStatus.Queued);
+            var percent = all.Count == 0 ? 0 : (int)all.Average(t => t.Progress);
             _cmdlet.WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
                 $"{_done} of {all.Count} finished, {running} running, {queued} queued")
             {
-                PercentComplete = all.Count == 0 ? 0 : (int)all.Average(t => t.Progress),
+                PercentComplete = percent,
+                SecondsRemaining = SecondsLeft(all, percent),
             });
+        }
+
+        // The gateway's own estimate where it gives one (the longest of the tasks still running), else the
+        // time so far stretched over the progress still to make; -1 (unknown) before any progress.
+        private int SecondsLeft(IEnumerable<VideoTask> tasks, int percent)
+        {
+            var estimates = tasks.Where(t => !t.IsFinished && t.EstimatedSecondsLeft is not null).Select(t => t.EstimatedSecondsLeft!.Value).ToList();
+            if (estimates.Count > 0) return estimates.Max();
+            if (percent <= 0 || percent >= 100) return -1;
+            return (int)Math.Ceiling(_clock.Elapsed.TotalSeconds * (100 - percent) / percent);
         }
 
         private static NebulaVideoException Unsuccessful(VideoTask task) => task.Status == VideoStatus.Expired

@@ -193,10 +193,10 @@ namespace NebulaVideo.Core.Gateways
             using var message = NewGatewayRequest(HttpMethod.Post, Dialect.SubmitPath);
             message.Content = new ByteArrayContent(body);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            _log?.Invoke($"POST {message.RequestUri} ({model}, {body.Length} bytes)");
+            _log?.Invoke($"POST {message.RequestUri} ({model}, {body.Length} bytes): sending");
             try
             {
-                using var response = await deadline.Within(token => HttpTransport.Gateway.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+                using var response = await SendAsync(HttpTransport.Gateway, message, deadline).ConfigureAwait(false);
                 var text = await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                     throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response)).ForSubmission();
@@ -319,7 +319,7 @@ namespace NebulaVideo.Core.Gateways
             Restart(destination);
             using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Get, task.VideoUrl);
-            using var response = await deadline.Within(token => HttpTransport.Storage.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+            using var response = await SendAsync(HttpTransport.Storage, request, deadline).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (status == 403 || status == 404 || status == 410)
                 throw new LinkRefusedException(task, status);
@@ -338,7 +338,7 @@ namespace NebulaVideo.Core.Gateways
             Restart(destination);
             using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
             using var request = NewGatewayRequest(HttpMethod.Get, path);
-            using var response = await deadline.Within(token => HttpTransport.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+            using var response = await SendAsync(HttpTransport.Gateway, request, deadline).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw Dialect.ParseError((int)response.StatusCode, await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false), task, ReadRetry.RetryAfter(response));
             using var body = deadline.Guard(await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
@@ -412,12 +412,24 @@ namespace NebulaVideo.Core.Gateways
             }
         }
 
+        /// <summary>
+        /// One HTTP exchange under the attempt's deadline, said with -Verbose once the answer's headers are in:
+        /// method, address without its query (a signed link's signature is a credential too), status and time.
+        /// </summary>
+        private async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, AttemptDeadline deadline)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var response = await deadline.Within(token => http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+            _log?.Invoke($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}: {(int)response.StatusCode} {response.ReasonPhrase} in {clock.ElapsedMilliseconds} ms");
+            return response;
+        }
+
         /// <summary>One GET of a JSON answer, under the request timeout and the size limit; an error answer is thrown.</summary>
         private async Task<string> GetJsonOnceAsync(string path, object? target, CancellationToken cancellationToken)
         {
             using var deadline = new AttemptDeadline(_options.RequestTimeout, cancellationToken);
             using var request = NewGatewayRequest(HttpMethod.Get, path);
-            using var response = await deadline.Within(token => HttpTransport.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)).ConfigureAwait(false);
+            using var response = await SendAsync(HttpTransport.Gateway, request, deadline).ConfigureAwait(false);
             var text = await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response));

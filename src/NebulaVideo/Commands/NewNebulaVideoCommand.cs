@@ -185,6 +185,9 @@ namespace NebulaVideo.Commands
         private TaskJournal? _journal;
         private NebulaVideoException? _journalError;
         private int _resumed;
+        private int _sent;
+        private const int SubmitActivityId = 7300;
+        private readonly ProgressGate _submitProgress = new ProgressGate();
 
         /// <summary>The parameters given on the command line, as opposed to bound from each pipeline object.</summary>
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -248,6 +251,7 @@ namespace NebulaVideo.Commands
             if (MaxCostUsd is decimal budget && _overBudget > 0)
                 WriteWarning($"-MaxCostUsd {Invariant.Usd(budget)}: {Invariant.Usd(_committedUsd)} USD committed; {_overBudget} item(s) not submitted"
                     + (_overBudgetUsd > 0 ? $" (estimated {Invariant.Usd(_overBudgetUsd)} USD, plus any of unknown price)." : " (their price is unknown)."));
+            if (_sent > 0) WriteProgress(new ProgressRecord(SubmitActivityId, "Submitting NebulaVideo requests", $"{_sent} submitted") { RecordType = ProgressRecordType.Completed });
             _waiter?.EmitAll();
             _pacer?.Dispose();
         }
@@ -341,6 +345,11 @@ namespace NebulaVideo.Commands
             var task = SubmitAtTheAccountsPace(client, prepared);
             if (task.Resumed) _resumed++;
             else _committedUsd += cost ?? 0m;
+            _sent++;
+            // A pipeline does not say how many items will come, so this counts without a percentage.
+            if (_submitProgress.Pass())
+                WriteProgress(new ProgressRecord(SubmitActivityId, "Submitting NebulaVideo requests",
+                    $"{_sent} submitted" + (_resumed > 0 ? $" ({_resumed} resumed from the journal)" : "") + (_limit < int.MaxValue ? $", at most {_limit} at once" : "")));
             if (_waiter is not null)
             {
                 _waiter.Add(task, client); // written when it finishes

@@ -67,15 +67,17 @@ namespace NebulaVideo.Commands
             var target = TargetFor(task);
             if (!ShouldProcess(target, $"Save the video of task {task.TaskId}")) return;
 
-            var progress = new ProgressRecord(ProgressActivityId, $"Saving {System.IO.Path.GetFileName(target)}", "Downloading");
+            var activity = $"Saving {System.IO.Path.GetFileName(target)}";
             var gate = new ProgressGate();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var file = Run(ct => VideoFile.WriteAsync(target, Force.IsPresent,
                 (stream, token) => client.DownloadAsync(task, stream, (bytes, total) =>
                 {
-                    if (gate.Pass()) Post(() => Report(progress, bytes, total));
+                    if (gate.Pass()) Post(() => Report(activity, bytes, total, clock.Elapsed));
                 }, token), ct));
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            // The last read may have fallen between two updates: the bar ends full before it closes.
+            Report(activity, file.Length, file.Length, clock.Elapsed);
+            WriteProgress(new ProgressRecord(ProgressActivityId, activity, "Saved") { RecordType = ProgressRecordType.Completed });
             _written.Add(file.FullName);
             NoteSaved(task, file.FullName);
             // Through the provider, so the file carries PSPath and friends and formats like Get-ChildItem's output.
@@ -98,12 +100,14 @@ namespace NebulaVideo.Commands
             }
         }
 
-        private void Report(ProgressRecord progress, long bytes, long? total)
-        {
-            progress.StatusDescription = total is long t ? $"{bytes / 1024:N0} of {t / 1024:N0} KB" : $"{bytes / 1024:N0} KB";
-            progress.PercentComplete = total is long all && all > 0 ? (int)(bytes * 100 / all) : -1;
-            WriteProgress(progress);
-        }
+        private void Report(string activity, long bytes, long? total, TimeSpan elapsed) =>
+            WriteProgress(new ProgressRecord(ProgressActivityId, activity, total is long t ? $"{bytes / 1024:N0} of {t / 1024:N0} KB" : $"{bytes / 1024:N0} KB")
+            {
+                PercentComplete = total is long all && all > 0 ? (int)(bytes * 100 / all) : -1,
+                // At the rate so far; unknown (-1) without a length (the base64 download) or before the first bytes.
+                SecondsRemaining = total is long size && bytes > 0 && elapsed > TimeSpan.Zero
+                    ? (int)Math.Ceiling(elapsed.TotalSeconds * (size - bytes) / bytes) : -1,
+            });
 
         /// <summary>
         /// -Path is a folder when it exists as one or has no extension; then the file follows the source

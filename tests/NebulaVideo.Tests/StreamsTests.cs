@@ -87,6 +87,27 @@ namespace NebulaVideo.Tests
             Assert.Equal(new[] { "caught GatewayTaskNotFound,NebulaVideo.Commands.GetNebulaVideoTaskCommand ObjectNotFound" }, run.Objects<string>());
         }
 
+        [Fact]
+        public void A_batch_warns_once_of_a_costly_setting_and_of_a_model_the_gateway_retires()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var catalog = scratch["models.json"];
+            File.WriteAllText(catalog, @"{ ""models"": [ { ""name"": ""wan2.5-i2v-preview"", ""retires"": ""2027-03-31"", ""replacement"": ""wan2.6-image-to-video"" } ] }");
+            PSRun run;
+            using (new EnvironmentScope(("NEBULAVIDEO_MODELS", catalog)))
+                run = _engine.Run(@"
+                    Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'costly' -Duration 10 -Resolution 1080p -WhatIf -WarningVariable +said
+                    New-NebulaVideo -Prompt 'usual' -Model sora-2 -WhatIf -WarningVariable +said
+                    $said | ForEach-Object Message", variables: Variables(scratch));
+
+            Assert.Empty(run.Errors);
+            var warnings = run.Objects<string>().ToList();
+            Assert.Equal(1, warnings.Count(w => w.Contains("retires wan2.5-i2v-preview on 2027-03-31; move to wan2.6-image-to-video", StringComparison.Ordinal)));
+            // 10 s at 1080p is $1.233 against $0.369 for the default 5 s at 720p: said once for the three images.
+            Assert.Equal(1, warnings.Count(w => w.Contains("costs $1.233 USD a video, 3.3 times its usual $0.369 USD", StringComparison.Ordinal)));
+            Assert.Equal(2, warnings.Count);   // sora-2 at its defaults: nothing to say
+        }
+
         private static Dictionary<string, object?> Variables(ScratchFolder scratch) =>
             new() { ["stills"] = scratch.Stills, ["videos"] = scratch.Videos };
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -110,6 +111,8 @@ namespace NebulaVideo.Core.Catalog
                 PricePerSecondUsd = m.Has("pricePerSecondUsd") ? Prices(m["pricePerSecondUsd"]) : model.PricePerSecondUsd,
                 Options = m.Strings("options") ?? model.Options,
                 RemixIdPrefix = m.Has("remixIdPrefix") ? m.Text("remixIdPrefix") : model.RemixIdPrefix,
+                Retires = m.Has("retires") ? (m.Text("retires") is string day ? DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : (DateTime?)null) : model.Retires,
+                Replacement = m.Has("replacement") ? m.Text("replacement") : model.Replacement,
                 Source = source,
             };
             if (merged.DefaultDuration is int d && merged.Durations.Count > 0 && !merged.Durations.Contains(d))

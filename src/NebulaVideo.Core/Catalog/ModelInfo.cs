@@ -64,6 +64,12 @@ namespace NebulaVideo.Core.Catalog
         /// <summary>The id prefix of the tasks a remix may start from (sora-2: "video_").</summary>
         public string? RemixIdPrefix { get; init; }
 
+        /// <summary>The day the gateway stops serving the model, when it has announced one (a catalog file sets it).</summary>
+        public DateTime? Retires { get; init; }
+
+        /// <summary>The model to move to before <see cref="Retires"/>, when the gateway names one.</summary>
+        public string? Replacement { get; init; }
+
         /// <summary>Where the entry came from: "built-in", a user file's path, or "pass-through" (not in any catalog).</summary>
         public string Source { get; init; } = "built-in";
 

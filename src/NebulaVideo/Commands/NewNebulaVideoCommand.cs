@@ -334,6 +334,7 @@ namespace NebulaVideo.Commands
             var earlier = Force.IsPresent || prepared is null ? null : _journal?.FindResumable(prepared.Fingerprint);
             var action = earlier is null ? $"Submit video, {CostText(model, format, request.Duration)}"
                 : $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay";
+            WarnBeforeSpending(model, format, request.Duration);
             if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", action))
                 return;
 
@@ -361,6 +362,28 @@ namespace NebulaVideo.Commands
                 _pacer?.Add(task, client);
             }
         }
+
+        /// <summary>
+        /// Once per command: a model the gateway has said it will retire, and a video that costs more than twice
+        /// its model's usual one (its default duration and format), which in a batch of hundreds is worth a look.
+        /// </summary>
+        private void WarnBeforeSpending(ModelInfo model, string? format, int? duration)
+        {
+            if (model.Retires is DateTime day && _retirementsSaid.Add(model.Name))
+                WriteWarning($"The gateway {(day.Date <= DateTime.UtcNow.Date ? "retired" : "retires")} {model.Name} on {day:yyyy-MM-dd}"
+                    + (model.Replacement is string next ? $"; move to {next}" : "") + ". Get-NebulaVideoModel shows the models.");
+            if (_costSaid) return;
+            var usual = model.EstimateCost(model.DefaultFormat, model.DefaultDuration);
+            if (model.EstimateCost(format, duration) is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)
+            {
+                _costSaid = true;
+                WriteWarning($"{model.Name} at {Describe(duration, format)} costs {Invariant.Usd(cost)} USD a video, {cost / typical:0.#} times its usual "
+                    + $"{Invariant.Usd(typical)} USD ({Describe(model.DefaultDuration, model.DefaultFormat)}). Said once per command; -WhatIf lists every price.");
+            }
+        }
+
+        private readonly HashSet<string> _retirementsSaid = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private bool _costSaid;
 
         /// <summary>
         /// Submits once a slot is free. A 429 means the gateway refused the create unread (often because the

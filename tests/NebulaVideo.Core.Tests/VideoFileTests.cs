@@ -61,12 +61,24 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Theory]
-        [InlineData("/stills/cat.png", false, "cat.mp4")]
-        [InlineData("https://example.com/images/dog.jpeg?x=1", false, "dog.mp4")]
-        [InlineData("(data URI)", false, "video_abc.mp4")]
-        [InlineData(null, false, "video_abc.mp4")]
-        [InlineData("/stills/cat.png", true, "cat-video_abc.mp4")]
-        public void The_default_name_follows_the_source_image_else_the_task_id(string? source, bool withTaskId, string expected) =>
-            Assert.Equal(expected, VideoFile.DefaultName(new VideoTask { TaskId = "video_abc", SourceImage = source }, withTaskId));
+        [InlineData("/stills/cat.png", "{image}", "cat.mp4")]
+        [InlineData("https://example.com/images/dog.jpeg?x=1", "{image}", "dog.mp4")]
+        [InlineData("(data URI)", "{image}", "video_abc.mp4")]
+        [InlineData(null, "{image}", "video_abc.mp4")]
+        [InlineData("/stills/cat.png", "{image}-{id}", "cat-video_abc.mp4")]
+        [InlineData("/stills/cat.png", "{model}_{image}.mp4", "sora-2_cat.mp4")]
+        [InlineData("/stills/cat.png", "../{id}", ".._video_abc.mp4")]
+        public void A_video_is_named_by_its_template_from_the_task_alone(string? source, string template, string expected) =>
+            Assert.Equal(expected, VideoFile.NameFor(new VideoTask { TaskId = "video_abc", Model = "sora-2", SourceImage = source }, template));
+
+        [Theory]
+        [InlineData("{image}-{size}")]
+        [InlineData("{model}")]
+        [InlineData("  ")]
+        public void A_template_with_an_unknown_token_or_nothing_to_tell_videos_apart_is_refused(string template)
+        {
+            var ex = Assert.Throws<NebulaVideoException>(() => VideoFile.NameFor(new VideoTask { TaskId = "t" }, template));
+            Assert.Equal(("NameTemplateInvalid", ErrorKind.InvalidArgument, (object)template), (ex.ErrorId, ex.Kind, ex.Target));
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -123,22 +124,44 @@ namespace NebulaVideo.Core.Downloads
             public override void SetLength(long value) => _inner.SetLength(value);
         }
 
+        /// <summary>The name a video gets unless told otherwise: its source image's (cat.png gives cat.mp4).</summary>
+        public const string DefaultNameTemplate = "{image}";
+
+        private static readonly string[] NameTokens = { "{image}", "{id}", "{model}" };
+
         /// <summary>
-        /// The file name a task's video gets by default: after its source image (cat.png gives cat.mp4),
-        /// else its task id. <paramref name="withTaskId"/> adds the id, to keep two videos of one image apart.
+        /// The file name of a task's video from a template: {image} is the source image's base name (the task
+        /// id for a task without a named image), {id} the task id, {model} the model; ".mp4" is added. Only
+        /// the task decides the name, never the order tasks finish in, so a rerun names every video alike.
         /// </summary>
-        public static string DefaultName(VideoTask task, bool withTaskId = false)
+        public static string NameFor(VideoTask task, string template = DefaultNameTemplate)
         {
+            CheckNameTemplate(template);
             var source = task.SourceImage;
-            string? name = null;
+            string? image = null;
             if (!string.IsNullOrEmpty(source) && !source!.StartsWith("(", StringComparison.Ordinal)) // "(data URI)" has no name
-                name = Path.GetFileNameWithoutExtension(Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile ? uri.AbsolutePath : source);
-            name = string.IsNullOrWhiteSpace(name) ? task.TaskId : withTaskId ? $"{name}-{task.TaskId}" : name;
+                image = Path.GetFileNameWithoutExtension(Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile ? uri.AbsolutePath : source);
+            var name = template
+                .Replace("{image}", string.IsNullOrWhiteSpace(image) ? task.TaskId : image)
+                .Replace("{id}", task.TaskId)
+                .Replace("{model}", task.Model);
+            if (name.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase)) name = name.Substring(0, name.Length - 4);
             // Task ids and image names come from outside: no separator (of any platform) and no name of dots survives.
-            foreach (var bad in Path.GetInvalidFileNameChars()) name = name!.Replace(bad, '_');
-            name = name!.Replace('/', '_').Replace('\\', '_');
+            foreach (var bad in Path.GetInvalidFileNameChars()) name = name.Replace(bad, '_');
+            name = name.Replace('/', '_').Replace('\\', '_');
             if (name.Trim('.', ' ').Length == 0) name = "video";
             return name + ".mp4";
+        }
+
+        /// <summary>A template must name something that tells videos apart, and only the tokens there are.</summary>
+        public static void CheckNameTemplate(string template)
+        {
+            var unknown = System.Text.RegularExpressions.Regex.Matches(template ?? string.Empty, @"\{[^}]*\}")
+                .Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value).FirstOrDefault(t => Array.IndexOf(NameTokens, t.ToLowerInvariant()) < 0);
+            if (string.IsNullOrWhiteSpace(template) || unknown is not null || !(template!.Contains("{image}") || template.Contains("{id}")))
+                throw new NebulaVideoException(ErrorIds.NameTemplateInvalid,
+                    unknown is not null ? $"The name template '{template}' has the unknown token {unknown}." : $"The name template '{template}' names no image or task, so every video would get one name.",
+                    template, "Use {image} (the source image's name), {id} (the task id) and {model}, for example -NameTemplate '{image}-{model}'.");
         }
 
         /// <summary>An MP4 starts with an 'ftyp' box; anything else (an HTML error page, say) is not a video.</summary>

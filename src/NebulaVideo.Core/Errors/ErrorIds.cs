@@ -54,6 +54,8 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ImageSizeMismatch = new ErrorId(nameof(ImageSizeMismatch), ErrorKind.InvalidData);
         public static readonly ErrorId PathTakesOneTask = new ErrorId(nameof(PathTakesOneTask), ErrorKind.InvalidArgument);
         public static readonly ErrorId PathInvalid = new ErrorId(nameof(PathInvalid), ErrorKind.InvalidArgument);
+        public static readonly ErrorId NameTemplateInvalid = new ErrorId(nameof(NameTemplateInvalid), ErrorKind.InvalidArgument);
+        public static readonly ErrorId SourceRootMismatch = new ErrorId(nameof(SourceRootMismatch), ErrorKind.InvalidArgument);
         public static readonly ErrorId CatalogFileInvalid = new ErrorId(nameof(CatalogFileInvalid), ErrorKind.InvalidData);
         public static readonly ErrorId BudgetExceeded = new ErrorId(nameof(BudgetExceeded), ErrorKind.LimitsExceeded);
         public static readonly ErrorId BudgetPriceUnknown = new ErrorId(nameof(BudgetPriceUnknown), ErrorKind.LimitsExceeded);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Tasks;
@@ -41,6 +42,20 @@ namespace NebulaVideo.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = ".";
 
+        /// <summary>How files are named in a folder -Path: {image}, {id} and {model}; "{image}" by default.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string NameTemplate { get; set; } = VideoFile.DefaultNameTemplate;
+
+        /// <summary>The folder the images were listed from (Get-ChildItem -Recurse): each video goes into the same relative folder under -Path.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SourceRoot { get; set; }
+
+        /// <summary>A task whose video is already saved (by name, or as the journal recorded it) is not downloaded again; the file is written out.</summary>
+        [Parameter]
+        public SwitchParameter SkipSaved { get; set; }
+
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -51,6 +66,19 @@ namespace NebulaVideo.Commands
 
         private TaskJournal? _journal;
         private bool _journalFailed;
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            try
+            {
+                VideoFile.CheckNameTemplate(NameTemplate);
+            }
+            catch (NebulaVideoException ex)
+            {
+                ThrowTerminatingError(ErrorRecords.From(ex));
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -65,6 +93,13 @@ namespace NebulaVideo.Commands
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
             var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));
             var target = TargetFor(task);
+            if (SkipSaved.IsPresent && AlreadySaved(task, target) is string saved)
+            {
+                WriteVerbose($"Task {task.TaskId}: already saved as {saved}; not downloaded again.");
+                _written.Add(saved);
+                WriteObject(InvokeProvider.Item.Get(new[] { saved }, force: true, literalPath: true), enumerateCollection: true);
+                return;
+            }
             if (!ShouldProcess(target, $"Save the video of task {task.TaskId}")) return;
 
             var activity = $"Saving {System.IO.Path.GetFileName(target)}";
@@ -82,6 +117,24 @@ namespace NebulaVideo.Commands
             NoteSaved(task, file.FullName);
             // Through the provider, so the file carries PSPath and friends and formats like Get-ChildItem's output.
             WriteObject(InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true), enumerateCollection: true);
+        }
+
+        // Where the journal says this task's video went, if it is still there; else the file this run would write.
+        private string? AlreadySaved(VideoTask task, string target)
+        {
+            if (!_journalFailed)
+            {
+                try
+                {
+                    _journal ??= OpenJournal(JournalPath);
+                    if (_journal.SavedTo(task.TaskId) is string recorded && File.Exists(recorded)) return recorded;
+                }
+                catch (NebulaVideoException)
+                {
+                    // No journal to ask: the name alone decides.
+                }
+            }
+            return File.Exists(target) ? target : null;
         }
 
         // The video is on disk either way: a journal that cannot take the note costs a warning, never the save.
@@ -110,8 +163,9 @@ namespace NebulaVideo.Commands
             });
 
         /// <summary>
-        /// -Path is a folder when it exists as one or has no extension; then the file follows the source
-        /// image (cat.png gives cat.mp4), else the task id. A file -Path takes exactly one task.
+        /// -Path is a folder when it exists as one or has no extension; then the file is named by -NameTemplate
+        /// (cat.png gives cat.mp4), in the image's folder relative to -SourceRoot when that is given. A file
+        /// -Path takes exactly one task.
         /// </summary>
         private string TargetFor(VideoTask task)
         {
@@ -126,14 +180,29 @@ namespace NebulaVideo.Commands
                 _fileTarget = path;
                 return path;
             }
-            var target = System.IO.Path.Combine(path, VideoFile.DefaultName(task));
-            // Two tasks from one image (say, two prompts) must not overwrite each other within one run.
-            if (_written.Contains(target)) target = System.IO.Path.Combine(path, VideoFile.DefaultName(task, withTaskId: true));
+            var folder = SourceRoot is null ? path : System.IO.Path.Combine(path, RelativeFolder(task));
+            var target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, NameTemplate));
+            // Two tasks from one image (say, two prompts) must not overwrite each other: the second adds its id.
+            if (_written.Contains(target) && !NameTemplate.Contains("{id}"))
+                target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, NameTemplate + "-{id}"));
             // Names come from task ids and image names, which the gateway or a CSV chose: they stay in the folder.
-            if (!string.Equals(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)), System.IO.Path.GetFullPath(path).TrimEnd(System.IO.Path.DirectorySeparatorChar), StringComparison.Ordinal))
-                throw new NebulaVideoException(ErrorIds.PathInvalid, $"The file name for task {task.TaskId} would leave the folder '{path}'.", task,
+            if (!string.Equals(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)), System.IO.Path.GetFullPath(folder).TrimEnd(System.IO.Path.DirectorySeparatorChar), StringComparison.Ordinal))
+                throw new NebulaVideoException(ErrorIds.PathInvalid, $"The file name for task {task.TaskId} would leave the folder '{folder}'.", task,
                     "Save it under a name of your own: ... | Save-NebulaVideo -Path ./videos/name.mp4.");
             return target;
+        }
+
+        // The image's folder below -SourceRoot (a/b for <root>/a/b/cat.png); an image elsewhere, or a URL, is an error of its own.
+        private string RelativeFolder(VideoTask task)
+        {
+            var root = GetUnresolvedProviderPathFromPSPath(SourceRoot!).TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
+            var source = task.SourceImage;
+            var comparison = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (string.IsNullOrEmpty(source) || !System.IO.Path.IsPathRooted(source) || !System.IO.Path.GetFullPath(source).StartsWith(root, comparison))
+                throw new NebulaVideoException(ErrorIds.SourceRootMismatch,
+                    $"Task {task.TaskId}'s image ({source ?? "none"}) is not under -SourceRoot '{SourceRoot}', so it has no relative folder there.", task,
+                    "Give -SourceRoot the folder the images were listed from (Get-ChildItem <folder> -Recurse), or leave it out.");
+            return System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(source).Substring(root.Length)) ?? string.Empty;
         }
     }
 }

@@ -168,5 +168,26 @@ namespace NebulaVideo.Tests
             var post = Assert.Single(_engine.Emulator.Requests, r => r.ReceivedAt >= since && r.Method == "POST");
             Assert.Equal("Bearer " + TwoGateways.KeyB, post.Authorization);
         }
+
+        [Fact]
+        public void Test_checks_a_key_against_each_gateway_without_spending_and_a_refused_key_registers_nothing()
+        {
+            var since = DateTimeOffset.UtcNow;
+            var run = _engine.Run(@"
+                $good = ConvertTo-SecureString 'sk-key-check' -AsPlainText -Force
+                $bad = ConvertTo-SecureString 'not-a-gateway-key' -AsPlainText -Force
+                Connect-NebulaVideo -BaseUri $NebulaGateway -ApiKey $good -Test | Out-Null
+                Connect-NebulaVideo -Name unified -Dialect Unified -BaseUri $unified -ApiKey $good -Test | Out-Null
+                Connect-NebulaVideo -Name refused -BaseUri $NebulaGateway -ApiKey $bad -Test
+                Get-NebulaVideoConnection | ForEach-Object Name",
+                apiKey: null, variables: new Dictionary<string, object?> { ["unified"] = _engine.Emulator.UnifiedUri.ToString() });
+
+            var error = run.SingleError();
+            Assert.Equal("GatewayAuthenticationFailed,NebulaVideo.Commands.ConnectNebulaVideoCommand", error.FullyQualifiedErrorId);
+            Assert.Equal(new[] { "Nebula", "unified" }, run.Objects<string>().OrderBy(n => n, StringComparer.Ordinal));
+            var requests = _engine.Emulator.Requests.Where(r => r.ReceivedAt >= since).ToList();
+            Assert.Equal(3, requests.Count);
+            Assert.All(requests, r => Assert.Equal("GET", r.Method));
+        }
     }
 }

@@ -253,6 +253,23 @@ namespace NebulaVideo.Core.Gateways
         }
 
         /// <summary>
+        /// Checks the key against the gateway without spending anything: it reads a task that cannot exist. A
+        /// "task not found" answer means the gateway took the key; a refusal (401, 403) is thrown as it came.
+        /// </summary>
+        public async Task CheckKeyAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await GetTaskAsync(new VideoTask { TaskId = Dialect.KeyCheckTaskId, Model = Dialect.DefaultModel }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GatewayException ex) when (ex.ErrorId == ErrorIds.GatewayTaskNotFound.Name)
+            {
+                // What a good key gets for a task nobody made.
+            }
+        }
+
+
+        /// <summary>
         /// Writes a finished task's video to <paramref name="destination"/> (which must be seekable, so a
         /// failed attempt can start over): from its signed link (without the API key, which that host must
         /// never see), or from the gateway's base64 download where the dialect has one (sora-2), decoded as it

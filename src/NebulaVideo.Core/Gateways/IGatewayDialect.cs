@@ -30,6 +30,9 @@ namespace NebulaVideo.Core.Gateways
         /// <summary>True when a bare task id has this dialect's shape (so it can be routed without a connection name).</summary>
         bool OwnsTaskId(string taskId);
 
+        /// <summary>An id of this dialect's shape that no task has: reading it checks a key without spending anything.</summary>
+        string KeyCheckTaskId { get; }
+
         /// <summary>Paths relative to the connection's base URI.</summary>
         string SubmitPath { get; }
         string TaskPath(string taskId);

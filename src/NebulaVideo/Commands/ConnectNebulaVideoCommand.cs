@@ -37,6 +37,10 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter Default { get; set; }
 
+        /// <summary>Checks the key against the gateway (a read that costs nothing) before registering the connection.</summary>
+        [Parameter]
+        public SwitchParameter Test { get; set; }
+
         protected override void ProcessRecord() => ForEachItem(() =>
         {
             var dialect = Dialect is null ? Dialects.Nebula : Dialects.Get(Dialect);
@@ -45,6 +49,17 @@ namespace NebulaVideo.Commands
             var connection = ApiKey is null
                 ? new GatewayConnection(Name ?? dialect.Name, dialect, baseUri, EnvironmentKey(dialect), dialect.ApiKeyVariable)
                 : new GatewayConnection(Name ?? dialect.Name, dialect, baseUri, ApiKey, "Connect-NebulaVideo");
+            if (Test.IsPresent)
+            {
+                // A refused key is this item's error and registers nothing: the session keeps what worked before.
+                var client = new GatewayClient(connection, SessionConnections.RequestOptions, message => Post(() => WriteVerbose(message)));
+                Run(async ct =>
+                {
+                    await client.CheckKeyAsync(ct).ConfigureAwait(false);
+                    return true;
+                });
+                WriteVerbose($"{connection.Dialect.Name} gateway {connection.BaseUri} accepted the key of connection '{connection.Name}'.");
+            }
             Connections.Add(connection, Default.IsPresent);
             WriteObject(Connections.List().First(c => c.Name == connection.Name));
         });

@@ -32,6 +32,8 @@ namespace NebulaVideo.Core.Gateways.Nebula
         // Nebula ids are GUIDs (wan) or video_... (sora): no shape of their own, so Nebula is the fallback for bare ids.
         public bool OwnsTaskId(string taskId) => !taskId.StartsWith("task-", StringComparison.Ordinal);
 
+        public string KeyCheckTaskId => "00000000-0000-0000-0000-000000000000";
+
         public string SubmitPath => "v1/video/generations";
 
         public string TaskPath(string taskId) => $"v1/video/generations/{Uri.EscapeDataString(taskId)}";

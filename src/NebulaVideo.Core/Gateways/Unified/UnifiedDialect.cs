@@ -33,6 +33,8 @@ namespace NebulaVideo.Core.Gateways.Unified
 
         public bool OwnsTaskId(string taskId) => taskId.StartsWith(IdPrefix, StringComparison.Ordinal);
 
+        public string KeyCheckTaskId => IdPrefix + "0-keycheck";
+
         public string SubmitPath => "v1/videos/generations";
 
         public string TaskPath(string taskId) => $"v1/tasks/{Uri.EscapeDataString(taskId)}";

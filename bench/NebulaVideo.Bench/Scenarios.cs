@@ -281,8 +281,13 @@ $sw.Stop()
         // The same module without its view file: PowerShell's first XML format file of a session loads its
         // XML machinery, a cost any module with views pays and the minimal module (none) does not.
         var viewless = _host.Folder("viewless-module");
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_host.ModuleManifest)!))
-            File.Copy(file, Path.Combine(viewless, Path.GetFileName(file)));
+        var moduleFolder = Path.GetDirectoryName(_host.ModuleManifest)!;
+        foreach (var file in Directory.GetFiles(moduleFolder, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(viewless, Path.GetRelativePath(moduleFolder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
         var viewlessManifest = Path.Combine(viewless, "NebulaVideo.psd1");
         File.WriteAllLines(viewlessManifest, File.ReadAllLines(viewlessManifest).Where(line => !line.TrimStart().StartsWith("FormatsToProcess", StringComparison.Ordinal)));
 

@@ -9,34 +9,56 @@ using System.Runtime.InteropServices;
 namespace NebulaVideo
 {
     /// <summary>
-    /// Lets the module's own dependencies (System.Text.Json, Polly and theirs) load from the module folder
-    /// whatever version another of them asks for. Windows PowerShell 5.1 has no binding redirects for a
-    /// module, so without this a netstandard2.0 dependency graph fails to load there; on PowerShell 7 the
-    /// host's newer copies are found first and this handler is not reached for them.
+    /// Keeps the module's own dependencies (NebulaVideo.Core, Polly, System.Text.Json and theirs, in the
+    /// Dependencies folder) from clashing with the host's or another module's. On PowerShell 7 they load into
+    /// an assembly load context of their own (NebulaVideo.Isolation); on Windows PowerShell 5.1, which has no
+    /// load contexts and no binding redirects for a module, a resolver hands out the module's copies whatever
+    /// version is asked for.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         private static readonly string ModuleFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
+        private static readonly string DependencyFolder = Path.Combine(ModuleFolder, "Dependencies");
+        private static readonly bool IsDesktop = RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
 
         public void OnImport()
         {
-            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleFolder;
-            if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+            if (IsDesktop)
+            {
+                AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
                 AllowTls12();
+            }
+            else
+            {
+                IsolateDependencies();
+            }
+        }
+
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            if (IsDesktop) AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
+        }
+
+        // Methods of their own, so that each runtime compiles only the branch it takes (PowerShell 7 never loads
+        // System.Net at import, Windows PowerShell never looks for the net8.0 assembly).
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void IsolateDependencies()
+        {
+            var isolation = Assembly.LoadFrom(Path.Combine(ModuleFolder, "NebulaVideo.Isolation.dll"));
+            isolation.GetType("NebulaVideo.Isolation.DependencyLoadContext", throwOnError: true)!
+                .GetMethod("Register")!
+                .Invoke(null, new object[] { DependencyFolder, "NebulaVideo.Core" });
         }
 
         // Windows PowerShell 5.1 may still default to TLS 1.0/1.1, which gateways refuse. Adding 1.2 to the
-        // process's allowed protocols takes nothing away from anyone else. A method of its own so that
-        // PowerShell 7 never loads System.Net's assemblies at import just to compile a branch it skips.
+        // process's allowed protocols takes nothing away from anyone else.
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void AllowTls12() => ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
 
-        public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleFolder;
-
-        private static Assembly? ResolveFromModuleFolder(object? sender, ResolveEventArgs args)
+        private static Assembly? ResolveFromDependencies(object? sender, ResolveEventArgs args)
         {
             var name = new AssemblyName(args.Name).Name;
-            var path = Path.Combine(ModuleFolder, name + ".dll");
+            var path = Path.Combine(DependencyFolder, name + ".dll");
             return File.Exists(path) ? Assembly.LoadFrom(path) : null;
         }
     }

@@ -159,6 +159,32 @@ Describe 'The folder pipeline in pwsh' {
     }
 }
 
+Describe 'Isolation from other modules'' assemblies' {
+    It 'keeps its own Polly when another module loaded an older one first, and works' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
+        $conflicting = Join-Path $Root 'out/tools/conflicts/Polly.Core.dll'    # Polly.Core 8.1.0, restored by the build
+        $olderJson = Join-Path $Root 'out/NebulaVideo/Dependencies/System.Text.Json.dll'  # 8.0.x, older than the host's
+        $script = @"
+Add-Type -Path '$conflicting'
+Add-Type -Path '$olderJson'
+Import-Module '$Manifest'
+`$env:NEBULA_API_KEY = 'sk-isolation'; `$env:NEBULA_BASE_URI = '$($Emulator.GatewayUri)'; `$env:NEBULAVIDEO_JOURNAL = '$(Join-Path $TestDrive 'isolation.jsonl')'
+'status=' + (New-NebulaVideo -Model sora-2 -Prompt 'isolation' | Wait-NebulaVideoTask -PollIntervalSec 0.1).Status
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'Polly.Core', 'System.Text.Json', 'NebulaVideo.Core' } | ForEach-Object {
+    `$_.GetName().Name + '|' + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name + '|' + `$_.Location }
+"@
+        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script
+        $output | Should -Contain 'status=Succeeded'
+        $loaded = $output | Where-Object { $_ -like '*|*|*' } | ConvertFrom-Csv -Delimiter '|' -Header Name, Context, Location
+        $polly = @($loaded | Where-Object Name -EQ 'Polly.Core')
+        $polly.Count | Should -Be 2
+        ($polly | Where-Object Context -EQ 'Default').Location | Should -Be $conflicting
+        ($polly | Where-Object Context -EQ 'NebulaVideo').Location | Should -Be (Join-Path $Root 'out/NebulaVideo/Dependencies/Polly.Core.dll')
+        ($loaded | Where-Object Name -EQ 'NebulaVideo.Core').Context | Should -Be 'NebulaVideo'
+        # The runtime's own System.Text.Json serves everyone: the older copy loaded first did not displace it.
+        @($loaded | Where-Object Name -EQ 'System.Text.Json').Count | Should -Be 1
+    }
+}
+
 Describe 'Installation from a PSResourceGet repository' {
     It 'publishes a package that installs and imports by name' {
         Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop

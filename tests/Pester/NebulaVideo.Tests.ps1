@@ -204,4 +204,32 @@ Describe 'Installation from a PSResourceGet repository' {
         $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
         $commands | Should -Be @('12', '4')
     }
+
+    It 'carries the gallery metadata and installs with PowerShellGet''s Install-Module path too' {
+        $repositoryFolder = Join-Path $TestDrive 'repository-psget'
+        $installFolder = Join-Path $TestDrive 'modules-psget'
+        New-Item -ItemType Directory -Path $repositoryFolder, $installFolder | Out-Null
+        $repository = "NebulaVideoPesterV2$PID"
+        Register-PSResourceRepository -Name $repository -Uri $repositoryFolder -Trusted
+        try { Publish-PSResource -Path (Split-Path $Manifest) -Repository $repository }
+        finally { Unregister-PSResourceRepository -Name $repository }
+
+        Import-Module PowerShellGet -MaximumVersion 2.99 -ErrorAction Stop
+        Register-PSRepository -Name $repository -SourceLocation $repositoryFolder -InstallationPolicy Trusted
+        try {
+            $found = Find-Module -Name NebulaVideo -Repository $repository
+            # Save-Module is Install-Module's download and unpack, into a folder of the test's instead of the user's modules.
+            Save-Module -Name NebulaVideo -Repository $repository -Path $installFolder
+        }
+        finally {
+            Unregister-PSRepository -Name $repository
+        }
+        $found.ProjectUri | Should -Be 'https://github.com/NebulaVideo/NebulaVideo'
+        $found.LicenseUri | Should -Be 'https://github.com/NebulaVideo/NebulaVideo/blob/main/LICENSE'
+        $found.ReleaseNotes | Should -Match 'CHANGELOG'
+        $found.Tags | Should -Contain 'PSEdition_Core'
+        Test-Path (Join-Path $installFolder "NebulaVideo/$($found.Version)/Dependencies/NebulaVideo.Core.dll") | Should -BeTrue
+        $models = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
+        $models | Should -Be '4'
+    }
 }

@@ -37,6 +37,7 @@ namespace NebulaVideo
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
             if (IsDesktop) AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
+            else NameCoreTypes(add: false);
         }
 
         // Methods of their own, so that each runtime compiles only the branch it takes (PowerShell 7 never loads
@@ -48,6 +49,23 @@ namespace NebulaVideo
             isolation.GetType("NebulaVideo.Isolation.DependencyLoadContext", throwOnError: true)!
                 .GetMethod("Register")!
                 .Invoke(null, new object[] { DependencyFolder, "NebulaVideo.Core" });
+            NameCoreTypes(add: true);
+        }
+
+        // PowerShell 7 resolves a type literal ([NebulaVideo.Core.VideoTask]) only among assemblies of its own load
+        // contexts, so the types NebulaVideo.Core hands out are registered by their full names as type accelerators
+        // (the documented TypeAccelerators table): scripts keep writing -is [NebulaVideo.Core.VideoTask] and casts.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void NameCoreTypes(bool add)
+        {
+            var accelerators = typeof(PSObject).Assembly.GetType("System.Management.Automation.TypeAccelerators");
+            var method = accelerators?.GetMethod(add ? "Add" : "Remove", BindingFlags.Public | BindingFlags.Static);
+            if (method is null) return;
+            foreach (var type in typeof(Core.VideoTask).Assembly.GetExportedTypes())
+            {
+                if (type.FullName is null || type.IsNested) continue;
+                method.Invoke(null, add ? new object[] { type.FullName, type } : new object[] { type.FullName });
+            }
         }
 
         // Windows PowerShell 5.1 may still default to TLS 1.0/1.1, which gateways refuse. Adding 1.2 to the

@@ -39,6 +39,19 @@ Describe 'The module manifest' {
             'Set-NebulaVideoRequestContext', 'Wait-NebulaVideoTask')
     }
 
+    It 'uses approved verbs only, and declares what each cmdlet outputs' {
+        $approved = (Get-Verb).Verb
+        foreach ($command in Get-Command -Module NebulaVideo) {
+            $command.Verb | Should -BeIn $approved -Because $command.Name
+            @($command.OutputType).Count | Should -BeGreaterThan 0 -Because "$($command.Name) needs [OutputType]"
+        }
+    }
+
+    It 'is imported from the layout of the last build, Debug or Release alike' {
+        (Get-Module NebulaVideo).Path | Should -Be (Join-Path $Root 'out/NebulaVideo/NebulaVideo.dll')
+        Test-Path (Join-Path $Root 'out/NebulaVideo/Dependencies/NebulaVideo.Core.dll') | Should -BeTrue
+    }
+
     It 'gives every assembly the manifest''s version' {
         $version = (Import-PowerShellDataFile (Join-Path $Root 'NebulaVideo.psd1')).ModuleVersion
         $assembly = [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $Root 'out/NebulaVideo/NebulaVideo.dll'))
@@ -151,6 +164,27 @@ Describe 'The folder pipeline in pwsh' {
         $done.Status | Should -Be 'Succeeded'
         $file = $task.TaskId | Save-NebulaVideo -Path (Join-Path $TestDrive 'by-id')
         $file.Name | Should -Be "$($task.TaskId).mp4"
+    }
+
+    It 'runs the sample CSV runbook: one row per video, across models' {
+        $jobs = Import-Csv (Join-Path $Root 'samples/jobs.csv') | Where-Object { -not $_.ImageUrl } | ForEach-Object {
+            if ($_.Path) { $_.Path = Join-Path $Root "samples/$($_.Path)" }
+            $_
+        }
+        $files = $jobs | New-NebulaVideo | Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path (Join-Path $TestDrive 'runbook')
+        @($files).Count | Should -Be @($jobs).Count
+        $files.Name | Should -Contain 'harbor.mp4'
+    }
+
+    It 'completes models, and durations for the model on the line' {
+        $line = 'New-NebulaVideo -Model '
+        $models = (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText
+        $models | Should -Contain 'sora-2'
+        $models | Should -Contain 'wan2.6-image-to-video'
+        $line = 'New-NebulaVideo -Model sora-2 -Duration '
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Be @('4', '8', '12')
+        # The module's types keep their names for scripts although they live in the module's own load context.
+        [NebulaVideo.Core.VideoStatus]::Succeeded | Should -Be 'Succeeded'
     }
 
     It 'says what -WhatIf would cost in the host' {

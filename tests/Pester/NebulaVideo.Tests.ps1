@@ -87,7 +87,10 @@ Describe 'Help' {
 
     It 'describes every parameter of <_>' -ForEach $Cmdlets {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        $documented = @((Get-Help $_ -Full).Parameters.Parameter | Where-Object { "$($_.Description.Text)".Trim() } | ForEach-Object Name)
+        # A cmdlet without parameters of its own has no Parameter entries at all (strict mode would trip on them).
+        $parameterHelp = (Get-Help $_ -Full).Parameters
+        $entries = if ($parameterHelp -and $parameterHelp.PSObject.Properties['Parameter']) { $parameterHelp.Parameter } else { @() }
+        $documented = @($entries | Where-Object { "$($_.Description.Text)".Trim() } | ForEach-Object Name)
         $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }
         $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
     }

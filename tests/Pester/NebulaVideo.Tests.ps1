@@ -190,6 +190,15 @@ Describe 'The folder pipeline in pwsh' {
         [NebulaVideo.Core.VideoStatus]::Succeeded | Should -Be 'Succeeded'
     }
 
+    It 'shows no progress when its output is redirected, as in a runbook' {
+        $script = "Import-Module '$Manifest'; `$env:NEBULA_API_KEY = 'sk-quiet'; `$env:NEBULA_BASE_URI = '$($Emulator.GatewayUri)'; " +
+            "`$env:NEBULAVIDEO_JOURNAL = '$(Join-Path $TestDrive 'quiet.jsonl')'; " +
+            "(New-NebulaVideo -Model sora-2 -Prompt 'quiet' | Wait-NebulaVideoTask -PollIntervalSec 0.1 | Save-NebulaVideo -Path '$(Join-Path $TestDrive 'quiet')').Name"
+        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script 2>&1
+        ($output -join "`n") | Should -Match '^video_\w+\.mp4$'
+        ($output -join "`n") | Should -Not -Match "`e\["    # no progress bar drawn with escape sequences
+    }
+
     It 'says what -WhatIf would cost in the host' {
         $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$Manifest'; New-NebulaVideo -Prompt p -Model sora-2 -Duration 12 -WhatIf"
         ($output -join "`n") | Should -Match 'What if: .*estimated cost \$1\.2 USD.*text prompt \(sora-2, 12 s, 720x1280\)'

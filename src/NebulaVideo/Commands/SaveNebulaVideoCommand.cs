@@ -122,34 +122,26 @@ namespace NebulaVideo.Commands
         // Where the journal says this task's video went, if it is still there; else the file this run would write.
         private string? AlreadySaved(VideoTask task, string target)
         {
-            if (!_journalFailed)
-            {
-                try
-                {
-                    _journal ??= OpenJournal(JournalPath);
-                    if (_journal.SavedTo(task.TaskId) is string recorded && File.Exists(recorded)) return recorded;
-                }
-                catch (NebulaVideoException)
-                {
-                    // No journal to ask: the name alone decides.
-                }
-            }
-            return File.Exists(target) ? target : null;
+            string? recorded = null;
+            WithJournal(journal => recorded = journal.SavedTo(task.TaskId));
+            return recorded is not null && File.Exists(recorded) ? recorded : File.Exists(target) ? target : null;
         }
 
-        // The video is on disk either way: a journal that cannot take the note costs a warning, never the save.
-        private void NoteSaved(VideoTask task, string path)
+        private void NoteSaved(VideoTask task, string path) => WithJournal(journal => journal.RecordSaved(task, path));
+
+        // The video is on disk either way: a journal that cannot be used costs one warning, never a save.
+        private void WithJournal(Action<TaskJournal> use)
         {
             if (_journalFailed) return;
             try
             {
                 _journal ??= OpenJournal(JournalPath);
-                _journal.RecordSaved(task, path);
+                use(_journal);
             }
             catch (NebulaVideoException ex)
             {
                 _journalFailed = true;
-                WriteWarning($"Saved videos are not being recorded in the journal: {ex.Message}");
+                WriteWarning($"The journal cannot be used, so saved videos are neither looked up nor recorded in it: {ex.Message}");
             }
         }
 

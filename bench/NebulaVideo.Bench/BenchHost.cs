@@ -138,15 +138,7 @@ internal sealed class BenchHost
     {
         var named = Environment.GetEnvironmentVariable("NEBULAVIDEO_PWSH");
         if (!string.IsNullOrEmpty(named) && File.Exists(named)) return (named, Array.Empty<string>());
-        var manifest = Path.Combine(repoRoot, "dotnet-tools.json");
-        if (File.Exists(manifest))
-        {
-            var version = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(manifest), "\"powershell\"\\s*:\\s*\\{[^}]*\"version\"\\s*:\\s*\"([^\"]+)\"").Groups[1].Value;
-            var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            var dll = Path.Combine(packages, "powershell", version, "tools", "net10.0", "any", OperatingSystem.IsWindows() ? "win" : "unix", "pwsh.dll");
-            if (File.Exists(dll)) return ("dotnet", new[] { dll });
-        }
+        if (NebulaVideo.Tooling.PinnedPwsh.Find(repoRoot) is { } pinned) return pinned;
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Select(dir => Path.Combine(dir, "pwsh")).ToList();
         candidates.Add(Path.GetFullPath(Path.Combine(repoRoot, "..", "shared", "tools", "pwsh", "pwsh")));
         var found = candidates.FirstOrDefault(File.Exists)

@@ -2,14 +2,13 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Text.RegularExpressions;
 
 namespace NebulaVideo.Tests
 {
     /// <summary>
     /// A real pwsh process, for the tests that need more than one process (a kill -9, two runs on one journal).
-    /// The PowerShell the repository pins in its tool manifest (dotnet-tools.json, restored by `dotnet tool
-    /// restore`), else NEBULAVIDEO_PWSH, else pwsh on PATH: nothing but the .NET SDK has to be installed.
+    /// NEBULAVIDEO_PWSH when set, else the PowerShell the repository pins in its tool manifest (restored by
+    /// `dotnet tool restore`), else pwsh on PATH: nothing but the .NET SDK has to be installed.
     /// </summary>
     internal static class Pwsh
     {
@@ -31,19 +30,9 @@ namespace NebulaVideo.Tests
 
         private static (string, string[]) Find()
         {
-            var root = EngineFixture.FindRepoRoot();
-            var manifest = Path.Combine(root, "dotnet-tools.json");
-            if (File.Exists(manifest))
-            {
-                var version = Regex.Match(File.ReadAllText(manifest), "\"powershell\"\\s*:\\s*\\{[^}]*\"version\"\\s*:\\s*\"([^\"]+)\"").Groups[1].Value;
-                var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                    ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-                var folder = OperatingSystem.IsWindows() ? "win" : "unix";
-                var pwshDll = Path.Combine(packages, "powershell", version, "tools", "net10.0", "any", folder, "pwsh.dll");
-                if (File.Exists(pwshDll)) return ("dotnet", new[] { pwshDll });
-            }
             var named = Environment.GetEnvironmentVariable("NEBULAVIDEO_PWSH");
             if (!string.IsNullOrEmpty(named)) return (named, Array.Empty<string>());
+            if (Tooling.PinnedPwsh.Find(EngineFixture.FindRepoRoot()) is { } pinned) return pinned;
             var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
                 .Select(dir => Path.Combine(dir, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh"))
                 .FirstOrDefault(File.Exists);

@@ -11,9 +11,9 @@ namespace NebulaVideo
     /// <summary>
     /// Keeps the module's own dependencies (NebulaVideo.Core, Polly, System.Text.Json and theirs, in the
     /// Dependencies folder) from clashing with the host's or another module's. On PowerShell 7 they load into
-    /// an assembly load context of their own (NebulaVideo.Isolation); on Windows PowerShell 5.1, which has no
-    /// load contexts and no binding redirects for a module, a resolver hands out the module's copies whatever
-    /// version is asked for.
+    /// an assembly load context of their own (NebulaVideo.Isolation, from 7.4 on); on Windows PowerShell 5.1, which
+    /// has no load contexts and no binding redirects for a module, a resolver hands out the module's copies
+    /// whatever version is asked for.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
@@ -21,23 +21,25 @@ namespace NebulaVideo
         private static readonly string DependencyFolder = Path.Combine(ModuleFolder, "Dependencies");
         private static readonly bool IsDesktop = RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
 
+        // NebulaVideo.Isolation is a net8.0 assembly: PowerShell 7.4 and later. Older 7.x (on .NET 6 or 7, out of
+        // support) get the resolver instead: the module works there, without the isolation.
+        private static readonly bool CanIsolate = !IsDesktop && Environment.Version.Major >= 8;
+
         public void OnImport()
         {
-            if (IsDesktop)
-            {
-                AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
-                AllowTls12();
-            }
-            else
+            if (CanIsolate)
             {
                 IsolateDependencies();
+                return;
             }
+            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
+            if (IsDesktop) AllowTls12();
         }
 
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
-            if (IsDesktop) AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
-            else NameCoreTypes(add: false);
+            if (CanIsolate) NameCoreTypes(add: false);
+            else AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
         }
 
         // Methods of their own, so that each runtime compiles only the branch it takes (PowerShell 7 never loads

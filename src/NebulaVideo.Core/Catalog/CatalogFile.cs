@@ -148,7 +148,11 @@ namespace NebulaVideo.Core.Catalog
 
             public string? Text(string name) => TryGet(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-            public long? Long(string name) => this[name].ValueKind == JsonValueKind.Null ? (long?)null : this[name].GetInt64();
+            public long? Long(string name)
+            {
+                var value = this[name];
+                return value.ValueKind == JsonValueKind.Null ? (long?)null : value.GetInt64();
+            }
 
             /// <summary>The field's array of strings; null when the entry does not give the field.</summary>
             public string[]? Strings(string name)

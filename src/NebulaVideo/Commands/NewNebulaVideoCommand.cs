@@ -187,6 +187,7 @@ namespace NebulaVideo.Commands
         private int _resumed;
         private int _sent;
         private const int SubmitActivityId = 7300;
+        private const string SubmitActivity = "Submitting NebulaVideo requests";
         private readonly ProgressGate _submitProgress = new ProgressGate();
 
         /// <summary>The parameters given on the command line, as opposed to bound from each pipeline object.</summary>
@@ -251,7 +252,7 @@ namespace NebulaVideo.Commands
             if (MaxCostUsd is decimal budget && _overBudget > 0)
                 WriteWarning($"-MaxCostUsd {Invariant.Usd(budget)}: {Invariant.Usd(_committedUsd)} USD committed; {_overBudget} item(s) not submitted"
                     + (_overBudgetUsd > 0 ? $" (estimated {Invariant.Usd(_overBudgetUsd)} USD, plus any of unknown price)." : " (their price is unknown)."));
-            if (_sent > 0) WriteProgress(new ProgressRecord(SubmitActivityId, "Submitting NebulaVideo requests", $"{_sent} submitted") { RecordType = ProgressRecordType.Completed });
+            if (_sent > 0) WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity, $"{_sent} submitted") { RecordType = ProgressRecordType.Completed });
             _waiter?.EmitAll();
             _pacer?.Dispose();
         }
@@ -334,14 +335,14 @@ namespace NebulaVideo.Commands
             var earlier = Force.IsPresent || prepared is null ? null : _journal?.FindResumable(prepared.Fingerprint);
             var action = earlier is null ? $"Submit video, {CostText(model, format, request.Duration)}"
                 : $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay";
-            WarnBeforeSpending(model, format, request.Duration);
+            var cost = model.EstimateCost(format, request.Duration);
+            WarnBeforeSpending(model, cost, format, request.Duration);
             if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", action))
                 return;
 
             client ??= ClientFor(Connections.ForDialect(dialect, forWhat: model.Name));
             prepared ??= client.Prepare(request, model);
             if (_journalError is not null) throw _journalError;
-            var cost = model.EstimateCost(format, request.Duration);
             if (earlier is null) CheckBudget(cost, source);
             var task = SubmitAtTheAccountsPace(client, prepared);
             if (task.Resumed) _resumed++;
@@ -349,7 +350,7 @@ namespace NebulaVideo.Commands
             _sent++;
             // A pipeline does not say how many items will come, so this counts without a percentage.
             if (_submitProgress.Pass())
-                WriteProgress(new ProgressRecord(SubmitActivityId, "Submitting NebulaVideo requests",
+                WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity,
                     $"{_sent} submitted" + (_resumed > 0 ? $" ({_resumed} resumed from the journal)" : "") + (_limit < int.MaxValue ? $", at most {_limit} at once" : "")));
             if (_waiter is not null)
             {
@@ -367,14 +368,14 @@ namespace NebulaVideo.Commands
         /// Once per command: a model the gateway has said it will retire, and a video that costs more than twice
         /// its model's usual one (its default duration and format), which in a batch of hundreds is worth a look.
         /// </summary>
-        private void WarnBeforeSpending(ModelInfo model, string? format, int? duration)
+        private void WarnBeforeSpending(ModelInfo model, decimal? estimate, string? format, int? duration)
         {
             if (model.Retires is DateTime day && _retirementsSaid.Add(model.Name))
                 WriteWarning($"The gateway {(day.Date <= DateTime.UtcNow.Date ? "retired" : "retires")} {model.Name} on {day:yyyy-MM-dd}"
                     + (model.Replacement is string next ? $"; move to {next}" : "") + ". Get-NebulaVideoModel shows the models.");
             if (_costSaid) return;
             var usual = model.EstimateCost(model.DefaultFormat, model.DefaultDuration);
-            if (model.EstimateCost(format, duration) is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)
+            if (estimate is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)
             {
                 _costSaid = true;
                 WriteWarning($"{model.Name} at {Describe(duration, format)} costs {Invariant.Usd(cost)} USD a video, {cost / typical:0.#} times its usual "

@@ -277,28 +277,35 @@ namespace NebulaVideo.Core.Tasks
                     if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
                     return new FileStream(_lockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
                 }
-                catch (IOException) when (!File.Exists(_lockPath) && ++vanished < 1000)
+                catch (IOException ex)
                 {
-                    // The holder let go between our attempt and our look: simply try again.
-                }
-                catch (IOException) when (File.Exists(_lockPath))
-                {
+                    // One look at the lock file decides: looking twice races with a holder letting go in between.
+                    var held = new FileInfo(_lockPath);
+                    if (!held.Exists)
+                    {
+                        // The holder let go between our attempt and our look: simply try again (an error that is not
+                        // about the lock file repeats every time, and is reported after enough attempts).
+                        if (++vanished < 1000) continue;
+                        throw CannotLock(ex);
+                    }
                     // Only a lock file that is really there and really old is broken: one that vanished meanwhile
                     // (its holder let go) reads as 1601, and breaking that would delete the next holder's lock.
-                    var held = new FileInfo(_lockPath);
-                    if (held.Exists && held.LastWriteTimeUtc.Year > 2000 && DateTime.UtcNow - held.LastWriteTimeUtc > TimeSpan.FromSeconds(15)) TryDelete(_lockPath);
+                    if (held.LastWriteTimeUtc.Year > 2000 && DateTime.UtcNow - held.LastWriteTimeUtc > TimeSpan.FromSeconds(15)) TryDelete(_lockPath);
                     else if (DateTime.UtcNow - started > LockWait)
                         throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal '{_path}' stayed locked for {LockWait.TotalSeconds:0} s.", _path,
                             $"Another run may be stuck; if none is running, delete {_lockPath}.");
                     else Thread.Sleep(15);
                 }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                catch (UnauthorizedAccessException ex)
                 {
-                    throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"Cannot lock the journal '{_path}': {ex.Message}", _path,
-                        "Give -JournalPath a file in a folder you may write, or set NEBULAVIDEO_JOURNAL; nothing was submitted for this item.", ex);
+                    throw CannotLock(ex);
                 }
             }
         }
+
+        private NebulaVideoException CannotLock(Exception ex) =>
+            new(ErrorIds.JournalUnwritable, $"Cannot lock the journal '{_path}': {ex.Message}", _path,
+                "Give -JournalPath a file in a folder you may write, or set NEBULAVIDEO_JOURNAL; nothing was submitted for this item.", ex);
 
         /// <summary>Reads what was appended since the last read (all of it when the file was replaced or shrank).</summary>
         private void Refresh()

@@ -38,7 +38,9 @@ function Start-NebulaEmulator {
     $info.UseShellExecute = $false
     $process = [System.Diagnostics.Process]::Start($info)
     # Program prints exactly one line with every address; keep this pattern in step with it.
-    $line = $process.StandardOutput.ReadLine()
+    # A minute for a cold start on a busy machine; an emulator that says nothing by then is not coming up.
+    $reading = $process.StandardOutput.ReadLineAsync()
+    $line = if ($reading.Wait(60000)) { $reading.Result } else { '(nothing within 60 s)' }
     $pattern = 'listening on (?<gateway>http://\S+) \(videos on (?<storage>http://\S+)\) \(unified gateway on (?<unified>http://\S+)\)'
     if ($line -notmatch $pattern) {
         if (-not $process.HasExited) { $process.Kill() }

@@ -19,7 +19,7 @@ namespace NebulaVideo.Core.Tests
             using var emulator = Process.Start(info)!;
             try
             {
-                var line = await emulator.StandardOutput.ReadLineAsync();
+                var line = await emulator.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
                 Assert.StartsWith("NebulaVideo emulator listening on http://127.0.0.1:", line);
 
                 using (var kill = Process.Start("kill", $"-TERM {emulator.Id}")!) await kill.WaitForExitAsync();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using System.Management.Automation;
 using NebulaVideo.Core;
@@ -28,13 +29,28 @@ namespace NebulaVideo.Tests
         [InlineData(true)]
         public async Task An_account_cap_nobody_told_the_module_holds_images_instead_of_dropping_them(bool retryAfter)
         {
-            await using var emulator = await Start(cap: 4, retryAfter);
+            // No task finishes until the cap has been met (however slowly this machine submits); then the
+            // emulator's time runs at the wall clock's pace.
+            var clock = new ManualClock();
+            await using var emulator = await Start(cap: 4, retryAfter, clock);
             using var scratch = Batch();
+            using var done = new CancellationTokenSource();
+            var ticker = Task.Run(async () =>
+            {
+                for (var i = 0; i < 600 && emulator.AccountLimitRefusals == 0 && !done.IsCancellationRequested; i++) await Task.Delay(50);
+                while (!done.IsCancellationRequested)
+                {
+                    clock.Advance(TimeSpan.FromMilliseconds(50));
+                    await Task.Delay(50);
+                }
+            });
 
             var run = _engine.Run(@"
                 Get-ChildItem $batch -Filter *.png | New-NebulaVideo -Prompt 'the account sets the pace' -PollIntervalSec 0.2 -Verbose |
                     Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos",
                 gateway: emulator.GatewayUri, variables: Variables(scratch));
+            done.Cancel();
+            await ticker;
 
             Assert.Empty(run.Errors);
             Assert.Equal(Images, Directory.GetFiles(scratch.Videos, "*.mp4").Length);
@@ -87,11 +103,12 @@ namespace NebulaVideo.Tests
         private static object Value(PSObject row, string name) =>
             row.Properties[name].Value is PSObject wrapped ? wrapped.BaseObject : row.Properties[name].Value;
 
-        private static Task<EmulatorServer> Start(int cap, bool retryAfter) => EmulatorServer.StartAsync(new EmulatorOptions
+        private static Task<EmulatorServer> Start(int cap, bool retryAfter, TimeProvider? clock = null) => EmulatorServer.StartAsync(new EmulatorOptions
         {
             PhaseDuration = TimeSpan.FromMilliseconds(400),
             AccountTaskLimit = cap,
             AccountLimitRetryAfter = retryAfter,
+            Clock = clock ?? TimeProvider.System,
         });
 
         private ScratchFolder Batch()

@@ -173,7 +173,10 @@ namespace NebulaVideo.Tests
 
             using (var doomed = StartPwsh(script, emulator, variables))
             {
-                await Until(() => emulator.SubmissionCount == 3 && emulator.Requests.Count(r => r.Method == "GET") >= 3, doomed);
+                // Every task read at least once: a task is read only after its "Submitted" line is in the journal, so the
+                // kill cannot land between a create and its record (that window is SubmitOutcomeUnknown's, tested apart).
+                await Until(() => emulator.SubmissionCount == 3
+                    && emulator.Requests.Where(r => r.Method == "GET").Select(r => r.PathAndQuery).Distinct().Count() >= 3, doomed);
                 doomed.Kill(entireProcessTree: true); // SIGKILL: no finally block, no flush, nothing
                 await doomed.WaitForExitAsync();
             }
@@ -226,11 +229,12 @@ namespace NebulaVideo.Tests
 
         private static async Task<string[]> Output(Process process)
         {
-            var text = await process.StandardOutput.ReadToEndAsync();
-            var errors = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Assert.True(string.IsNullOrWhiteSpace(errors), errors);
-            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            // Both streams at once: a child filling one pipe while we wait on the other would hang both.
+            var text = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await Task.WhenAll(text, errors, process.WaitForExitAsync());
+            Assert.True(string.IsNullOrWhiteSpace(errors.Result), errors.Result);
+            return text.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         }
 
         private static async Task Until(Func<bool> condition, Process process)

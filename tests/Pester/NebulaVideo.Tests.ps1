@@ -145,17 +145,19 @@ Describe 'The folder pipeline in pwsh' {
         $tasks = Get-ChildItem (Join-Path $Root 'samples/stills') -Filter *.png |
             New-NebulaVideo -Prompt 'views at 80 columns' -Resolution 1080p -Duration 10 |
             Wait-NebulaVideoTask -PollIntervalSec 0.2
+        # Prices are shown in the session's culture (1.233 here, 1,233 in a German session).
+        $price = [regex]::Escape('{0:0.###}' -f 1.233)
         $table = @($tasks | Format-Table | Out-String -Width 80 -Stream | Where-Object { $_.Trim() })
         $table | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
         $table.Count | Should -Be 5      # header, rule, three tasks: no row wrapped
         foreach ($task in $tasks) {
             $row = $table | Where-Object { $_ -like "$($task.TaskId.Substring($task.TaskId.Length - 8)) *" }
             $row | Should -Match ([regex]::Escape((Split-Path -Leaf $task.SourceImage)))
-            $row | Should -Match '1\.233'
+            $row | Should -Match $price
         }
         $list = $tasks[0] | Format-List | Out-String -Width 80
         $list | Should -Match ([regex]::Escape($tasks[0].TaskId))
-        $list | Should -Match 'Cost\s+: 1\.233 USD \(estimated\)'
+        $list | Should -Match "Cost\s+: $price USD \(estimated\)"
         # The view changes only the look: the objects keep their type and every property.
         $tasks[0] | Should -BeOfType ([NebulaVideo.Core.VideoTask])
         ($tasks[0] | Select-Object *).TaskId | Should -Be $tasks[0].TaskId

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using NebulaVideo.Core;
@@ -378,7 +379,7 @@ namespace NebulaVideo.Commands
             if (estimate is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)
             {
                 _costSaid = true;
-                WriteWarning($"{model.Name} at {Describe(duration, format)} costs {Invariant.Usd(cost)} USD a video, {cost / typical:0.#} times its usual "
+                WriteWarning($"{model.Name} at {Describe(duration, format)} costs {Invariant.Usd(cost)} USD a video, {(cost / typical).ToString("0.#", CultureInfo.InvariantCulture)} times its usual "
                     + $"{Invariant.Usd(typical)} USD ({Describe(model.DefaultDuration, model.DefaultFormat)}). Said once per command; -WhatIf lists every price.");
             }
         }

@@ -181,7 +181,10 @@ function Invoke-Demo {
         Remove-Item $output -Recurse -Force -ErrorAction SilentlyContinue
         & (Join-Path $Root 'examples/Convert-FolderToVideo.ps1') -ImageFolder (Join-Path $Root 'samples/stills') -OutputFolder (Join-Path $output 'folder') -PollIntervalSec 1
         & (Join-Path $Root 'examples/Invoke-VideoRunbook.ps1') -JobFile (Join-Path $Root 'samples/jobs.csv') -OutputFolder (Join-Path $output 'runbook') -PollIntervalSec 1
-        Get-ChildItem $output -Recurse -Filter *.mp4 | Select-Object FullName, Length | Format-Table -AutoSize | Out-String | Write-Information -InformationAction Continue
+        # Paths under out/demo, so that names and sizes fit an 80-column console.
+        Get-ChildItem $output -Recurse -Filter *.mp4 |
+            Select-Object @{ Name = "Video (under $output)"; Expression = { [IO.Path]::GetRelativePath($output, $_.FullName) } }, Length |
+            Format-Table -AutoSize | Out-String | Write-Information -InformationAction Continue
     }
     finally {
         foreach ($name in $variables) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }

@@ -62,7 +62,9 @@ finally {
 [pscustomobject]@{
     Requested        = $jobs.Count
     Saved            = $files.Count
+    # EstimatedCostUsd is empty when a video has no published price: PricedCostUsd is then what is known.
     EstimatedCostUsd = $total.EstimatedCostUsd
+    PricedCostUsd    = $total.PricedCostUsd
     UnpricedCount    = $total.UnpricedCount
     Files            = $files
     Errors           = @($problems)

@@ -153,6 +153,10 @@ namespace NebulaVideo.Tests
             Assert.Equal(6, (int)summary.Properties["Requested"].Value);
             Assert.Equal(6, (int)summary.Properties["Saved"].Value);
             Assert.Equal(2, (int)summary.Properties["UnpricedCount"].Value);
+            // With two videos unpriced the total stays empty, and what is known is the seeds' prices of the other four:
+            // 5 s x 0.0369 (480p) + 10 s x 0.1233 (1080p) + (4 + 8) s x 0.1 (sora-2).
+            Assert.Null(summary.Properties["EstimatedCostUsd"].Value);
+            Assert.Equal(2.6175m, (decimal)summary.Properties["PricedCostUsd"].Value);
             Assert.Empty((object[])summary.Properties["Errors"].Value);
             Assert.Equal(6, Directory.GetFiles(scratch.Videos, "*.mp4").Length);
             var posts = _engine.Emulator.Requests.Where(r => r.Method == "POST" && r.ReceivedAt >= since).ToList();

@@ -25,6 +25,31 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public async Task Saving_a_target_again_removes_what_a_killed_save_of_it_left_but_not_a_save_in_progress()
+        {
+            // What kill -9 leaves: the hidden temporary file of a save that never reached its finally block.
+            var abandoned = Path.Combine(_folder, ".cat.mp4." + Guid.NewGuid().ToString("N") + ".partial");
+            File.WriteAllBytes(abandoned, Mp4Head);
+            // A save of the same target still running in another run holds its file open exclusively.
+            var inProgress = Path.Combine(_folder, ".cat.mp4." + Guid.NewGuid().ToString("N") + ".partial");
+            using var writer = new FileStream(inProgress, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+            // Not this target's, or not a name this class makes: none of its business.
+            var otherTarget = Path.Combine(_folder, ".dog.mp4." + Guid.NewGuid().ToString("N") + ".partial");
+            var notOurs = Path.Combine(_folder, ".cat.mp4.notes.partial");
+            File.WriteAllBytes(otherTarget, Mp4Head);
+            File.WriteAllText(notOurs, "a user's file");
+
+            var file = await VideoFile.WriteAsync(Path.Combine(_folder, "cat.mp4"), overwrite: false,
+                (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None);
+
+            Assert.Equal(Mp4Head, File.ReadAllBytes(file.FullName));
+            Assert.False(File.Exists(abandoned), "The killed save's leftover should be gone.");
+            Assert.True(File.Exists(inProgress), "A save still writing must keep its file.");
+            Assert.True(File.Exists(otherTarget));
+            Assert.True(File.Exists(notOurs));
+        }
+
+        [Fact]
         public async Task A_download_that_fails_halfway_leaves_nothing_on_disk()
         {
             var target = Path.Combine(_folder, "cat.mp4");

@@ -29,8 +29,9 @@ namespace NebulaVideo.Core.Downloads
                     $"'{directory.FullName}' is a file, so videos cannot be saved in it as a folder.", directory.FullName,
                     "Give a folder (new or existing) as -Path, or a file name ending in .mp4 for one video.");
             OnFileSystem(directory.FullName, "create the folder", () => directory.Create());
+            RemoveAbandonedPartials(directory, target.Name);
             // Same folder as the target, so the final rename never crosses volumes and is atomic.
-            var temp = Path.Combine(directory.FullName, $".{target.Name}.{Guid.NewGuid():N}.partial");
+            var temp = Path.Combine(directory.FullName, PartialPrefix(target.Name) + Guid.NewGuid().ToString("N") + PartialSuffix);
             try
             {
                 var stream = OnFileSystem(directory.FullName, "write in the folder",
@@ -54,6 +55,47 @@ namespace NebulaVideo.Core.Downloads
             }
             target.Refresh();
             return target;
+        }
+
+        private const string PartialSuffix = ".partial";
+
+        private static string PartialPrefix(string targetName) => "." + targetName + ".";
+
+        /// <summary>
+        /// Removes the temporary files that earlier saves of this same target left behind when their process was
+        /// killed (kill -9, a power cut: no finally block ran). A save in progress holds its temporary file open
+        /// exclusively (FileShare.None, a lock on every platform .NET runs on), so only files nobody has open go:
+        /// one another run is still writing stays.
+        /// </summary>
+        private static void RemoveAbandonedPartials(DirectoryInfo directory, string targetName)
+        {
+            var prefix = PartialPrefix(targetName);
+            FileInfo[] candidates;
+            try
+            {
+                candidates = directory.GetFiles(prefix + "*" + PartialSuffix);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return; // nothing to tidy that could be seen; the save itself reports what matters
+            }
+            foreach (var file in candidates)
+            {
+                // Only names this class makes: the target's name, 32 hex digits, .partial.
+                var name = file.Name;
+                if (name.Length != prefix.Length + 32 + PartialSuffix.Length || !name.StartsWith(prefix, StringComparison.Ordinal)
+                    || !name.Substring(prefix.Length, 32).All(Uri.IsHexDigit))
+                    continue;
+                try
+                {
+                    using (new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                    file.Delete();
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // Open in a save that is still running (or not ours to remove): left alone.
+                }
+            }
         }
 
         private static T OnFileSystem<T>(string path, string what, Func<T> action)

@@ -79,7 +79,7 @@ function Import-PlatyPS {
     }
     catch [System.IO.FileLoadException] {
         $context = [System.Runtime.Loader.AssemblyLoadContext]::new('NebulaVideo.Build.PlatyPS', $false)
-        foreach ($dependency in Get-ChildItem (Join-Path $module.ModuleBase 'Dependencies') -Filter *.dll) {
+        foreach ($dependency in Get-ChildItem -LiteralPath (Join-Path $module.ModuleBase 'Dependencies') -Filter *.dll) {
             # Only what the host lacks or has older: a second copy of a framework assembly would split its types.
             $hostCopy = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $dependency.BaseName } | Select-Object -First 1
             $own = [System.Reflection.AssemblyName]::GetAssemblyName($dependency.FullName)
@@ -126,7 +126,7 @@ function Move-ExampleCode {
 function Export-HelpFile {
     # The MAML help generated from docs/cmdlets/*.md into a folder; returns the file.
     param([string] $OutputFolder)
-    Get-ChildItem (Join-Path $Root 'docs/cmdlets') -Filter '*-*.md' |
+    Get-ChildItem -LiteralPath (Join-Path $Root 'docs/cmdlets') -Filter '*-*.md' |
         Import-MarkdownCommandHelp |
         Export-MamlCommandHelp -OutputFolder $OutputFolder -Force | Out-Null
     $file = Join-Path $OutputFolder 'NebulaVideo/NebulaVideo.dll-Help.xml'
@@ -137,7 +137,7 @@ function Export-HelpFile {
 function Test-HelpFileCurrent {
     Import-PlatyPS
     $staging = Join-Path $Root 'out/help-check'
-    Remove-Item $staging -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue
     $generated = Get-Content -LiteralPath (Export-HelpFile $staging).FullName -Raw
     $committed = Get-Content -LiteralPath (Join-Path $Root 'src/NebulaVideo/en-US/NebulaVideo.dll-Help.xml') -Raw
     # PlatyPS stamps nothing variable into MAML, so the text compares as it is (line ends aside).
@@ -153,9 +153,9 @@ function Build-HelpFile {
     if (-not (Test-OptionalModule Microsoft.PowerShell.PlatyPS 'regenerating the MAML help from docs/cmdlets (the committed help is used)')) { return }
     Import-PlatyPS
     $staging = Join-Path $Root 'out/help'
-    Remove-Item $staging -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue
     $file = Export-HelpFile $staging
-    Copy-Item $file.FullName (Join-Path $Root 'src/NebulaVideo/en-US') -Force
+    Copy-Item -LiteralPath $file.FullName (Join-Path $Root 'src/NebulaVideo/en-US') -Force
     Write-Information "MAML help written to src/NebulaVideo/en-US; the next build lays it out." -InformationAction Continue
 }
 
@@ -178,11 +178,11 @@ function Invoke-Demo {
         Write-Information "Emulator: Nebula gateway on $($emulator.GatewayUri), unified gateway on $($emulator.UnifiedUri), videos on $($emulator.StorageUri)" -InformationAction Continue
         Get-NebulaVideoConnection | Format-Table | Out-String | Write-Information -InformationAction Continue
         $output = Join-Path $Root 'out/demo'
-        Remove-Item $output -Recurse -Force -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $output -Recurse -Force -ErrorAction SilentlyContinue
         & (Join-Path $Root 'examples/Convert-FolderToVideo.ps1') -ImageFolder (Join-Path $Root 'samples/stills') -OutputFolder (Join-Path $output 'folder') -PollIntervalSec 1
         & (Join-Path $Root 'examples/Invoke-VideoRunbook.ps1') -JobFile (Join-Path $Root 'samples/jobs.csv') -OutputFolder (Join-Path $output 'runbook') -PollIntervalSec 1
         # Paths under out/demo, so that names and sizes fit an 80-column console.
-        Get-ChildItem $output -Recurse -Filter *.mp4 |
+        Get-ChildItem -LiteralPath $output -Recurse -Filter *.mp4 |
             Select-Object @{ Name = "Video (under $output)"; Expression = { [IO.Path]::GetRelativePath($output, $_.FullName) } }, Length |
             Format-Table -AutoSize | Out-String | Write-Information -InformationAction Continue
     }
@@ -196,8 +196,8 @@ function Get-TrxCount {
     # Adds up passed and failed tests from the TRX files dotnet test wrote.
     param([string] $Folder)
     $passed = 0; $failed = 0
-    foreach ($file in Get-ChildItem $Folder -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
-        $counters = ([xml](Get-Content $file.FullName -Raw)).TestRun.ResultSummary.Counters
+    foreach ($file in Get-ChildItem -LiteralPath $Folder -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
+        $counters = ([xml](Get-Content -LiteralPath $file.FullName -Raw)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
     }
@@ -208,7 +208,7 @@ function Invoke-Test {
     param([string] $Configuration)
     $passed = 0; $failed = 0
     $results = Join-Path $Root 'out/test-results'
-    Remove-Item $results -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $results -Recurse -Force -ErrorAction SilentlyContinue
     try {
         Invoke-Build $Configuration
 
@@ -233,7 +233,7 @@ function Invoke-Test {
         # PSScriptAnalyzer: each finding on the project's own scripts counts as a failed check.
         if (Test-OptionalModule PSScriptAnalyzer 'the PSScriptAnalyzer check of build.ps1, tests/Pester, examples and tools') {
             Import-Module PSScriptAnalyzer -ErrorAction Stop
-            $scripts = @(Get-Item (Join-Path $Root 'build.ps1')) +
+            $scripts = @(Get-Item -LiteralPath (Join-Path $Root 'build.ps1')) +
                 @(Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'examples'), (Join-Path $Root 'tools') -Recurse -Include *.ps1, *.psm1)
             $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_.FullName -Severity Warning, Error })
             $findings | Format-Table RuleName, ScriptName, Line, Message -AutoSize -Wrap | Out-String | Write-Information -InformationAction Continue
@@ -269,7 +269,7 @@ function Invoke-Package {
     finally {
         Unregister-PSResourceRepository -Name $repository
     }
-    Get-ChildItem $repositoryFolder -Filter *.nupkg | Select-Object Name, Length | Format-Table -AutoSize | Out-String |
+    Get-ChildItem -LiteralPath $repositoryFolder -Filter *.nupkg | Select-Object Name, Length | Format-Table -AutoSize | Out-String |
         Write-Information -InformationAction Continue
 }
 

@@ -168,10 +168,8 @@ namespace NebulaVideo.Core.Tests
         public async Task An_answer_larger_than_the_limit_is_refused_not_read_into_memory()
         {
             // A loopback server of our own that answers a status read with 2 MB of "JSON".
-            using var listener = new System.Net.HttpListener();
-            var port = FreePort();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            listener.Start();
+            var (listener, port) = StartLoopbackListener();
+            using var _ = listener;
             var serving = Task.Run(async () =>
             {
                 var context = await listener.GetContextAsync();
@@ -189,13 +187,30 @@ namespace NebulaVideo.Core.Tests
             await serving.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
         }
 
-        private static int FreePort()
+        /// <summary>
+        /// An HttpListener on a free loopback port. It cannot bind port 0, so a port is found first; another process
+        /// may take it before the listener binds, hence a few tries.
+        /// </summary>
+        private static (System.Net.HttpListener Listener, int Port) StartLoopbackListener()
         {
-            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            return port;
+            for (var attempt = 1; ; attempt++)
+            {
+                var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+                probe.Start();
+                var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+                probe.Stop();
+                var listener = new System.Net.HttpListener();
+                listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+                try
+                {
+                    listener.Start();
+                    return (listener, port);
+                }
+                catch (System.Net.HttpListenerException) when (attempt < 5)
+                {
+                    listener.Close();
+                }
+            }
         }
 
         private async Task<VideoTask> UntilFinished(GatewayClient client, VideoTask task)

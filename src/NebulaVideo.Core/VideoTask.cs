@@ -59,6 +59,12 @@ namespace NebulaVideo.Core
         /// <summary>Where Save-NebulaVideo wrote the video, as the journal recorded it (Get-NebulaVideoTask -FromJournal).</summary>
         public string? SavedTo { get; init; }
 
+        /// <summary>
+        /// The journal that recorded the submission (New-NebulaVideo) or listed the task (Get-NebulaVideoTask
+        /// -FromJournal): Save-NebulaVideo records the saved file in the same one unless told another.
+        /// </summary>
+        public string? JournalPath { get; init; }
+
         /// <summary>True when New-NebulaVideo found the request in the journal and read its task instead of paying again.</summary>
         public bool Resumed { get; init; }
 

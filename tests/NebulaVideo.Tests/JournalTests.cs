@@ -93,6 +93,30 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void Save_records_each_video_in_the_journal_that_recorded_its_submission_unless_told_another()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            variables["other"] = scratch["other.journal"];
+            // Only New-NebulaVideo is given the journal, as a runbook writes it.
+            var run = _engine.Run(@"
+                $tasks = @(Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'journaled' -JournalPath $journal | Wait-NebulaVideoTask -PollIntervalSec 0.2)
+                $tasks | Where-Object { $_.SourceImage -notlike '*tower*' } | Save-NebulaVideo -Path $videos | Out-Null
+                $tasks | Where-Object { $_.SourceImage -like '*tower*' } | Save-NebulaVideo -Path $videos -JournalPath $other | Out-Null
+                Get-NebulaVideoTask -FromJournal -JournalPath $journal
+                Test-Path -LiteralPath $NebulaVideoJournalPath", variables: variables);
+
+            Assert.Empty(run.Errors);
+            var listed = run.Objects<VideoTask>().ToList();
+            Assert.Equal(3, listed.Count);
+            Assert.All(listed, t => Assert.Equal(scratch["runs.journal"], t.JournalPath));
+            Assert.Equal(new[] { "harbor.mp4", "sunrise.mp4" }, listed.Where(t => t.SavedTo is not null).Select(t => Path.GetFileName(t.SavedTo!)).OrderBy(n => n));
+            // The explicit -JournalPath won for the third; the session's own journal was never written.
+            Assert.Contains("tower.mp4", File.ReadAllText(scratch["other.journal"]));
+            Assert.False((bool)run.Output.Last().BaseObject, "The session's journal should not exist.");
+        }
+
+        [Fact]
         public void A_task_exported_to_csv_and_read_back_goes_home_and_is_saved_under_its_images_name()
         {
             using var scratch = new ScratchFolder(_engine.Stills);
@@ -224,6 +248,8 @@ namespace NebulaVideo.Tests
             var info = Pwsh.StartInfo("-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{_engine.ModuleManifest}'; {setup}; {script}");
             info.Environment["NEBULA_API_KEY"] = EngineFixture.ApiKey;
             info.Environment["NEBULA_BASE_URI"] = emulator.GatewayUri.ToString();
+            // Whatever the script does not journal with -JournalPath goes to the test's journal, never the user's.
+            info.Environment["NEBULAVIDEO_JOURNAL"] = (string)variables["journal"]!;
             return Process.Start(info)!;
         }
 

@@ -127,7 +127,13 @@ namespace NebulaVideo.Tests
             Assert.Empty(again.Errors);
             Assert.Equal(3, again.Objects<FileInfo>().Count());
             Assert.Equal(0, _engine.PostsSince(since));
-            Assert.Equal(6, File.ReadAllLines(scratch["runbook.journal"]).Length); // submitting + submitted, per image
+            // Per image one submitting and one submitted line (the second run resumed, it claimed nothing), and the
+            // saves of both runs, recorded in the journal that recorded the submissions.
+            var states = File.ReadAllLines(scratch["runbook.journal"]).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("state").GetString()).ToList();
+            Assert.Equal(3, states.Count(s => s == "Submitting"));
+            Assert.Equal(3, states.Count(s => s == "Submitted"));
+            Assert.Equal(6, states.Count(s => s == "Saved"));
+            Assert.Equal(12, states.Count);
         }
 
         [Fact]

@@ -130,6 +130,8 @@ namespace NebulaVideo.Tests
             runspace.SessionStateProxy.SetVariable("manifest", _engine.ModuleManifest);
             runspace.SessionStateProxy.SetVariable("key", EngineFixture.Secure(EngineFixture.ApiKey));
             runspace.SessionStateProxy.SetVariable("gateway", slow.GatewayUri);
+            // A runspace of its own, so it is pointed at a test journal here (the fixture's runspaces get one too).
+            runspace.SessionStateProxy.SetVariable("NebulaVideoJournalPath", Path.Combine(_engine.JournalFolder, Guid.NewGuid().ToString("N") + ".jsonl"));
 
             var invocation = ps.BeginInvoke();
             var deadline = DateTime.UtcNow.AddSeconds(30);

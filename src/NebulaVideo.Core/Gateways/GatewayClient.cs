@@ -85,6 +85,7 @@ namespace NebulaVideo.Core.Gateways
                 Connection = _connection.Name,
                 Dialect = Dialect.Name,
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
+                JournalPath = journal?.FullPath,
             };
             JournalEntry? Entry(JournalState state, string? taskId) => journal is null ? null
                 : new JournalEntry(fingerprint, state, taskId, model.Name, request.Image?.DisplayName, DateTimeOffset.UtcNow)

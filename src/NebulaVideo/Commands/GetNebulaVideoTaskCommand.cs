@@ -78,7 +78,7 @@ namespace NebulaVideo.Commands
                     TaskId = entry.TaskId, Model = entry.Model ?? string.Empty, ProviderStatus = "unknown", Prompt = entry.Prompt,
                     SourceImage = entry.Source, Duration = entry.Duration, Resolution = entry.Resolution, EstimatedCostUsd = entry.EstimatedCostUsd,
                     SubmittedAt = entry.At, Gateway = entry.Gateway, Connection = entry.Connection, Dialect = entry.Dialect,
-                    SavedTo = journal.SavedTo(entry.TaskId),
+                    SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.FullPath,
                 };
                 ForEachItem(() =>
                 {

@@ -59,13 +59,16 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>The journal that records where each video went; the session's or the user's default when omitted.</summary>
+        /// <summary>
+        /// The journal that records where each video went. When omitted, the one that recorded the task's submission
+        /// (the task's JournalPath), else the session's or the user's default.
+        /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
-        private TaskJournal? _journal;
-        private bool _journalFailed;
+        // One journal object per file: a batch's tasks usually share one, but tasks from different runs may not.
+        private readonly Dictionary<string, TaskJournal?> _journals = new Dictionary<string, TaskJournal?>(StringComparer.Ordinal);
 
         protected override void BeginProcessing()
         {
@@ -123,24 +126,26 @@ namespace NebulaVideo.Commands
         private string? AlreadySaved(VideoTask task, string target)
         {
             string? recorded = null;
-            WithJournal(journal => recorded = journal.SavedTo(task.TaskId));
+            WithJournal(task, journal => recorded = journal.SavedTo(task.TaskId));
             return recorded is not null && File.Exists(recorded) ? recorded : File.Exists(target) ? target : null;
         }
 
-        private void NoteSaved(VideoTask task, string path) => WithJournal(journal => journal.RecordSaved(task, path));
+        private void NoteSaved(VideoTask task, string path) => WithJournal(task, journal => journal.RecordSaved(task, path));
 
         // The video is on disk either way: a journal that cannot be used costs one warning, never a save.
-        private void WithJournal(Action<TaskJournal> use)
+        private void WithJournal(VideoTask task, Action<TaskJournal> use)
         {
-            if (_journalFailed) return;
+            var path = JournalPath ?? task.JournalPath ?? string.Empty; // empty: the session's or the default
+            if (_journals.TryGetValue(path, out var known) && known is null) return; // said once already
             try
             {
-                _journal ??= OpenJournal(JournalPath);
-                use(_journal);
+                var journal = known ?? OpenJournal(path.Length == 0 ? null : path);
+                _journals[path] = journal;
+                use(journal);
             }
             catch (NebulaVideoException ex)
             {
-                _journalFailed = true;
+                _journals[path] = null;
                 WriteWarning($"The journal cannot be used, so saved videos are neither looked up nor recorded in it: {ex.Message}");
             }
         }

@@ -117,6 +117,27 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void A_task_naming_a_journal_that_is_not_on_this_machine_is_saved_and_recorded_in_the_sessions()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = Variables(scratch);
+            var elsewhere = OperatingSystem.IsWindows() ? @"Q:\elsewhere\runs.journal" : "/nonexistent-nebulavideo/elsewhere/runs.journal";
+            variables["elsewhere"] = elsewhere;
+            // As a task comes back from a CSV written on another machine: its JournalPath names that machine's file.
+            var run = _engine.Run(@"
+                $task = Get-Item (Join-Path $stills harbor.png) | New-NebulaVideo -Prompt 'from afar' -JournalPath $journal | Wait-NebulaVideoTask -PollIntervalSec 0.2
+                $row = $task | Select-Object * -ExcludeProperty JournalPath | Select-Object *, @{ Name = 'JournalPath'; Expression = { $elsewhere } }
+                $row | ConvertTo-Csv | ConvertFrom-Csv | Save-NebulaVideo -Path $videos | Out-Null
+                (Get-Content -LiteralPath $NebulaVideoJournalPath -Raw) -match 'harbor.mp4'", variables: variables);
+
+            Assert.Empty(run.Errors);
+            Assert.DoesNotContain("journal cannot be used", run.Host.Text, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(scratch.Videos, "harbor.mp4")));
+            Assert.True((bool)run.Output.Last().BaseObject, "The save should be recorded in the session's journal.");
+            Assert.False(Directory.Exists(Path.GetDirectoryName(elsewhere)), "No folder may be created for a journal from elsewhere.");
+        }
+
+        [Fact]
         public void A_task_exported_to_csv_and_read_back_goes_home_and_is_saved_under_its_images_name()
         {
             using var scratch = new ScratchFolder(_engine.Stills);

@@ -135,17 +135,21 @@ namespace NebulaVideo.Commands
         // The video is on disk either way: a journal that cannot be used costs one warning, never a save.
         private void WithJournal(VideoTask task, Action<TaskJournal> use)
         {
-            var path = JournalPath ?? task.JournalPath ?? string.Empty; // empty: the session's or the default
-            if (_journals.TryGetValue(path, out var known) && known is null) return; // said once already
+            // The task's own journal counts only where it is a journal file on this machine: a task read back from
+            // a file written elsewhere may name a path that means nothing here, which must neither stop the save nor
+            // create folders. Then, as without one, the session's or the default journal (key: empty).
+            var own = JournalPath is null && task.JournalPath is string named && File.Exists(named) && System.IO.Path.IsPathRooted(named) ? named : null;
+            var key = JournalPath ?? own ?? string.Empty;
+            if (_journals.TryGetValue(key, out var known) && known is null) return; // said once already
             try
             {
-                var journal = known ?? OpenJournal(path.Length == 0 ? null : path);
-                _journals[path] = journal;
+                var journal = known ?? (own is not null ? new TaskJournal(own) : OpenJournal(JournalPath));
+                _journals[key] = journal;
                 use(journal);
             }
             catch (NebulaVideoException ex)
             {
-                _journals[path] = null;
+                _journals[key] = null;
                 WriteWarning($"The journal cannot be used, so saved videos are neither looked up nor recorded in it: {ex.Message}");
             }
         }

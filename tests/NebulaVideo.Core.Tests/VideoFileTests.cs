@@ -27,26 +27,51 @@ namespace NebulaVideo.Core.Tests
         [Fact]
         public async Task Saving_a_target_again_removes_what_a_killed_save_of_it_left_but_not_a_save_in_progress()
         {
-            // What kill -9 leaves: the hidden temporary file of a save that never reached its finally block.
-            var abandoned = Path.Combine(_folder, ".cat.mp4." + Guid.NewGuid().ToString("N") + ".partial");
-            File.WriteAllBytes(abandoned, Mp4Head);
-            // A save of the same target still running in another run holds its file open exclusively.
-            var inProgress = Path.Combine(_folder, ".cat.mp4." + Guid.NewGuid().ToString("N") + ".partial");
-            using var writer = new FileStream(inProgress, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-            // Not this target's, or not a name this class makes: none of its business.
-            var otherTarget = Path.Combine(_folder, ".dog.mp4." + Guid.NewGuid().ToString("N") + ".partial");
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            string Partial(string target, string machine, int processId) =>
+                Path.Combine(_folder, $".{target}.{machine}-{processId}-{Guid.NewGuid():N}.partial");
+            // What kill -9 leaves: the temporary file of a save whose process (on this machine) is gone.
+            // No process has the id int.MaxValue on any system .NET runs on.
+            var killed = Partial("cat.mp4", Environment.MachineName, int.MaxValue);
+            // A save of the same target still running here, in the instant between closing its file and renaming it.
+            var closing = Partial("cat.mp4", Environment.MachineName, self.Id);
+            // Another machine's save on a shared folder: its process cannot be checked, so only its age counts.
+            var elsewhereFresh = Partial("cat.mp4", "another-host", 4242);
+            var elsewhereOld = Partial("cat.mp4", "another-host", 4343);
+            // Another target's, and a name this class does not make: none of its business.
+            var otherTarget = Partial("dog.mp4", Environment.MachineName, int.MaxValue);
             var notOurs = Path.Combine(_folder, ".cat.mp4.notes.partial");
-            File.WriteAllBytes(otherTarget, Mp4Head);
-            File.WriteAllText(notOurs, "a user's file");
+            foreach (var path in new[] { killed, closing, elsewhereFresh, elsewhereOld, otherTarget, notOurs }) File.WriteAllBytes(path, Mp4Head);
+            File.SetLastWriteTimeUtc(elsewhereOld, DateTime.UtcNow.AddDays(-2));
+            // A killed save's file that something still holds open (a virus scanner, a stuck handle) stays too.
+            var held = Partial("cat.mp4", Environment.MachineName, int.MaxValue);
+            using var holder = new FileStream(held, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
 
             var file = await VideoFile.WriteAsync(Path.Combine(_folder, "cat.mp4"), overwrite: false,
                 (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None);
 
             Assert.Equal(Mp4Head, File.ReadAllBytes(file.FullName));
-            Assert.False(File.Exists(abandoned), "The killed save's leftover should be gone.");
-            Assert.True(File.Exists(inProgress), "A save still writing must keep its file.");
+            Assert.False(File.Exists(killed), "The killed save's leftover should be gone.");
+            Assert.False(File.Exists(elsewhereOld), "A day-old leftover from another machine should be gone.");
+            Assert.True(File.Exists(closing), "A save still running here must keep its file.");
+            Assert.True(File.Exists(elsewhereFresh), "A fresh file of another machine's save must stay.");
+            Assert.True(File.Exists(held), "A file somebody holds open must stay.");
             Assert.True(File.Exists(otherTarget));
             Assert.True(File.Exists(notOurs));
+        }
+
+        [Fact]
+        public async Task A_save_names_its_temporary_file_after_this_machine_and_process()
+        {
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            string? seen = null;
+            await VideoFile.WriteAsync(Path.Combine(_folder, "cat.mp4"), overwrite: false, (s, ct) =>
+            {
+                seen = Path.GetFileName(Assert.Single(Directory.GetFiles(_folder, "*.partial")));
+                return s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct);
+            }, CancellationToken.None);
+
+            Assert.Matches($"^\\.cat\\.mp4\\.{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}-{self.Id}-[0-9a-f]{{32}}\\.partial$", seen);
         }
 
         [Fact]

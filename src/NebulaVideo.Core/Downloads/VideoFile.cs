@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -31,7 +32,7 @@ namespace NebulaVideo.Core.Downloads
             OnFileSystem(directory.FullName, "create the folder", () => directory.Create());
             RemoveAbandonedPartials(directory, target.Name);
             // Same folder as the target, so the final rename never crosses volumes and is atomic.
-            var temp = Path.Combine(directory.FullName, PartialPrefix(target.Name) + Guid.NewGuid().ToString("N") + PartialSuffix);
+            var temp = Path.Combine(directory.FullName, $"{PartialPrefix(target.Name)}{LocalProcess.Machine}-{LocalProcess.Id}-{Guid.NewGuid():N}{PartialSuffix}");
             try
             {
                 var stream = OnFileSystem(directory.FullName, "write in the folder",
@@ -59,13 +60,17 @@ namespace NebulaVideo.Core.Downloads
 
         private const string PartialSuffix = ".partial";
 
+        // A temporary file's writer is on another machine, or reuses a dead one's process id, at worst: one
+        // untouched for a day that nobody holds open is abandoned whoever wrote it.
+        private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
+
         private static string PartialPrefix(string targetName) => "." + targetName + ".";
 
         /// <summary>
         /// Removes the temporary files that earlier saves of this same target left behind when their process was
-        /// killed (kill -9, a power cut: no finally block ran). A save in progress holds its temporary file open
-        /// exclusively (FileShare.None, a lock on every platform .NET runs on), so only files nobody has open go:
-        /// one another run is still writing stays.
+        /// killed (kill -9, a power cut: no finally block ran). Each is named after the machine and process that
+        /// writes it (.cat.mp4.host-4242-guid.partial): one whose process on this machine has ended goes at once,
+        /// one from elsewhere once untouched for a day; and never one that somebody holds open.
         /// </summary>
         private static void RemoveAbandonedPartials(DirectoryInfo directory, string targetName)
         {
@@ -73,7 +78,9 @@ namespace NebulaVideo.Core.Downloads
             FileInfo[] candidates;
             try
             {
-                candidates = directory.GetFiles(prefix + "*" + PartialSuffix);
+                // Every .partial, filtered by name below: a target's name may hold characters a search pattern
+                // takes for wildcards (* ? and, on Windows' rules, " < >).
+                candidates = directory.GetFiles("*" + PartialSuffix);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -81,11 +88,7 @@ namespace NebulaVideo.Core.Downloads
             }
             foreach (var file in candidates)
             {
-                // Only names this class makes: the target's name, 32 hex digits, .partial.
-                var name = file.Name;
-                if (name.Length != prefix.Length + 32 + PartialSuffix.Length || !name.StartsWith(prefix, StringComparison.Ordinal)
-                    || !name.Substring(prefix.Length, 32).All(Uri.IsHexDigit))
-                    continue;
+                if (!file.Name.StartsWith(prefix, StringComparison.Ordinal) || !IsAbandoned(file, prefix)) continue;
                 try
                 {
                     using (new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
@@ -96,6 +99,20 @@ namespace NebulaVideo.Core.Downloads
                     // Open in a save that is still running (or not ours to remove): left alone.
                 }
             }
+        }
+
+        // "<machine>-<process id>-<32 hex digits>" between the prefix and .partial; anything else is not ours.
+        private static bool IsAbandoned(FileInfo file, string prefix)
+        {
+            var middle = file.Name.Substring(prefix.Length, file.Name.Length - prefix.Length - PartialSuffix.Length);
+            var last = middle.LastIndexOf('-');
+            var beforeLast = last > 0 ? middle.LastIndexOf('-', last - 1) : -1;
+            if (beforeLast <= 0 || middle.Length - last - 1 != 32 || !middle.Substring(last + 1).All(Uri.IsHexDigit)
+                || !int.TryParse(middle.Substring(beforeLast + 1, last - beforeLast - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var processId))
+                return false;
+            var machine = middle.Substring(0, beforeLast);
+            if (string.Equals(machine, LocalProcess.Machine, StringComparison.OrdinalIgnoreCase) && !LocalProcess.IsRunning(processId)) return true;
+            return DateTime.UtcNow - file.LastWriteTimeUtc > AbandonedAfter;
         }
 
         private static T OnFileSystem<T>(string path, string what, Func<T> action)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
@@ -72,7 +71,7 @@ namespace NebulaVideo.Core.Tasks
         /// <summary>How long gateways keep tasks: an older submission is not resumed (its video is gone).</summary>
         public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
 
-        private static readonly string ProcessOwner = $"{Environment.MachineName}:{Process.GetCurrentProcess().Id}";
+        private static readonly string ProcessOwner = $"{LocalProcess.Machine}:{LocalProcess.Id}";
         private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
 
         private readonly string _path;
@@ -236,17 +235,8 @@ namespace NebulaVideo.Core.Tasks
             // Written by this very journal object, which is not submitting it now: an earlier attempt of ours that stopped.
             if (entry.Owner == _owner || DateTimeOffset.UtcNow - entry.At > _staleAfter) return false;
             var owner = entry.Owner?.Split(':');
-            if (owner is null || owner.Length < 2 || owner[0] != Environment.MachineName) return true;
-            if (!int.TryParse(owner[1], out var pid)) return true;
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                return !process.HasExited;
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
+            if (owner is null || owner.Length < 2 || owner[0] != LocalProcess.Machine) return true;
+            return !int.TryParse(owner[1], out var pid) || LocalProcess.IsRunning(pid);
         }
 
         private T Locked<T>(Func<T> action)

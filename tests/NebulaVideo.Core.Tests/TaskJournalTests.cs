@@ -164,6 +164,33 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public async Task A_lock_file_a_killed_run_left_is_broken_once_and_every_waiting_run_then_claims_each_request_once()
+        {
+            // What kill -9 in the middle of a claim leaves: the lock file, never deleted, from an hour ago.
+            var lockFile = JournalFile + ".lock";
+            File.WriteAllText(lockFile, "");
+            File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddHours(-1));
+            var journals = Enumerable.Range(0, 4).Select(_ => new TaskJournal(JournalFile)).ToArray();
+            var wins = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+            // All four wait on it at once, see it stale together and must not break each other's new locks.
+            await Task.WhenAll(journals.Select(journal => Task.Run(() =>
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    var entry = new JournalEntry("request-" + i, JournalState.Submitting, null, "sora-2", null, DateTimeOffset.UtcNow);
+                    if (journal.Claim(entry, force: false).Kind == ClaimKind.Submit) wins.Add(entry.Fingerprint);
+                }
+            })));
+
+            Assert.Equal(10, wins.Count);
+            Assert.Equal(10, wins.Distinct().Count());
+            Assert.Equal(10, File.ReadAllLines(JournalFile).Length);
+            Assert.False(File.Exists(lockFile), "Every lock taken since was let go; the stale one is gone.");
+            Assert.False(File.Exists(lockFile + ".break"));
+        }
+
+        [Fact]
         public async Task A_journaled_task_the_gateway_does_not_know_says_so_and_Force_submits_it_again()
         {
             var body = Seed.Body(Request("waves"));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
@@ -253,12 +254,16 @@ namespace NebulaVideo.Core.Tasks
 
         /// <summary>
         /// The lock shared by every process and host: a lock file created exclusively (atomic on local disks and
-        /// network shares alike) and removed when done. One left behind by a killed process is broken once it is old.
+        /// network shares alike) and removed when done. One left behind by a killed process is broken once stale.
         /// </summary>
         private IDisposable AcquireFileLock()
         {
-            var started = DateTime.UtcNow;
+            var waited = Stopwatch.StartNew();
             var vanished = 0;
+            // The lock file as last seen (its time stamp tells one holder's file from the next one's) and since when,
+            // by this process's own clock: a shared folder's stamps come from the server's clock, which may differ.
+            var seenStamp = default(DateTime);
+            var seenSince = TimeSpan.Zero;
             while (true)
             {
                 try
@@ -267,29 +272,61 @@ namespace NebulaVideo.Core.Tasks
                     if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
                     return new FileStream(_lockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
                 }
-                catch (IOException ex)
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
                     // One look at the lock file decides: looking twice races with a holder letting go in between.
                     var held = new FileInfo(_lockPath);
                     if (!held.Exists)
                     {
-                        // The holder let go between our attempt and our look: simply try again (an error that is not
-                        // about the lock file repeats every time, and is reported after enough attempts).
-                        if (++vanished < 1000) continue;
+                        // The holder let go between our attempt and our look: simply try again. An error that is not
+                        // about the lock file (a folder we may not write) repeats every time: reported at once when
+                        // it is a refusal, after enough attempts otherwise.
+                        if (ex is IOException && ++vanished < 1000) continue;
                         throw CannotLock(ex);
                     }
-                    // Only a lock file that is really there and really old is broken: one that vanished meanwhile
-                    // (its holder let go) reads as 1601, and breaking that would delete the next holder's lock.
-                    if (held.LastWriteTimeUtc.Year > 2000 && DateTime.UtcNow - held.LastWriteTimeUtc > TimeSpan.FromSeconds(15)) TryDelete(_lockPath);
-                    else if (DateTime.UtcNow - started > LockWait)
+                    // Held, or (Windows) a lock file its holder just closed that is still being deleted: wait.
+                    if (held.LastWriteTimeUtc != seenStamp)
+                    {
+                        seenStamp = held.LastWriteTimeUtc;
+                        seenSince = waited.Elapsed;
+                    }
+                    else if (IsStale(seenStamp, waited.Elapsed - seenSince))
+                    {
+                        BreakStaleLock(seenStamp);
+                        seenStamp = default;
+                        continue;
+                    }
+                    if (waited.Elapsed > LockWait)
                         throw new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal '{_path}' stayed locked for {LockWait.TotalSeconds:0} s.", _path,
-                            $"Another run may be stuck; if none is running, delete {_lockPath}.");
-                    else Thread.Sleep(15);
+                            $"Another run may be stuck; if none is running, delete {_lockPath} (and {_lockPath}.break, if there is one).");
+                    Thread.Sleep(15);
                 }
-                catch (UnauthorizedAccessException ex)
+            }
+        }
+
+        // A holder keeps the lock for milliseconds. One lock file unchanged for 5 s of our own watching is stale when
+        // it is also old by its stamp (a killed run's), or when we have watched it for 15 s whatever the clocks say.
+        private static bool IsStale(DateTime stamp, TimeSpan watched) =>
+            watched > TimeSpan.FromSeconds(5) && (DateTime.UtcNow - stamp > TimeSpan.FromSeconds(15) || watched > TimeSpan.FromSeconds(15));
+
+        /// <summary>
+        /// Removes a stale lock file, one breaker at a time: two waiters that both saw it stale must not both delete,
+        /// or the second would delete the lock the first one took meanwhile. The breaker deletes only the very file
+        /// it judged (same stamp); a lock taken since is left to its holder.
+        /// </summary>
+        private void BreakStaleLock(DateTime stamp)
+        {
+            try
+            {
+                using (new FileStream(_lockPath + ".break", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
                 {
-                    throw CannotLock(ex);
+                    var held = new FileInfo(_lockPath);
+                    if (held.Exists && held.LastWriteTimeUtc == stamp) TryDelete(_lockPath);
                 }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Another waiter is breaking it: its result is what the next attempt finds.
             }
         }
 

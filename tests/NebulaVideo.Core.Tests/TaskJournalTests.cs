@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -147,16 +148,7 @@ namespace NebulaVideo.Core.Tests
         public async Task Many_journal_objects_claiming_the_same_requests_at_once_each_win_a_request_once()
         {
             // As many runs as threads, each with its own journal object on the one file, all racing for the same 40 requests.
-            var journals = Enumerable.Range(0, 6).Select(_ => new TaskJournal(JournalFile)).ToArray();
-            var wins = new System.Collections.Concurrent.ConcurrentBag<string>();
-            await Task.WhenAll(journals.Select(journal => Task.Run(() =>
-            {
-                for (var i = 0; i < 40; i++)
-                {
-                    var entry = new JournalEntry("request-" + i, JournalState.Submitting, null, "sora-2", null, DateTimeOffset.UtcNow);
-                    if (journal.Claim(entry, force: false).Kind == ClaimKind.Submit) wins.Add(entry.Fingerprint);
-                }
-            })));
+            var wins = await RaceForRequests(runs: 6, requests: 40);
 
             Assert.Equal(40, wins.Count);
             Assert.Equal(40, wins.Distinct().Count());
@@ -170,24 +162,30 @@ namespace NebulaVideo.Core.Tests
             var lockFile = JournalFile + ".lock";
             File.WriteAllText(lockFile, "");
             File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddHours(-1));
-            var journals = Enumerable.Range(0, 4).Select(_ => new TaskJournal(JournalFile)).ToArray();
-            var wins = new System.Collections.Concurrent.ConcurrentBag<string>();
 
             // All four wait on it at once, see it stale together and must not break each other's new locks.
-            await Task.WhenAll(journals.Select(journal => Task.Run(() =>
-            {
-                for (var i = 0; i < 10; i++)
-                {
-                    var entry = new JournalEntry("request-" + i, JournalState.Submitting, null, "sora-2", null, DateTimeOffset.UtcNow);
-                    if (journal.Claim(entry, force: false).Kind == ClaimKind.Submit) wins.Add(entry.Fingerprint);
-                }
-            })));
+            var wins = await RaceForRequests(runs: 4, requests: 10);
 
             Assert.Equal(10, wins.Count);
             Assert.Equal(10, wins.Distinct().Count());
             Assert.Equal(10, File.ReadAllLines(JournalFile).Length);
             Assert.False(File.Exists(lockFile), "Every lock taken since was let go; the stale one is gone.");
             Assert.False(File.Exists(lockFile + ".break"));
+        }
+
+        /// <summary>Runs, each a journal object of its own on the one file, claiming the same requests at once; the fingerprints each won.</summary>
+        private async Task<List<string>> RaceForRequests(int runs, int requests)
+        {
+            var wins = new System.Collections.Concurrent.ConcurrentBag<string>();
+            await Task.WhenAll(Enumerable.Range(0, runs).Select(_ => new TaskJournal(JournalFile)).Select(journal => Task.Run(() =>
+            {
+                for (var i = 0; i < requests; i++)
+                {
+                    var entry = new JournalEntry("request-" + i, JournalState.Submitting, null, "sora-2", null, DateTimeOffset.UtcNow);
+                    if (journal.Claim(entry, force: false).Kind == ClaimKind.Submit) wins.Add(entry.Fingerprint);
+                }
+            })).ToList());
+            return wins.ToList();
         }
 
         [Fact]

@@ -36,20 +36,21 @@ param(
 )
 
 $jobs = @(Import-Csv -LiteralPath $JobFile)
-$total = $jobs | Measure-NebulaVideoCost -WarningAction SilentlyContinue | Where-Object IsTotal
-if ($total.UnpricedCount -gt 0) {
-    # Some gateways publish no price: say so rather than report a total that is too low.
-    Write-Information ('{0} videos, estimated {1:0.####} USD plus {2} at an unpublished price' -f $total.Count, $total.PricedCostUsd, $total.UnpricedCount) -InformationAction Continue
-}
-else {
-    Write-Information ('{0} videos, estimated {1:0.####} USD' -f $total.Count, $total.EstimatedCostUsd) -InformationAction Continue
-}
-
 $OutputFolder = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputFolder)
 if (-not $JournalPath) { $JournalPath = Join-Path $OutputFolder 'runbook.journal' }
 $JournalPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($JournalPath)
+# Image paths in the file are relative to it: the estimate reads them as the submissions will (sora-2's frame size
+# follows the image's orientation).
 Push-Location -LiteralPath (Split-Path -Parent (Resolve-Path -LiteralPath $JobFile))
 try {
+    $total = $jobs | Measure-NebulaVideoCost -WarningAction SilentlyContinue | Where-Object IsTotal
+    if ($total.UnpricedCount -gt 0) {
+        # Some gateways publish no price: say so rather than report a total that is too low.
+        Write-Information ('{0} videos, estimated {1:0.####} USD plus {2} at an unpublished price' -f $total.Count, $total.PricedCostUsd, $total.UnpricedCount) -InformationAction Continue
+    }
+    else {
+        Write-Information ('{0} videos, estimated {1:0.####} USD' -f $total.Count, $total.EstimatedCostUsd) -InformationAction Continue
+    }
     $files = @($jobs |
             New-NebulaVideo -JournalPath $JournalPath -ErrorVariable +problems -ErrorAction SilentlyContinue |
             Wait-NebulaVideoTask -PollIntervalSec $PollIntervalSec -TimeoutSec $TimeoutSec -ErrorVariable +problems -ErrorAction SilentlyContinue |

@@ -44,6 +44,13 @@ namespace NebulaVideo.Core
         /// <summary>The image the video started from: a path or URL ("(data URI)" for inline data).</summary>
         public string? SourceImage { get; init; }
 
+        /// <summary>
+        /// 1 for the first request of its New-NebulaVideo command made from an image of this name, 2 for the second...
+        /// Save-NebulaVideo names only the first after the image alone (harbor.mp4) and adds the task id to the others,
+        /// so names follow the input's order, never the order tasks finish in. Null when unknown (counted as the first).
+        /// </summary>
+        public int? ImageOccurrence { get; init; }
+
         public DateTimeOffset? SubmittedAt { get; init; }
         public DateTimeOffset? CompletedAt { get; init; }
 

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -60,8 +62,71 @@ namespace NebulaVideo
         /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default.</summary>
         protected TaskJournal OpenJournal(string? path)
         {
+            var parameter = path is null ? "$" + JournalVariable : "-JournalPath";
             path ??= GetVariableValue(JournalVariable) as string;
-            return new TaskJournal(path is null ? TaskJournal.DefaultPath : GetUnresolvedProviderPathFromPSPath(path));
+            return new TaskJournal(path is null ? TaskJournal.DefaultPath : FileSystemPath(path, parameter));
+        }
+
+        /// <summary>
+        /// A path as PowerShell means it: relative to the session's current location (not the process's working
+        /// folder, which Set-Location never moves), on any file system drive (Temp:, a New-PSDrive). A path on
+        /// another provider's drive (Env:, HKLM:, a relative path while the location is Env:) is refused: taken as a
+        /// plain string it would land in the process's working folder, where a rerun would never look for it.
+        /// </summary>
+        protected internal string FileSystemPath(string path, string parameter)
+        {
+            string resolved;
+            ProviderInfo provider;
+            try
+            {
+                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+            }
+            catch (Exception ex) when (ex is DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                throw new NebulaVideoException(ErrorIds.PathNotOnFileSystem, $"{parameter} '{path}' is not a path PowerShell can resolve: {ex.Message}", path,
+                    $"Give {parameter} a file system path, such as ./videos or Temp:/videos.", ex);
+            }
+            if (provider.Name != "FileSystem")
+                throw new NebulaVideoException(ErrorIds.PathNotOnFileSystem,
+                    $"{parameter} '{path}' is on the {provider.Name} provider, not on a file system drive.", path,
+                    $"Give {parameter} a file system path, such as ./videos or Temp:/videos (Set-Location to a file system drive first for relative paths).");
+            return resolved;
+        }
+
+        /// <summary>The image files a -Path means (wildcards expand); one that matches nothing is an error, never an empty success.</summary>
+        protected IReadOnlyList<string> ImageFiles(string path)
+        {
+            List<string> files;
+            try
+            {
+                files = GetResolvedProviderPathFromPSPath(path, out var provider).ToList();
+                RequireFileSystem(provider, path);
+            }
+            catch (ItemNotFoundException ex)
+            {
+                throw new NebulaVideoException(ErrorIds.ImageNotFound, $"Cannot find the image '{path}'.", path,
+                    "Check the path; use -LiteralPath for names with wildcard characters.", ex);
+            }
+            // The row would vanish without a trace.
+            if (files.Count == 0)
+                throw new NebulaVideoException(ErrorIds.ImageNotFound, $"No image matches '{path}'.", path,
+                    "Check the path and its wildcards; use -LiteralPath for names that contain [ or ].");
+            return files;
+        }
+
+        /// <summary>The image file a -LiteralPath means (resolved first, so errors name the file, not the provider path a piped file binds as).</summary>
+        protected string ImageFile(string literalPath)
+        {
+            var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(literalPath, out var provider, out _);
+            RequireFileSystem(provider, literalPath);
+            return resolved;
+        }
+
+        private static void RequireFileSystem(ProviderInfo provider, string path)
+        {
+            if (provider.Name != "FileSystem")
+                throw new NebulaVideoException(ErrorIds.ImageNotOnFileSystem,
+                    $"'{path}' is on the {provider.Name} drive, not a file system drive.", path, "Give the path of an image file.");
         }
 
         /// <summary>This session's connections: registered ones and the environment's.</summary>
@@ -70,17 +135,33 @@ namespace NebulaVideo
         /// <summary>Writes a non-terminating error for a NebulaVideo failure, so the next pipeline item goes on.</summary>
         protected internal void WriteError(NebulaVideoException ex) => WriteError(ErrorRecords.From(ex));
 
-        /// <summary>Runs one item's work; a NebulaVideo failure becomes that item's error, not the pipeline's end.</summary>
-        protected void ForEachItem(Action work)
+        /// <summary>
+        /// Runs one item's work; a NebulaVideo failure becomes that item's error, not the pipeline's end. Returns
+        /// false when it failed.
+        /// </summary>
+        protected bool ForEachItem(Action work)
         {
             try
             {
                 work();
+                return true;
             }
             catch (NebulaVideoException ex)
             {
-                WriteError(ex);
+                WriteError(ErrorRecords.From(ex, CurrentItem));
+                return false;
             }
         }
+
+        /// <summary>
+        /// The piped item being worked on, when its errors should carry it rather than the offending value: a row among
+        /// hundreds is found by its number and image, not by a bare "abc".
+        /// </summary>
+        protected virtual (object Target, string Label)? CurrentItem => null;
+
+        /// <summary>True under -WhatIf (or $WhatIfPreference): ShouldProcess said no without asking anyone.</summary>
+        protected bool IsWhatIf =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given) ? LanguagePrimitives.IsTrue(given)
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
     }
 }

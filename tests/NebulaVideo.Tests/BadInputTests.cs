@@ -80,7 +80,13 @@ namespace NebulaVideo.Tests
 
             Assert.Equal(new[] { "DurationInvalid", "SeedInvalid", "SeedOutOfRange", "ImageNotFound" },
                 run.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
-            Assert.Equal(new object[] { "abc", "abc", "99999999999999999999", "stills/nomatch*.png" }, run.Errors.Select(e => e.TargetObject));
+            // Each error carries its row (so it can be found among hundreds, fixed and piped in again) and names it by
+            // number and image; the exception still says which value was wrong.
+            Assert.Equal(new[] { "bad duration", "bad seed", "huge seed", "no match" },
+                run.Errors.Select(e => Assert.IsType<PSObject>(e.TargetObject).Properties["Prompt"].Value));
+            Assert.Equal(new[] { "Item 1 (stills/harbor.png): ", "Item 2 (stills/harbor.png): ", "Item 3 (stills/harbor.png): ", "Item 4 (stills/nomatch*.png): " },
+                run.Errors.Select(e => e.ErrorDetails.Message.Substring(0, e.ErrorDetails.Message.IndexOf(": ", StringComparison.Ordinal) + 2)));
+            Assert.Equal(new[] { "abc", "abc", "99999999999999999999", "stills/nomatch*.png" }, run.Errors.Select(e => ((NebulaVideoException)e.Exception).Target));
             var task = Assert.Single(run.Objects<VideoTask>());
             Assert.Equal((10, "good"), (task.Duration!.Value, task.Prompt!));
             Assert.Equal(1, _engine.PostsSince(since));

@@ -65,7 +65,7 @@ namespace NebulaVideo.Core.Catalog
             get
             {
                 var named = Environment.GetEnvironmentVariable(UserFileVariable);
-                if (!string.IsNullOrWhiteSpace(named)) return Path.GetFullPath(named);
+                if (!string.IsNullOrWhiteSpace(named)) return EnvironmentPath.Full(named!, UserFileVariable, ErrorIds.CatalogFileInvalid);
                 return File.Exists(DefaultUserFilePath) ? DefaultUserFilePath : null;
             }
         }
@@ -125,8 +125,7 @@ namespace NebulaVideo.Core.Catalog
             RejectUnsupportedOptions(model, request);
             RequestBody.RejectManaged(request, model, dialect.ManagedFields(model));
 
-            var (format, duration) = ResolveFormat(model, request.Resolution,
-                request.Size ?? (request.Resolution is null ? SizeFromImage(model, request) : null), request.Duration);
+            var (format, duration) = ResolveFormat(model, request.Resolution, request.Size, request.Duration, request.Image?.Info);
             resolved = model.Sizes.Count > 0
                 ? resolved with { Size = format, Resolution = null, Duration = duration }
                 : resolved with { Resolution = format, Duration = duration };
@@ -148,6 +147,18 @@ namespace NebulaVideo.Core.Catalog
                     $"Pass a finished {model.Name} task, or its TaskId, to -RemixFrom.");
 
             return resolved;
+        }
+
+        /// <summary>
+        /// The resolution (or frame size) and seconds a request gets: everything its price depends on, decided in this
+        /// one place for New-NebulaVideo and Measure-NebulaVideoCost alike. Without a size or resolution, a model that
+        /// needs the image at the frame size takes the image's orientation (a landscape still makes a landscape video).
+        /// </summary>
+        public static (string? Format, int? Duration) ResolveFormat(ModelInfo model, string? resolution, string? size, int? duration, ImageInfo? image)
+        {
+            if (size is null && resolution is null && model.ImageMatchesSize && image is not null)
+                size = model.Sizes.FirstOrDefault(s => ParseSize(s) is var (w, h) && (w > h) == image.IsLandscape && w != h);
+            return ResolveFormat(model, resolution, size, duration);
         }
 
         /// <summary>
@@ -182,6 +193,7 @@ namespace NebulaVideo.Core.Catalog
         public static void CheckImageSource(ModelInfo model, ImageInputKind kind, string target)
         {
             if (kind == ImageInputKind.Url || Dialects.Get(model.Dialect).AcceptsInlineImages) return;
+            target = ImageInput.Describe(target); // a data URI is megabytes: never put whole into a message
             throw Invalid(ErrorIds.ImageUrlRequired,
                 $"{model.Name} on the {model.Dialect} gateway takes its image only as a URL the gateway fetches itself, so the {(kind == ImageInputKind.File ? "local file" : "inline image")} '{target}' cannot be sent.",
                 target, "Publish the image where the gateway can fetch it and pass that https address with -ImageUrl (an ImageUrl column in a CSV). NebulaVideo never uploads images anywhere.");
@@ -255,13 +267,6 @@ namespace NebulaVideo.Core.Catalog
                 throw new NebulaVideoException(ErrorIds.ImageSizeMismatch,
                     $"The image '{image.DisplayName}' is {info.Width}x{info.Height}, but {model.Name} needs an image of exactly {size}.",
                     image.DisplayName, $"Resize the image to {string.Join(" or ", model.Sizes)}, or pick the -Size that matches it.");
-        }
-
-        // Landscape images make landscape videos: the natural default when the user names no size.
-        private static string? SizeFromImage(ModelInfo model, VideoRequest request)
-        {
-            if (!model.ImageMatchesSize || request.Image?.Info is not { } info) return null;
-            return model.Sizes.FirstOrDefault(s => ParseSize(s) is var (w, h) && (w > h) == info.IsLandscape && w != h);
         }
 
         private static (int Width, int Height) ParseSize(string size)

@@ -196,10 +196,7 @@ namespace NebulaVideo.Core.Downloads
         public static string NameFor(VideoTask task, string template = DefaultNameTemplate)
         {
             CheckNameTemplate(template);
-            var source = task.SourceImage;
-            string? image = null;
-            if (!string.IsNullOrEmpty(source) && !source!.StartsWith("(", StringComparison.Ordinal)) // "(data URI)" has no name
-                image = Path.GetFileNameWithoutExtension(Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile ? uri.AbsolutePath : source);
+            var image = ImageName(task.SourceImage);
             var name = template
                 .Replace("{image}", string.IsNullOrWhiteSpace(image) ? task.TaskId : image)
                 .Replace("{id}", task.TaskId)
@@ -210,6 +207,14 @@ namespace NebulaVideo.Core.Downloads
             name = name.Replace('/', '_').Replace('\\', '_');
             if (name.Trim('.', ' ').Length == 0) name = "video";
             return name + ".mp4";
+        }
+
+        /// <summary>The base name {image} stands for: cat for ./stills/cat.png or https://host/cat.png; null for inline data or no image.</summary>
+        public static string? ImageName(string? source)
+        {
+            if (string.IsNullOrEmpty(source) || source!.StartsWith("(", StringComparison.Ordinal)) return null; // "(data URI)" has no name
+            var name = Path.GetFileNameWithoutExtension(Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile ? uri.AbsolutePath : source);
+            return string.IsNullOrWhiteSpace(name) ? null : name;
         }
 
         /// <summary>A template must name something that tells videos apart, and only the tokens there are.</summary>

@@ -53,10 +53,13 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ImageDimensionsNotSupported = new ErrorId(nameof(ImageDimensionsNotSupported), ErrorKind.InvalidData);
         public static readonly ErrorId ImageSizeMismatch = new ErrorId(nameof(ImageSizeMismatch), ErrorKind.InvalidData);
         public static readonly ErrorId PathTakesOneTask = new ErrorId(nameof(PathTakesOneTask), ErrorKind.InvalidArgument);
+        public static readonly ErrorId PathNotOnFileSystem = new ErrorId(nameof(PathNotOnFileSystem), ErrorKind.InvalidArgument);
         public static readonly ErrorId PathInvalid = new ErrorId(nameof(PathInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId NameTemplateInvalid = new ErrorId(nameof(NameTemplateInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId SourceRootMismatch = new ErrorId(nameof(SourceRootMismatch), ErrorKind.InvalidArgument);
         public static readonly ErrorId CatalogFileInvalid = new ErrorId(nameof(CatalogFileInvalid), ErrorKind.InvalidData);
+        public static readonly ErrorId ColumnNotBound = new ErrorId(nameof(ColumnNotBound), ErrorKind.InvalidArgument);
+        public static readonly ErrorId ImageIsFolder = new ErrorId(nameof(ImageIsFolder), ErrorKind.InvalidArgument);
         public static readonly ErrorId BudgetExceeded = new ErrorId(nameof(BudgetExceeded), ErrorKind.LimitsExceeded);
         public static readonly ErrorId BudgetPriceUnknown = new ErrorId(nameof(BudgetPriceUnknown), ErrorKind.LimitsExceeded);
 

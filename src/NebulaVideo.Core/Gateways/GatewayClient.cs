@@ -101,9 +101,11 @@ namespace NebulaVideo.Core.Gateways
                 {
                     _log?.Invoke($"Journal {journal.FullPath}: submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}; reading it instead of paying again.");
                     VideoTask resumed;
+                    // A read that fails leaves the task as the error's target, so $err.TargetObject | Wait-NebulaVideoTask resumes it.
+                    var earlierTask = known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At, Resumed = true };
                     try
                     {
-                        resumed = await GetTaskAsync(known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At }, cancellationToken).ConfigureAwait(false);
+                        resumed = await GetTaskAsync(earlierTask, cancellationToken).ConfigureAwait(false);
                     }
                     catch (GatewayException ex) when (ex.HttpStatus == 404)
                     {
@@ -242,13 +244,16 @@ namespace NebulaVideo.Core.Gateways
         /// The task's current state, keeping what <paramref name="known"/> already knew. A 404 for a task
         /// created moments ago is retried like any transient failure: gateways take a moment to list new tasks.
         /// </summary>
-        public Task<VideoTask> GetTaskAsync(VideoTask known, CancellationToken cancellationToken)
+        public Task<VideoTask> GetTaskAsync(VideoTask known, CancellationToken cancellationToken) => GetTaskAsync(known, known, cancellationToken);
+
+        // Errors name the task read (so a script can pipe $err.TargetObject back in), or what the caller says.
+        private Task<VideoTask> GetTaskAsync(VideoTask known, object target, CancellationToken cancellationToken)
         {
             var path = Dialect.TaskPath(known.TaskId);
             var isNew = known.SubmittedAt is DateTimeOffset at && DateTimeOffset.UtcNow - at < _options.NewTaskGrace;
-            return ReadAsync($"GET {path}", isNew, async token =>
+            return ReadAsync($"GET {path}", isNew, target, async token =>
             {
-                var json = await GetJsonOnceAsync(path, known.TaskId, token).ConfigureAwait(false);
+                var json = await GetJsonOnceAsync(path, target, token).ConfigureAwait(false);
                 return Dialect.ParseTask(json, known with { Gateway = BaseUri, Connection = _connection.Name, Dialect = Dialect.Name });
             }, cancellationToken);
         }
@@ -261,7 +266,7 @@ namespace NebulaVideo.Core.Gateways
         {
             try
             {
-                await GetTaskAsync(new VideoTask { TaskId = Dialect.KeyCheckTaskId, Model = Dialect.DefaultModel }, cancellationToken).ConfigureAwait(false);
+                await GetTaskAsync(new VideoTask { TaskId = Dialect.KeyCheckTaskId, Model = Dialect.DefaultModel }, BaseUri.ToString(), cancellationToken).ConfigureAwait(false);
             }
             catch (GatewayException ex) when (ex.ErrorId == ErrorIds.GatewayTaskNotFound.Name)
             {
@@ -290,7 +295,7 @@ namespace NebulaVideo.Core.Gateways
                             $"The gateway reported task {task.TaskId} done but gave no link to its video.", task,
                             "Read the task again with Get-NebulaVideoTask, then save it.");
                     var current = task;
-                    return await ReadAsync(base64Path is null ? $"GET {task.VideoUrl!.GetLeftPart(UriPartial.Path)}" : $"GET {base64Path}", false,
+                    return await ReadAsync(base64Path is null ? $"GET {task.VideoUrl!.GetLeftPart(UriPartial.Path)}" : $"GET {base64Path}", false, current,
                         token => base64Path is null
                             ? DownloadLinkOnceAsync(current, destination, progress, token)
                             : DownloadBase64OnceAsync(current, base64Path, destination, progress, token),
@@ -399,7 +404,7 @@ namespace NebulaVideo.Core.Gateways
         /// Runs a read through the retry pipeline. What is left after the last attempt becomes an error the
         /// user can act on: no answer in time, no connection, a connection that kept breaking.
         /// </summary>
-        private async Task<T> ReadAsync<T>(string operation, bool isNewTask, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+        private async Task<T> ReadAsync<T>(string operation, bool isNewTask, object target, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
         {
             var context = ResilienceContextPool.Shared.Get(cancellationToken);
             context.Properties.Set(ReadRetry.Operation, operation);
@@ -412,17 +417,17 @@ namespace NebulaVideo.Core.Gateways
             {
                 throw new NebulaVideoException(ErrorIds.GatewayTimeout,
                     $"{operation}: no answer within {_options.RequestTimeout.TotalSeconds:0} s, in {_options.MaxReadRetries + 1} attempts.",
-                    BaseUri.ToString(), "Check the network and the gateway, or give it longer: Set-NebulaVideoRequestContext -RequestTimeoutSec, -MaxRetry.", ex);
+                    target, "Check the network and the gateway, or give it longer: Set-NebulaVideoRequestContext -RequestTimeoutSec, -MaxRetry.", ex);
             }
             catch (HttpRequestException ex)
             {
-                throw Unreachable(ex);
+                throw Unreachable(ex, target);
             }
             catch (IOException ex)
             {
                 throw new NebulaVideoException(ErrorIds.GatewayConnectionLost,
                     $"{operation}: the connection broke while the answer was being read, in {_options.MaxReadRetries + 1} attempts: {ex.Message}",
-                    BaseUri.ToString(), "Try again later; if it persists, check the network between here and the gateway.", ex);
+                    target, "Try again later; if it persists, check the network between here and the gateway.", ex);
             }
             finally
             {
@@ -482,9 +487,9 @@ namespace NebulaVideo.Core.Gateways
             return request;
         }
 
-        private NebulaVideoException Unreachable(HttpRequestException ex) =>
+        private NebulaVideoException Unreachable(HttpRequestException ex, object? target = null) =>
             new NebulaVideoException(ErrorIds.GatewayUnreachable,
-                $"Cannot reach the gateway of connection '{_connection.Name}' at {BaseUri}: {ex.Message}", BaseUri.ToString(),
+                $"Cannot reach the gateway of connection '{_connection.Name}' at {BaseUri}: {ex.Message}", target ?? BaseUri.ToString(),
                 $"Check the address (Connect-NebulaVideo -BaseUri, or {Dialect.BaseUriVariable}) and the network.", ex);
 
         private static NebulaVideoException Incomplete(VideoTask task, long written, long expected) =>

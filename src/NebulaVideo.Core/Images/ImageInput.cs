@@ -36,7 +36,13 @@ namespace NebulaVideo.Core.Images
         public ImageInfo? Info { get; }
 
         /// <summary>How the image is shown to people: the path or URL, never a whole data URI.</summary>
-        public string DisplayName => Kind == ImageInputKind.DataUri ? "(data URI)" : Value;
+        public string DisplayName => Kind == ImageInputKind.DataUri ? DataUriName : Value;
+
+        private const string DataUriName = "(data URI)";
+
+        /// <summary>An image as given (a path, a URL or a data URI) as it may appear in a message: a data URI by name only.</summary>
+        public static string Describe(string given) =>
+            given.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? DataUriName : given;
 
         /// <summary>What goes on the wire: a URL as is, anything local as a base64 data URI.</summary>
         public string ToWireValue() => Kind switch
@@ -59,6 +65,10 @@ namespace NebulaVideo.Core.Images
                 throw new NebulaVideoException(ErrorIds.ImagePathInvalid,
                     $"'{path}' is not a valid file path.", path, "Give the path of a PNG or JPEG file.", ex);
             }
+            if (Directory.Exists(file.FullName))
+                throw new NebulaVideoException(ErrorIds.ImageIsFolder,
+                    $"'{path}' is a folder, not an image.", path,
+                    "Give image files only; from a listing that holds folders too: Get-ChildItem <folder> -File -Filter *.png | New-NebulaVideo ...");
             if (!file.Exists)
                 throw new NebulaVideoException(ErrorIds.ImageNotFound,
                     $"Cannot find the image '{path}'.", path, "Check the path; use -LiteralPath for names with wildcard characters.");
@@ -101,7 +111,7 @@ namespace NebulaVideo.Core.Images
             var header = comma < 0 ? string.Empty : dataUri.Substring(0, comma);
             if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
                 throw new NebulaVideoException(ErrorIds.ImageUrlInvalid,
-                    "The image data URI is not base64 encoded.", "(data URI)", "Use the form data:image/png;base64,<data>.");
+                    "The image data URI is not base64 encoded.", DataUriName, "Use the form data:image/png;base64,<data>.");
             byte[] bytes;
             try
             {
@@ -110,10 +120,10 @@ namespace NebulaVideo.Core.Images
             catch (FormatException ex)
             {
                 throw new NebulaVideoException(ErrorIds.ImageUrlInvalid,
-                    "The image data URI does not hold valid base64.", "(data URI)", "Encode the image with [Convert]::ToBase64String.", ex);
+                    "The image data URI does not hold valid base64.", DataUriName, "Encode the image with [Convert]::ToBase64String.", ex);
             }
-            if (bytes.Length > maxBytes) throw ImageTooLarge("(data URI)", bytes.Length, maxBytes.Value);
-            return new ImageInput(ImageInputKind.DataUri, dataUri, bytes, RequireKnownFormat(bytes, "(data URI)"));
+            if (bytes.Length > maxBytes) throw ImageTooLarge(DataUriName, bytes.Length, maxBytes.Value);
+            return new ImageInput(ImageInputKind.DataUri, dataUri, bytes, RequireKnownFormat(bytes, DataUriName));
         }
 
         private static ImageInfo RequireKnownFormat(byte[] bytes, string target) =>

@@ -108,7 +108,7 @@ namespace NebulaVideo.Core.Tasks
             get
             {
                 var named = Environment.GetEnvironmentVariable(PathVariable);
-                return !string.IsNullOrWhiteSpace(named) ? Path.GetFullPath(named)
+                return !string.IsNullOrWhiteSpace(named) ? EnvironmentPath.Full(named!, PathVariable, ErrorIds.JournalUnwritable)
                     : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "NebulaVideo", "journal.jsonl");
             }
         }

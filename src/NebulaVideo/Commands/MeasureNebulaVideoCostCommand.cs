@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
@@ -18,7 +20,10 @@ namespace NebulaVideo.Commands
         private const string PipelineSet = "InputObject";
         private readonly CostTally _tally = new CostTally();
 
-        /// <summary>Requests (CSV rows), image files or tasks; each counts as one video, priced by its own Model/Resolution/Duration where it has them.</summary>
+        /// <summary>
+        /// Requests (CSV rows), image files or tasks. Each counts as the videos New-NebulaVideo would make of it, priced
+        /// by the values it would send: its columns as New-NebulaVideo binds them, this command's parameters first.
+        /// </summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PipelineSet)]
         public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
 
@@ -57,27 +62,68 @@ namespace NebulaVideo.Commands
             foreach (var item in InputObject)
                 ForEachItem(() =>
                 {
-                    switch (item.BaseObject)
+                    if (item.BaseObject is VideoTask task)
                     {
-                        case VideoTask task:
-                            // A task of a model passed through unlisted is still counted, at an unknown price.
-                            Add(task.Model, task.Resolution, task.Duration, task.GroupRatio, 1, Dialects.Find(task.Dialect));
-                            break;
-                        case System.IO.FileSystemInfo _:
-                        case string _:
-                            // An image to be: priced as the parameters say (a file's own Size is its length, not a frame size).
-                            Add(Model, Resolution, Duration, GroupRatio, 1);
-                            break;
-                        default:
-                            Add(Text(item, "Model") ?? Model, Text(item, "Resolution") ?? Text(item, "Size") ?? Resolution,
-                                Number(item, "Duration") ?? Number(item, "Seconds") ?? Duration, GroupRatio, 1);
-                            break;
+                        // Made already: priced as it was made. A task of a model passed through unlisted counts at an unknown price.
+                        var info = ModelCatalog.Current.Get(task.Model, Dialects.Find(task.Dialect));
+                        _tally.Add(info, task.Resolution, task.Duration, task.GroupRatio, 1);
+                        return;
                     }
+                    if (PipelineColumns.IsRow(item)) PipelineColumns.NewVideo.Check(item, "New-NebulaVideo", _ignoredColumns);
+                    AddRequest(item);
                 });
         }
 
+        private readonly List<string> _ignoredColumns = new List<string>();
+
+        /// <summary>
+        /// One piped request as New-NebulaVideo would submit it: a parameter given here wins over the item's column, as
+        /// a parameter on New-NebulaVideo's command line does; the model, seconds and resolution or frame size come from
+        /// the same code (for sora-2, the frame size from the image's orientation); each file a wildcard matches is a video.
+        /// </summary>
+        private void AddRequest(PSObject item)
+        {
+            string? Field(string parameter) => PipelineColumns.NewVideo.Text(item, parameter);
+            var model = NewNebulaVideoCommand.ChooseModel(Model ?? Field("Model"), Field("Connection"), allowUnknownModel: false);
+            var resolution = Resolution ?? Field("Resolution");
+            var size = Resolution is null ? Field("Size") : null;
+            var duration = Duration ?? WholeNumbers.Duration(Field("Duration"));
+            var images = Images(item);
+            foreach (var image in images.Count == 0 ? new string?[] { null } : images.ToArray<string?>())
+            {
+                // The image is read only when its orientation decides the price (sora-2 without a size).
+                var orientation = image is not null && model.ImageMatchesSize && size is null && resolution is null ? Probe(image, model) : null;
+                var (format, seconds) = ModelCatalog.ResolveFormat(model, resolution, size, duration, orientation);
+                _tally.Add(model, format, seconds, GroupRatio, 1);
+            }
+        }
+
+        // The images New-NebulaVideo would take from the item: a piped file, a path given as text, or a row's Path,
+        // LiteralPath or ImageUrl. The disk is asked only where a wildcard makes one path several videos.
+        private IReadOnlyList<string> Images(PSObject item)
+        {
+            var path = item.BaseObject switch
+            {
+                System.IO.FileSystemInfo file => file.FullName,
+                string text => text,
+                _ => PipelineColumns.NewVideo.Text(item, "Path"),
+            };
+            if (path is not null && !IsUrl(path))
+                return WildcardPattern.ContainsWildcardCharacters(path) ? ImageFiles(path) : new[] { path };
+            return (path ?? PipelineColumns.NewVideo.Text(item, "LiteralPath") ?? PipelineColumns.NewVideo.Text(item, "ImageUrl")) is string image
+                ? new[] { image } : Array.Empty<string>();
+        }
+
+        private Core.Images.ImageInfo? Probe(string image, ModelInfo model) =>
+            (IsUrl(image) ? Core.Images.ImageInput.FromUrl(image, model.MaxImageBytes) : Core.Images.ImageInput.FromFile(ImageFile(image), model.MaxImageBytes)).Info;
+
+        private static bool IsUrl(string text) => Uri.TryCreate(text, UriKind.Absolute, out var uri) && !uri.IsFile;
+
         protected override void EndProcessing()
         {
+            if (_ignoredColumns.Count > 0)
+                WriteWarning($"The column(s) {string.Join(", ", _ignoredColumns)} of the piped rows bind to no parameter of New-NebulaVideo and were ignored. "
+                    + "Get-Help New-NebulaVideo -Parameter * lists the columns a row can give.");
             WriteObject(_tally.Groups, enumerateCollection: true);
             var total = _tally.Total;
             if (total.UnpricedCount > 0)
@@ -87,18 +133,12 @@ namespace NebulaVideo.Commands
             WriteObject(total);
         }
 
-        private void Add(string? model, string? resolution, int? duration, decimal groupRatio, int count, IGatewayDialect? passThrough = null)
+        private void Add(string? model, string? resolution, int? duration, decimal groupRatio, int count)
         {
             // The same checks as a real submission, so an estimate never prices a video that cannot be made.
-            var catalog = ModelCatalog.Current;
-            var info = model is null ? catalog.DefaultFor(Connections.DefaultDialect) : catalog.Get(model, passThrough);
+            var info = NewNebulaVideoCommand.ChooseModel(model, null, allowUnknownModel: false);
             var (format, seconds) = ModelCatalog.ResolveFormat(info, resolution, null, duration);
             _tally.Add(info, format, seconds, groupRatio, count);
         }
-
-        private static string? Text(PSObject item, string name) =>
-            item.Properties[name]?.Value is { } value && value.ToString() is { Length: > 0 } text ? text : null;
-
-        private static int? Number(PSObject item, string name) => WholeNumbers.Duration(Text(item, name), name);
     }
 }

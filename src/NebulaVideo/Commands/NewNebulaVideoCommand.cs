@@ -6,6 +6,7 @@ using System.Linq;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
+using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Images;
 using NebulaVideo.Core.Tasks;
@@ -85,11 +86,12 @@ namespace NebulaVideo.Commands
         public string? Resolution { get; set; }
 
         /// <summary>
-        /// sora-2 frame size; taken from the image's orientation when omitted. Not bound from the pipeline
-        /// (files on Unix carry a Size property, their length): a CSV gives sora-2's size in its Resolution column.
+        /// sora-2 frame size; taken from the image's orientation when omitted. Bound from a row's Size column (or its
+        /// Resolution column); the Size a file carries on Unix is its length, and is never taken for a frame size.
         /// </summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SizeCompleter))]
+        [NullIfEmpty]
         public string? Size { get; set; }
 
         /// <summary>Text for the same reason as -Duration: a seed that is not a number (or past any) is refused, never dropped.</summary>
@@ -114,9 +116,17 @@ namespace NebulaVideo.Commands
         [TaskIdTransformation]
         public string? RemixFrom { get; set; }
 
-        /// <summary>sora-2: the end user's id. Not bound from the pipeline: files on Unix carry a User property of their own.</summary>
-        [Parameter]
+        /// <summary>sora-2: the end user's id. Bound from a row's User column; the User a file carries on Unix is its owner, and is never taken.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [NullIfEmpty]
         public string? User { get; set; }
+
+        /// <summary>
+        /// The piped object itself, so the command knows what each item was: a row's columns that bind to nothing are
+        /// caught, its errors name it, and the Size and User of a file (its length and owner on Unix) are not taken.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public PSObject? InputObject { get; set; }
 
         /// <summary>Unified gateway: an https address it calls when the task ends (not this machine or a private network).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -213,14 +223,19 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
+            _item = InputObject is null ? null : new PipedItem(InputObject, ++_itemNumber, this);
+            if (InputObject is not null && PipelineColumns.IsRow(InputObject))
+            {
+                if (!ForEachItem(() => PipelineColumns.NewVideo.Check(InputObject, MyInvocation.MyCommand.Name, _ignoredColumns))) return;
+            }
             var paths = Array.FindAll(Path, p => !string.IsNullOrWhiteSpace(p));
             var literalPaths = Array.FindAll(LiteralPath, p => !string.IsNullOrWhiteSpace(p));
             var sources = (paths.Length > 0 ? 1 : 0) + (literalPaths.Length > 0 ? 1 : 0) + (ImageUrl is null ? 0 : 1);
             if (sources > 1)
             {
-                WriteError(new NebulaVideoException(ErrorIds.ImageGivenTwice,
+                ForEachItem(() => throw new NebulaVideoException(ErrorIds.ImageGivenTwice,
                     "More than one of -Path, -LiteralPath and -ImageUrl was given; a video starts from one image.",
-                    ImageUrl ?? string.Join(", ", paths.Length > 0 ? paths : literalPaths),
+                    ImageInput.Describe(ImageUrl ?? string.Join(", ", paths.Length > 0 ? paths : literalPaths)),
                     "Give the image once: a file with -Path or -LiteralPath, or a URL with -ImageUrl."));
                 return;
             }
@@ -236,7 +251,7 @@ namespace NebulaVideo.Commands
                 ForEachItem(() =>
                 {
                     // Resolved first, so errors name the file, not the provider path a piped file binds as.
-                    var file = ResolveLiteralPath(path);
+                    var file = ImageFile(path);
                     Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes));
                 });
             if (ImageUrl is string url)
@@ -248,6 +263,9 @@ namespace NebulaVideo.Commands
 
         protected override void EndProcessing()
         {
+            if (_ignoredColumns.Count > 0)
+                WriteWarning($"The column(s) {string.Join(", ", _ignoredColumns)} of the piped rows bind to no parameter of New-NebulaVideo and were ignored. "
+                    + "Get-Help New-NebulaVideo -Parameter * lists the columns a row can give.");
             if (_resumed > 0)
                 WriteWarning($"{_resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_journal?.FullPath}, not paid again. -Force submits them anew.");
             if (MaxCostUsd is decimal budget && _overBudget > 0)
@@ -260,42 +278,14 @@ namespace NebulaVideo.Commands
 
         private void ResolveWildcardPath(string path)
         {
-            IEnumerable<string> files;
-            try
-            {
-                files = GetResolvedProviderPathFromPSPath(path, out var provider);
-                RequireFileSystem(provider, path);
-            }
-            catch (ItemNotFoundException ex)
-            {
-                throw new NebulaVideoException(ErrorIds.ImageNotFound, $"Cannot find the image '{path}'.", path,
-                    "Check the path; use -LiteralPath for names with wildcard characters.", ex);
-            }
-            // A wildcard that matches nothing is not an empty success: the row would vanish without a trace.
-            var matched = files.ToList();
-            if (matched.Count == 0)
-                throw new NebulaVideoException(ErrorIds.ImageNotFound, $"No image matches '{path}'.", path,
-                    "Check the path and its wildcards; use -LiteralPath for names that contain [ or ].");
-            foreach (var file in matched)
+            foreach (var file in ImageFiles(path))
                 ForEachItem(() => Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes)));
         }
 
-        private string ResolveLiteralPath(string path)
-        {
-            var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
-            RequireFileSystem(provider, path);
-            return resolved;
-        }
-
-        private static void RequireFileSystem(ProviderInfo provider, string path)
-        {
-            if (provider.Name != "FileSystem")
-                throw new NebulaVideoException(ErrorIds.ImageNotOnFileSystem,
-                    $"'{path}' is on the {provider.Name} drive, not a file system drive.", path, "Give the path of an image file.");
-        }
-
+        // A data URI is an image too (a task piped back in names its inline source so), never a file name.
         private static bool IsUrl(string path) =>
-            path.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+            path.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
 
         private static ImageInputKind ImageSourceKind(string url) =>
             url.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? ImageInputKind.DataUri : ImageInputKind.Url;
@@ -306,8 +296,10 @@ namespace NebulaVideo.Commands
         /// </summary>
         private void Submit(ImageInputKind? imageKind, string? imageName, Func<ModelInfo, ImageInput?> loadImage)
         {
-            var model = ChooseModel();
+            var model = ChooseModel(Model, Connection, AllowUnknownModel.IsPresent);
             if (imageKind is ImageInputKind kind) ModelCatalog.CheckImageSource(model, kind, imageName!);
+            // Unix files carry Size (their length) and User (their owner): bound from a file, they are not the user's.
+            var fromFile = InputObject?.BaseObject is System.IO.FileSystemInfo;
             var request = ModelCatalog.Resolve(new VideoRequest
             {
                 Model = model.Name,
@@ -315,13 +307,13 @@ namespace NebulaVideo.Commands
                 Image = loadImage(model),
                 Duration = WholeNumbers.Duration(Duration),
                 Resolution = Resolution,
-                Size = Size,
+                Size = fromFile && !_commandLine.Contains(nameof(Size)) ? null : Size,
                 Seed = WholeNumbers.Seed(Seed),
                 SmartRewrite = Flag(SmartRewrite, nameof(SmartRewrite)),
                 GenerateAudio = Flag(GenerateAudio, nameof(GenerateAudio)),
                 AudioUrl = AudioUrl,
                 RemixFromVideoId = RemixFrom,
-                User = User,
+                User = fromFile && !_commandLine.Contains(nameof(User)) ? null : User,
                 CallbackUrl = CallbackUrl,
                 ExtraFields = ExtraFields.From(Parameter),
             }, model);
@@ -338,14 +330,19 @@ namespace NebulaVideo.Commands
                 : $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay";
             var cost = model.EstimateCost(format, request.Duration);
             WarnBeforeSpending(model, cost, format, request.Duration);
+            // Before asking: -WhatIf shows the run the budget allows, and nobody is asked to confirm what it refuses.
+            if (earlier is null) CheckBudget(cost, source);
             if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", action))
+            {
+                // -WhatIf counts what it shows as spent, so the items after it are measured as the real run would.
+                if (IsWhatIf && earlier is null) _committedUsd += cost ?? 0m;
                 return;
+            }
 
             client ??= ClientFor(Connections.ForDialect(dialect, forWhat: model.Name));
             prepared ??= client.Prepare(request, model);
             if (_journalError is not null) throw _journalError;
-            if (earlier is null) CheckBudget(cost, source);
-            var task = SubmitAtTheAccountsPace(client, prepared);
+            var task = SubmitAtTheAccountsPace(client, prepared) with { ImageOccurrence = Occurrence(request.Image) };
             if (task.Resumed) _resumed++;
             else _committedUsd += cost ?? 0m;
             _sent++;
@@ -452,14 +449,53 @@ namespace NebulaVideo.Commands
         protected override Core.Http.ClientOptions RequestOptions => base.RequestOptions with { MaxThrottledCreateRetries = 0 };
 
         /// <summary>
-        /// The model asked for; with no -Model, the default model of the connection's dialect; an unlisted
-        /// model only with -AllowUnknownModel, for the gateway of -Connection (or the default connection).
+        /// The model asked for; with no model, the default model of the connection's dialect; an unlisted model only
+        /// when allowed, for the gateway of the connection named (or the default one). Measure-NebulaVideoCost
+        /// chooses by the same rule, so an estimate prices the model a submission would use.
         /// </summary>
-        private ModelInfo ChooseModel()
+        internal static ModelInfo ChooseModel(string? model, string? connection, bool allowUnknownModel)
         {
             var catalog = ModelCatalog.Current;
-            var dialect = Connection is null ? Connections.DefaultDialect : Connections.Named(Connection).Dialect;
-            return Model is null ? catalog.DefaultFor(dialect) : catalog.Get(Model, AllowUnknownModel.IsPresent ? dialect : null);
+            var dialect = connection is null ? Connections.DefaultDialect : Connections.Named(connection).Dialect;
+            return model is null ? catalog.DefaultFor(dialect) : catalog.Get(model, allowUnknownModel ? dialect : null);
+        }
+
+        private readonly Dictionary<string, int> _imageNames = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// How many requests of this command, this one included, came from an image of this name (harbor.png and
+        /// https://.../harbor.png share one). Save-NebulaVideo gives the plain name (harbor.mp4) to the first only, so
+        /// which video gets it follows the input's order, never the order in which the tasks finish.
+        /// </summary>
+        private int? Occurrence(ImageInput? image)
+        {
+            if (image is null || VideoFile.ImageName(image.DisplayName) is not string name) return null;
+            _imageNames[name] = _imageNames.TryGetValue(name, out var seen) ? seen + 1 : 1;
+            return _imageNames[name];
+        }
+
+        private int _itemNumber;
+        private PipedItem? _item;
+        private readonly List<string> _ignoredColumns = new List<string>();
+
+        /// <summary>A piped row's errors name the row and carry it as their target, so the user finds it among hundreds.</summary>
+        protected override (object Target, string Label)? CurrentItem =>
+            _item is { } item && PipelineColumns.IsRow(item.Value) ? (item.Value, item.Label) : null;
+
+        private sealed class PipedItem
+        {
+            public PipedItem(PSObject value, int number, NewNebulaVideoCommand command)
+            {
+                Value = value;
+                var image = command.Path.FirstOrDefault(p => !string.IsNullOrWhiteSpace(p))
+                    ?? command.LiteralPath.FirstOrDefault(p => !string.IsNullOrWhiteSpace(p)) ?? command.ImageUrl;
+                var prompt = command.Prompt.Length > 40 ? command.Prompt.Substring(0, 40) + "..." : command.Prompt;
+                Label = $"Item {number} ({(image is null ? $"prompt '{prompt}'" : ImageInput.Describe(image))})";
+            }
+
+            public PSObject Value { get; }
+
+            public string Label { get; }
         }
 
         private Core.Connections.GatewayConnection? TryConnection(IGatewayDialect dialect)
@@ -503,6 +539,12 @@ namespace NebulaVideo.Commands
         internal static string CostText(ModelInfo model, string? format, int? duration) =>
             model.EstimateCost(format, duration) is decimal cost
                 ? $"estimated cost {Invariant.Usd(cost)} USD at group ratio 1"
-                : $"estimated cost unknown: no price is published for {model.Name}{(model.IsPriced ? " at this length" : string.Empty)} (the task reports the credits the gateway reserves)";
+                : $"estimated cost unknown: no price is published for {model.Name}{MissingPrice(model, format)} (the task reports the credits the gateway reserves)";
+
+        // What the catalog lacks to price it: the resolution's price, or a duration (a model without a default one).
+        private static string MissingPrice(ModelInfo model, string? format) =>
+            !model.IsPriced ? string.Empty
+            : model.PricePerSecond(format) is null ? $" at {format ?? "its default resolution"}"
+            : " without a duration";
     }
 }

@@ -20,7 +20,10 @@ namespace NebulaVideo.Commands
     {
         private const int ProgressActivityId = 7302;
         private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        private string? _fileTarget;
+
+        // A file -Path takes one task: the tasks are held until the input ends, so that three tasks save none, instead
+        // of saving the first and refusing the rest after it was paid for and downloaded.
+        private List<VideoTask>? _forOneFile;
 
         [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
         [TaskTransformation]
@@ -70,12 +73,20 @@ namespace NebulaVideo.Commands
         // One journal object per file: a batch's tasks usually share one, but tasks from different runs may not.
         private readonly Dictionary<string, TaskJournal?> _journals = new Dictionary<string, TaskJournal?>(StringComparer.Ordinal);
 
+        // -Path and -SourceRoot (and -JournalPath) as file system paths, resolved once: a bad one stops the command before any download.
+        private string _path = string.Empty;
+        private string? _sourceRoot;
+
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
             try
             {
                 VideoFile.CheckNameTemplate(NameTemplate);
+                _path = FileSystemPath(Path, "-Path");
+                _sourceRoot = SourceRoot is null ? null : FileSystemPath(SourceRoot, "-SourceRoot");
+                if (JournalPath is not null) JournalPath = FileSystemPath(JournalPath, "-JournalPath");
+                if (!Directory.Exists(_path) && !string.IsNullOrEmpty(System.IO.Path.GetExtension(_path))) _forOneFile = new List<VideoTask>();
             }
             catch (NebulaVideoException ex)
             {
@@ -86,7 +97,24 @@ namespace NebulaVideo.Commands
         protected override void ProcessRecord()
         {
             foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
-                ForEachItem(() => Save(given));
+            {
+                if (_forOneFile is not null) _forOneFile.Add(given);
+                else ForEachItem(() => Save(given));
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_forOneFile is null) return;
+            if (_forOneFile.Count == 1)
+            {
+                ForEachItem(() => Save(_forOneFile[0]));
+                return;
+            }
+            foreach (var task in _forOneFile)
+                ForEachItem(() => throw new NebulaVideoException(ErrorIds.PathTakesOneTask,
+                    $"-Path '{Path}' names one file, but {_forOneFile.Count} tasks were given, so none was saved.", task,
+                    "Give a folder as -Path to save several videos (they are named by -NameTemplate)."));
         }
 
         private void Save(VideoTask given)
@@ -96,11 +124,16 @@ namespace NebulaVideo.Commands
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
             var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));
             var target = TargetFor(task);
-            if (SkipSaved.IsPresent && AlreadySaved(task, target) is string saved)
+            var recorded = SavedTo(task);
+            // A rerun after a crash meets the videos it saved before: the journal says this very task wrote this very
+            // file, so it is this save's result, not a clash. Anything else already there is kept (FileExists) unless -Force.
+            var savedHere = recorded is not null && SamePath(recorded, target) && File.Exists(target) && !Force.IsPresent;
+            var saved = savedHere ? target : SkipSaved.IsPresent ? (recorded is not null && File.Exists(recorded) ? recorded : File.Exists(target) ? target : null) : null;
+            if (saved is not null)
             {
                 WriteVerbose($"Task {task.TaskId}: already saved as {saved}; not downloaded again.");
                 _written.Add(saved);
-                WriteObject(InvokeProvider.Item.Get(new[] { saved }, force: true, literalPath: true), enumerateCollection: true);
+                WriteFile(saved, task);
                 return;
             }
             if (!ShouldProcess(target, $"Save the video of task {task.TaskId}")) return;
@@ -118,17 +151,35 @@ namespace NebulaVideo.Commands
             WriteProgress(new ProgressRecord(ProgressActivityId, activity, "Saved") { RecordType = ProgressRecordType.Completed });
             _written.Add(file.FullName);
             NoteSaved(task, file.FullName);
-            // Through the provider, so the file carries PSPath and friends and formats like Get-ChildItem's output.
-            WriteObject(InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true), enumerateCollection: true);
+            WriteFile(file.FullName, task);
         }
 
-        // Where the journal says this task's video went, if it is still there; else the file this run would write.
-        private string? AlreadySaved(VideoTask task, string target)
+        /// <summary>
+        /// The file through the provider, so it carries PSPath and friends and formats like Get-ChildItem's output, with
+        /// the task it came from (TaskId, Model, SourceImage), so a runbook can join files to tasks without the journal.
+        /// </summary>
+        private void WriteFile(string path, VideoTask task)
+        {
+            foreach (var item in InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true))
+            {
+                item.Properties.Add(new PSNoteProperty(nameof(VideoTask.TaskId), task.TaskId));
+                item.Properties.Add(new PSNoteProperty(nameof(VideoTask.Model), task.Model));
+                item.Properties.Add(new PSNoteProperty(nameof(VideoTask.SourceImage), task.SourceImage));
+                WriteObject(item);
+            }
+        }
+
+        // Where the journal says this task's video went, if it recorded it.
+        private string? SavedTo(VideoTask task)
         {
             string? recorded = null;
             WithJournal(task, journal => recorded = journal.SavedTo(task.TaskId));
-            return recorded is not null && File.Exists(recorded) ? recorded : File.Exists(target) ? target : null;
+            return recorded;
         }
+
+        private static bool SamePath(string a, string b) =>
+            string.Equals(System.IO.Path.GetFullPath(a), System.IO.Path.GetFullPath(b),
+                RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
         private void NoteSaved(VideoTask task, string path) => WithJournal(task, journal => journal.RecordSaved(task, path));
 
@@ -170,21 +221,16 @@ namespace NebulaVideo.Commands
         /// </summary>
         private string TargetFor(VideoTask task)
         {
-            var path = GetUnresolvedProviderPathFromPSPath(Path);
-            var isFolder = Directory.Exists(path) || string.IsNullOrEmpty(System.IO.Path.GetExtension(path));
-            if (!isFolder)
-            {
-                if (_fileTarget is not null)
-                    throw new NebulaVideoException(ErrorIds.PathTakesOneTask,
-                        $"-Path '{Path}' names one file, but more than one task was given.", task,
-                        "Give a folder as -Path to save several videos.");
-                _fileTarget = path;
-                return path;
-            }
-            var folder = SourceRoot is null ? path : System.IO.Path.Combine(path, RelativeFolder(task));
-            var target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, NameTemplate));
-            // Two tasks from one image (say, two prompts) must not overwrite each other: the second adds its id.
-            if (_written.Contains(target) && !NameTemplate.Contains("{id}"))
+            var path = _path;
+            if (_forOneFile is not null) return path;
+            var folder = _sourceRoot is null ? path : System.IO.Path.Combine(path, RelativeFolder(task));
+            // Two tasks from one image name (two prompts, or a file and a URL of one name) must not share a file: the
+            // first of its command keeps the plain name, the others add their id (ImageOccurrence, so not by finishing
+            // order). Under -SourceRoot, images of one name in different folders never meet, so the count does not
+            // apply; tasks that still meet here (one image twice, or tasks of different commands): the later adds its id.
+            var template = NameTemplate.Contains("{id}") || _sourceRoot is not null || !(task.ImageOccurrence > 1) ? NameTemplate : NameTemplate + "-{id}";
+            var target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, template));
+            if (_written.Contains(target) && !template.Contains("{id}"))
                 target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, NameTemplate + "-{id}"));
             // Names come from task ids and image names, which the gateway or a CSV chose: they stay in the folder.
             if (!string.Equals(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)), System.IO.Path.GetFullPath(folder).TrimEnd(System.IO.Path.DirectorySeparatorChar), StringComparison.Ordinal))
@@ -196,7 +242,7 @@ namespace NebulaVideo.Commands
         // The image's folder below -SourceRoot (a/b for <root>/a/b/cat.png); an image elsewhere, or a URL, is an error of its own.
         private string RelativeFolder(VideoTask task)
         {
-            var root = GetUnresolvedProviderPathFromPSPath(SourceRoot!).TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
+            var root = _sourceRoot!.TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
             var source = task.SourceImage;
             var comparison = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             if (string.IsNullOrEmpty(source) || !System.IO.Path.IsPathRooted(source) || !System.IO.Path.GetFullPath(source).StartsWith(root, comparison))

@@ -13,6 +13,7 @@
     FormatsToProcess       = @('NebulaVideo.Format.ps1xml')
     CmdletsToExport        = @(
         'Clear-NebulaVideoJournal'
+        'Get-NebulaVideoJournal'
         'Connect-NebulaVideo'
         'Disconnect-NebulaVideo'
         'Get-NebulaVideoConnection'

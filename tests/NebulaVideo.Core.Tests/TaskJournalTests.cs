@@ -133,15 +133,17 @@ namespace NebulaVideo.Core.Tests
             var elsewhere = new TaskJournal(JournalFile);
             journal.Record(new JournalEntry("old", JournalState.Submitted, "t-old", "sora-2", null, DateTimeOffset.UtcNow.AddDays(-2)));
             File.AppendAllText(JournalFile, "not a journal line\n");
+            journal.Record(new JournalEntry("saved:t-old", JournalState.Saved, "t-old", "sora-2", null, DateTimeOffset.UtcNow.AddDays(-2)) { SavedTo = "/videos/old.mp4" });
             journal.Record(new JournalEntry("new", JournalState.Submitted, "t-new", "sora-2", null, DateTimeOffset.UtcNow));
             Assert.NotNull(elsewhere.Find("old"));
 
-            Assert.Equal(1, journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
+            // One submission and one saved video: the saved line is not counted as a request of its own.
+            Assert.Equal((1, 1), journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
 
             Assert.Single(File.ReadAllLines(JournalFile));
             Assert.Null(elsewhere.Find("old"));
             Assert.Equal("t-new", elsewhere.Find("new")!.TaskId);
-            Assert.Equal(0, journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
+            Assert.Equal((0, 0), journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
         }
 
         [Fact]

@@ -407,5 +407,57 @@ namespace NebulaVideo.Tests
             var target = Assert.IsType<VideoTask>(error.TargetObject);
             Assert.Equal((taskId, true, gateway), (target.TaskId, target.Resumed, target.Gateway));
         }
+
+        [Fact]
+        public async Task What_is_known_of_an_unanswered_submission_is_one_command_away_and_a_rerun_refuses_it_at_once()
+        {
+            // The create's answer is cut after its first bytes: the task exists and is billed, its id half arrived.
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
+            {
+                PhaseDuration = TimeSpan.FromMilliseconds(300),
+                Faults = new FaultPlan { Rate = 1, Creates = true, Reads = false, Kinds = new[] { FaultKind.TruncatedBody }, Seed = 3 },
+            });
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var variables = new Dictionary<string, object?> { ["harbor"] = Path.Combine(scratch.Stills, "harbor.png"), ["journal"] = scratch["cut.journal"] };
+            const string submit = "New-NebulaVideo -Prompt 'cut answer' -LiteralPath $harbor -JournalPath $journal";
+
+            var run = _engine.Run(submit, gateway: emulator.GatewayUri, variables: variables);
+            var error = run.SingleError();
+            Assert.StartsWith("SubmitOutcomeUnknown,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            var command = Regex.Match(error.ErrorDetails.RecommendedAction, @"Get-NebulaVideoJournal -Fingerprint (?<fp>[0-9a-f]{12}) -JournalPath '[^']+'");
+            Assert.True(command.Success, error.ErrorDetails.RecommendedAction);
+
+            // The command the error gives, run as given.
+            var look = _engine.Run(command.Value, apiKey: null, variables: variables);
+            Assert.Empty(look.Errors);
+            var entry = Assert.Single(look.Objects<Core.Tasks.JournalEntry>());
+            Assert.Equal(Core.Tasks.JournalState.Unanswered, entry.State);
+            Assert.StartsWith(command.Groups["fp"].Value, entry.Fingerprint, StringComparison.Ordinal);
+            Assert.Equal(Path.Combine(scratch.Stills, "harbor.png"), entry.Source);
+            Assert.Contains("sent at", entry.Outcome, StringComparison.Ordinal);
+            Assert.StartsWith("HTTP 200, then ", entry.Answer, StringComparison.Ordinal);
+            Assert.Contains("task_id", entry.Answer, StringComparison.Ordinal);
+
+            // Another run in this very process (so the journal's owner is alive) is refused at once, not after a wait.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var again = _engine.Run(submit, gateway: emulator.GatewayUri, variables: variables);
+            Assert.StartsWith("SubmitOutcomeUnknown,", again.SingleError().FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"The rerun took {clock.Elapsed}.");
+            Assert.Equal(1, emulator.Requests.Count(r => r.Method == "POST"));
+        }
+
+        [Fact]
+        public void Clearing_the_journal_counts_submissions_and_saved_videos_apart()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var run = _engine.Run(@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Prompt 'count' -JournalPath $journal -Wait -PollIntervalSec 0.1 |
+                    Save-NebulaVideo -Path $videos | Out-Null
+                Clear-NebulaVideoJournal -JournalPath $journal -Before ([datetime]::UtcNow.AddMinutes(1)) -Confirm:$false -Verbose",
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills, ["videos"] = scratch.Videos, ["journal"] = scratch["count.journal"] });
+
+            Assert.Empty(run.Errors);
+            Assert.Contains(run.Verbose, line => line.StartsWith("Removed the records of 3 submission(s) and 3 saved video(s)", StringComparison.Ordinal));
+        }
     }
 }

@@ -136,9 +136,18 @@ namespace NebulaVideo.Core.Gateways
                 if (journal is not null) journal.Record(Entry(JournalState.Refused, null)!);
                 throw;
             }
-            catch (NebulaVideoException ex) when (ex.Id == ErrorIds.SubmitOutcomeUnknown && journal is not null)
+            catch (UnansweredSubmissionException ex) when (journal is not null)
             {
-                // The journal keeps the Submitting line: say where, so the user can settle it after checking the gateway.
+                // What is known of it goes in the journal: later runs refuse it at once (no waiting for a live owner),
+                // and Get-NebulaVideoJournal shows what arrived, for the user to settle it after checking the gateway.
+                try
+                {
+                    journal.Record(Entry(JournalState.Unanswered, null)! with { Outcome = ex.Message, Answer = ex.Arrived });
+                }
+                catch (NebulaVideoException unwritable) when (unwritable.Id == ErrorIds.JournalUnwritable)
+                {
+                    _log?.Invoke($"The journal could not record the unanswered submission: {unwritable.Message}");
+                }
                 throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, ex.Message, ex.Target, UnknownOutcomeAdvice(journal, fingerprint), ex.InnerException);
             }
 
@@ -156,7 +165,8 @@ namespace NebulaVideo.Core.Gateways
         }
 
         private static string UnknownOutcomeAdvice(TaskJournal journal, string fingerprint) =>
-            $"Look for the task among the gateway's tasks before sending it again, so it is not paid twice (journal {journal.FullPath}, entry {fingerprint}). If there is none, run the same command with -Force.";
+            $"Get-NebulaVideoJournal -Fingerprint {JournalEntry.ShortFingerprint(fingerprint)} -JournalPath '{journal.FullPath}' shows what is known (when it was sent, what of the answer arrived). "
+            + "Look for the task among the gateway's tasks before sending it again, so it is not paid twice; if there is none, run the same command with -Force.";
 
         /// <summary>Claims a request in the journal, waiting while another run is submitting the same one.</summary>
         private async Task<JournalClaim> ClaimAsync(TaskJournal journal, JournalEntry submitting, bool force, CancellationToken cancellationToken)
@@ -197,21 +207,26 @@ namespace NebulaVideo.Core.Gateways
             message.Content = new ByteArrayContent(body);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             _log?.Invoke($"POST {message.RequestUri} ({model}, {body.Length} bytes): sending");
+            var sent = DateTimeOffset.UtcNow;
+            // What of the answer arrived before it broke off: its status and the first bytes, which may hold the task's id.
+            int? status = null;
+            var received = new MemoryStream();
             try
             {
                 using var response = await SendAsync(HttpTransport.Gateway, message, deadline).ConfigureAwait(false);
-                var text = await ReadLimitedAsync(response.Content, deadline).ConfigureAwait(false);
+                status = (int)response.StatusCode;
+                var text = await ReadLimitedAsync(response.Content, deadline, received).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                     throw Dialect.ParseError((int)response.StatusCode, text, target, ReadRetry.RetryAfter(response)).ForSubmission();
                 return text;
             }
             catch (AttemptTimeoutException ex)
             {
-                throw OutcomeUnknown(target, $"The gateway did not answer the submission within {_options.RequestTimeout.TotalSeconds:0} s", ex);
+                throw Unanswered($"The gateway did not answer the submission sent at {sent:u} within {_options.RequestTimeout.TotalSeconds:0} s", ex);
             }
             catch (HttpRequestException ex) when (!NeverConnected(ex))
             {
-                throw OutcomeUnknown(target, $"The connection broke during the submission ({ex.Message})", ex);
+                throw Unanswered($"The connection broke during the submission sent at {sent:u} ({ex.Message})", ex);
             }
             catch (HttpRequestException ex)
             {
@@ -219,13 +234,21 @@ namespace NebulaVideo.Core.Gateways
             }
             catch (IOException ex)
             {
-                throw OutcomeUnknown(target, $"The connection broke while the gateway's answer was being read ({ex.Message})", ex);
+                throw Unanswered($"The connection broke while the answer to the submission sent at {sent:u} was being read ({ex.Message})", ex);
+            }
+
+            UnansweredSubmissionException Unanswered(string what, Exception? inner = null)
+            {
+                var arrived = status is null ? null
+                    : $"HTTP {status}, then {received.Length} byte(s) of the body" + (received.Length == 0 ? string.Empty
+                        : ": " + System.Text.Encoding.UTF8.GetString(received.GetBuffer(), 0, (int)Math.Min(received.Length, MaxArrivedBytes)));
+                return new UnansweredSubmissionException(what + (status is null ? ", before any answer arrived" : $", after HTTP {status} arrived")
+                    + "; the task may or may not exist.", target, arrived, inner);
             }
         }
 
-        private static NebulaVideoException OutcomeUnknown(string target, string what, Exception? inner) =>
-            new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown, what + "; the task may or may not exist.", target,
-                "Check the gateway's tasks before submitting again, so the video is not paid twice.", inner);
+        // Enough of a cut answer to hold a task id; a gateway's whole answer is small anyway.
+        private const int MaxArrivedBytes = 2048;
 
         /// <summary>True when the request cannot have reached the gateway: the connection itself was never made.</summary>
         private static bool NeverConnected(Exception ex)
@@ -460,11 +483,11 @@ namespace NebulaVideo.Core.Gateways
         }
 
         /// <summary>Reads a JSON answer whole, refusing one past the size limit (a gateway answer is small; a huge one is a fault).</summary>
-        private async Task<string> ReadLimitedAsync(HttpContent content, AttemptDeadline deadline)
+        private async Task<string> ReadLimitedAsync(HttpContent content, AttemptDeadline deadline, MemoryStream? into = null)
         {
             if (content.Headers.ContentLength > _options.MaxResponseBytes) throw TooLarge();
             using var body = deadline.Guard(await content.ReadAsStreamAsync().ConfigureAwait(false));
-            using var buffer = new MemoryStream();
+            var buffer = into ?? new MemoryStream();
             var chunk = new byte[16384];
             int read;
             while ((read = await body.ReadAsync(chunk, 0, chunk.Length, CancellationToken.None).ConfigureAwait(false)) > 0)
@@ -508,6 +531,20 @@ namespace NebulaVideo.Core.Gateways
         }
 
         public int Status { get; }
+    }
+
+    /// <summary>A submission that may have reached the gateway but whose answer did not arrive whole: SubmitOutcomeUnknown.</summary>
+    internal sealed class UnansweredSubmissionException : NebulaVideoException
+    {
+        public UnansweredSubmissionException(string message, string target, string? arrived, Exception? inner)
+            : base(ErrorIds.SubmitOutcomeUnknown, message, target,
+                "Check the gateway's tasks before submitting again, so the video is not paid twice.", inner)
+        {
+            Arrived = arrived;
+        }
+
+        /// <summary>What of the answer came before it broke off (status, first bytes); null when nothing did.</summary>
+        public string? Arrived { get; }
     }
 
     /// <summary>A request ready to post to one gateway: its exact body and the fingerprint the journal knows it by.</summary>

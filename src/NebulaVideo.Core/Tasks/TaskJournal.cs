@@ -21,6 +21,11 @@ namespace NebulaVideo.Core.Tasks
         Refused,
         /// <summary>The task's video was saved (<see cref="JournalEntry.SavedTo"/>): a line of its own, keyed by the task.</summary>
         Saved,
+        /// <summary>
+        /// Posted, and its answer did not arrive whole (<see cref="JournalEntry.Outcome"/>, <see cref="JournalEntry.Answer"/>):
+        /// the task may exist and be billed, so no run sends it again unless forced.
+        /// </summary>
+        Unanswered,
     }
 
     /// <summary>One line of the journal: a request's fingerprint, how far it got, and what a later run needs to know of it.</summary>
@@ -39,6 +44,17 @@ namespace NebulaVideo.Core.Tasks
 
         /// <summary>Who wrote it (host, process, journal object), so a run can tell a live submission from a crashed one.</summary>
         public string? Owner { get; init; }
+
+        /// <summary>Unanswered lines: what happened to the submission (when it was sent, how it broke off).</summary>
+        public string? Outcome { get; init; }
+
+        /// <summary>Unanswered lines: what of the answer arrived (its status, its first bytes); null when nothing did.</summary>
+        public string? Answer { get; init; }
+
+        /// <summary>The first characters of the fingerprint, enough to tell entries apart (Get-NebulaVideoJournal -Fingerprint).</summary>
+        public string ShortFingerprint() => ShortFingerprint(Fingerprint);
+
+        public static string ShortFingerprint(string fingerprint) => fingerprint.Length > 12 ? fingerprint.Substring(0, 12) : fingerprint;
     }
 
     /// <summary>What a run may do with a request, decided under the journal's lock.</summary>
@@ -147,18 +163,21 @@ namespace NebulaVideo.Core.Tasks
                 Connection = task.Connection, Gateway = task.Gateway, Dialect = task.Dialect, SavedTo = path,
             });
 
-        private static string SavedKey(string taskId) => "saved:" + taskId;
+        private const string SavedPrefix = "saved:";
+
+        private static string SavedKey(string taskId) => SavedPrefix + taskId;
 
         /// <summary>
         /// Removes every line older than <paramref name="before"/> (and every line that is not the journal's),
-        /// rewriting the file atomically under the lock. Returns how many requests' records were removed.
+        /// rewriting the file atomically under the lock. Returns how many requests' records, and how many saved
+        /// videos' records, were removed entirely.
         /// </summary>
-        public int Prune(DateTimeOffset before) => Locked(() =>
+        public (int Requests, int Saves) Prune(DateTimeOffset before) => Locked(() =>
         {
-            if (!File.Exists(_path)) return 0;
+            if (!File.Exists(_path)) return (0, 0);
             var lines = ReadAllLines();
             var kept = lines.FindAll(line => Parse(line) is { } entry && entry.At >= before);
-            if (kept.Count == lines.Count) return 0;
+            if (kept.Count == lines.Count) return (0, 0);
             var known = new HashSet<string>(_latest.Keys, StringComparer.Ordinal);
             var temp = _path + "." + Guid.NewGuid().ToString("N") + ".tmp";
             try
@@ -175,7 +194,9 @@ namespace NebulaVideo.Core.Tasks
             }
             Reload();
             known.ExceptWith(_latest.Keys);
-            return known.Count;
+            var saves = 0;
+            foreach (var key in known) if (key.StartsWith(SavedPrefix, StringComparison.Ordinal)) saves++;
+            return (known.Count - saves, saves);
         });
 
         private List<string> ReadAllLines()
@@ -218,6 +239,8 @@ namespace NebulaVideo.Core.Tasks
                     return new JournalClaim(ClaimKind.Resume, earlier);
                 if (earlier.State == JournalState.Submitting && DateTimeOffset.UtcNow - earlier.At < Retention)
                     return new JournalClaim(IsAlive(earlier) ? ClaimKind.InProgress : ClaimKind.OutcomeUnknown, earlier);
+                if (earlier.State == JournalState.Unanswered && DateTimeOffset.UtcNow - earlier.At < Retention)
+                    return new JournalClaim(ClaimKind.OutcomeUnknown, earlier);
             }
             Append(submitting with { Owner = _owner });
             return new JournalClaim(ClaimKind.Submit, null);
@@ -437,6 +460,8 @@ namespace NebulaVideo.Core.Tasks
                 Text(w, "saved_to", entry.SavedTo);
                 if (entry.EstimatedCostUsd is decimal cost) w.WriteNumber("estimated_cost_usd", cost);
                 Text(w, "owner", entry.Owner);
+                Text(w, "outcome", entry.Outcome);
+                Text(w, "answer", entry.Answer);
                 w.WriteString("at", entry.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
                 w.WriteEndObject();
             }
@@ -470,6 +495,8 @@ namespace NebulaVideo.Core.Tasks
                     EstimatedCostUsd = root.Decimal("estimated_cost_usd"),
                     SavedTo = root.Str("saved_to"),
                     Owner = root.Str("owner"),
+                    Outcome = root.Str("outcome"),
+                    Answer = root.Str("answer"),
                 };
             }
             catch (JsonException)

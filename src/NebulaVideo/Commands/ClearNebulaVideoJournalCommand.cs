@@ -26,8 +26,8 @@ namespace NebulaVideo.Commands
             var cutoff = Before is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - TaskJournal.Retention;
             var journal = OpenJournal(JournalPath);
             if (!ShouldProcess(journal.FullPath, $"Remove the records written before {cutoff:u}")) return;
-            var removed = journal.Prune(cutoff);
-            WriteVerbose($"Removed the records of {removed} request(s) from {journal.FullPath}.");
+            var (requests, saves) = journal.Prune(cutoff);
+            WriteVerbose($"Removed the records of {requests} submission(s) and {saves} saved video(s) from {journal.FullPath}.");
         });
     }
 }

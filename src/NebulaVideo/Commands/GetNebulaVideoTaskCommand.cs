@@ -66,10 +66,11 @@ namespace NebulaVideo.Commands
             foreach (var entry in journal.Entries())
             {
                 if (entry.At < since) continue;
-                if (entry.State == JournalState.Submitting)
+                if (entry.State == JournalState.Submitting || entry.State == JournalState.Unanswered)
                 {
                     // Not a task anyone knows the id of: the one thing the journal cannot settle, so it is said, not hidden.
-                    WriteWarning($"The request for {entry.Source ?? entry.Prompt ?? entry.Fingerprint} ({entry.Model}) began submitting at {entry.At:u} and its answer never arrived: it may exist on the gateway {entry.Gateway}. Check there; New-NebulaVideo -Force sends it again.");
+                    WriteWarning($"The request for {entry.Source ?? entry.Prompt ?? entry.Fingerprint} ({entry.Model}) began submitting at {entry.At:u} and its answer never arrived: it may exist on the gateway {entry.Gateway}. "
+                        + $"Get-NebulaVideoJournal -Fingerprint {entry.ShortFingerprint()} shows what is known; check the gateway; New-NebulaVideo -Force sends it again.");
                     continue;
                 }
                 if (entry.State != JournalState.Submitted || entry.TaskId is null) continue;

@@ -1,5 +1,6 @@
 using System;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Images;
 using NebulaVideo.Core.Gateways;
@@ -47,6 +48,67 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(5, task.Duration);
             Assert.Equal("720p", task.Resolution);
             Assert.NotNull(task.CompletedAt);
+        }
+
+        // seed 000's succeeded answer: submit_time "2025-11-04 19:15:11.819", end_time "2025-11-04 19:16:40.291", Beijing time.
+        private static readonly DateTimeOffset SeedSubmitTime = new DateTimeOffset(2025, 11, 4, 19, 15, 11, 819, TimeSpan.FromHours(8));
+        private static readonly DateTimeOffset SeedEndTime = new DateTimeOffset(2025, 11, 4, 19, 16, 40, 291, TimeSpan.FromHours(8));
+        private const string WanTaskId = "ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97";
+
+        [Fact]
+        public void Wan_success_read_twice_from_a_bare_id_gives_the_gateways_times_both_times()
+        {
+            var bare = new VideoTask { TaskId = WanTaskId, ProviderStatus = "unknown" };
+            var first = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), bare);
+            var second = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), bare);
+            Assert.Equal(SeedEndTime, first.CompletedAt);
+            Assert.Equal(SeedEndTime, second.CompletedAt);
+            Assert.Equal(SeedSubmitTime, first.SubmittedAt);
+            Assert.Equal(SeedEndTime, Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), first).CompletedAt);
+        }
+
+        [Fact]
+        public void The_gateways_end_time_wins_over_the_moment_this_client_saw_the_end()
+        {
+            var running = Dialects.Nebula.ParseTask(Seed.Json("wan25-in-progress-running"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal(SeedEndTime, Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), running).CompletedAt);
+        }
+
+        [Fact]
+        public void A_known_submission_time_is_kept_over_the_gateways()
+        {
+            var submitted = new DateTimeOffset(2025, 11, 4, 11, 15, 10, TimeSpan.Zero);
+            var task = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId, SubmittedAt = submitted });
+            Assert.Equal(submitted, task.SubmittedAt);
+        }
+
+        [Fact]
+        public void Without_end_time_a_bare_read_of_a_finished_task_has_no_completion_time()
+        {
+            var bare = new VideoTask { TaskId = WanTaskId, ProviderStatus = "unknown" };
+            Assert.Null(Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), bare).CompletedAt);
+            Assert.Null(Dialects.Nebula.ParseTask(Seed.Json("wan25-failed"), bare).CompletedAt);
+        }
+
+        [Fact]
+        public void Without_end_time_the_completion_is_when_this_client_saw_the_task_finish_and_it_stays()
+        {
+            var running = Dialects.Nebula.ParseTask(Seed.Json("wan25-in-progress-running"), new VideoTask { TaskId = WanTaskId });
+            var before = DateTimeOffset.UtcNow;
+            var done = Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), running);
+            var after = DateTimeOffset.UtcNow;
+            Assert.InRange(done.CompletedAt!.Value, before, after);
+            Assert.Equal(done.CompletedAt, Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), done).CompletedAt);
+        }
+
+        // Seed 000's success as a gateway might send it without DashScope's times.
+        private static string WanSucceededWithoutTimes()
+        {
+            var answer = JsonNode.Parse(Seed.Json("wan25-succeeded"))!;
+            var output = answer["metadata"]!["output"]!.AsObject();
+            output.Remove("submit_time");
+            output.Remove("end_time");
+            return answer.ToJsonString();
         }
 
         [Fact]

@@ -80,7 +80,6 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("completed", task.ProviderStatus);
             Assert.Equal(100, task.Progress);
             Assert.Equal(new Uri("https://cdn.example.com/v/1.mp4?sig=a"), task.VideoUrl);
-            Assert.NotNull(task.CompletedAt);
             Assert.Null(task.EstimatedSecondsLeft);
             Assert.Null(task.ErrorCode);
         }
@@ -123,7 +122,37 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("content_policy_violation", task.ErrorCode);
             Assert.Equal("The prompt was refused by the content policy", task.ErrorMessage);
             Assert.Null(task.VideoUrl);
-            Assert.NotNull(task.CompletedAt);
+        }
+
+        // ---- Completion time: the answer states none -------------------------------------------------------
+
+        [Theory]
+        [InlineData("completed")]
+        [InlineData("failed")]
+        public void A_bare_read_of_a_finished_task_has_no_completion_time_rather_than_the_time_of_the_read(string word)
+        {
+            var bare = new VideoTask { TaskId = TaskId, ProviderStatus = "unknown" };
+            Assert.Null(Unified.ParseTask(Detail(word, 100, string.Empty), bare).CompletedAt);
+            Assert.Null(Unified.ParseTask(Detail(word, 100, string.Empty), bare).CompletedAt);
+        }
+
+        [Fact]
+        public void The_completion_is_when_this_client_saw_the_task_finish_and_later_reads_keep_it()
+        {
+            var processing = Unified.ParseTask(Detail("processing", 40, string.Empty), new VideoTask { TaskId = TaskId });
+            var before = DateTimeOffset.UtcNow;
+            var done = Unified.ParseTask(Detail("completed", 100, ",\"results\":[\"https://cdn.example.com/v/1.mp4\"]"), processing);
+            var after = DateTimeOffset.UtcNow;
+            Assert.InRange(done.CompletedAt!.Value, before, after);
+            Assert.Equal(done.CompletedAt, Unified.ParseTask(Detail("completed", 100, string.Empty), done).CompletedAt);
+        }
+
+        [Fact]
+        public void A_completion_time_known_from_earlier_is_kept()
+        {
+            var completed = DateTimeOffset.FromUnixTimeSeconds(1757169900);
+            var known = new VideoTask { TaskId = TaskId, CompletedAt = completed };
+            Assert.Equal(completed, Unified.ParseTask(Detail("completed", 100, string.Empty), known).CompletedAt);
         }
 
         // ---- Error answers -----------------------------------------------------------------------------

@@ -21,6 +21,13 @@ namespace NebulaVideo.Core.Gateways.Nebula
         private static readonly string[] SoraFields =
             { "model", "prompt", "seconds", "size", "input_reference", "remix_from_video_id", "user" };
 
+        // wan2.5's submit_time and end_time come from Alibaba's DashScope as "2025-11-04 19:16:40.291", with no zone.
+        // They are Beijing time, UTC+8 (China keeps no daylight saving): DashScope signs a result link for 24 hours, and
+        // its Expires lands within seconds of end_time + 24 h only when end_time is read as UTC+8 (an answer with
+        // end_time "2025-10-11 19:02:27.297" links with Expires=1760266939, 2025-10-12 11:02:19 UTC).
+        private static readonly TimeSpan DashScopeOffset = TimeSpan.FromHours(8);
+        private static readonly string[] DashScopeTimeFormats = { "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm:ss" };
+
         public string Name => "Nebula";
         // Built when asked for: the first Uri of a process costs a few milliseconds, and reading the catalog needs none.
         public Uri DefaultBaseUri => new Uri("https://llm.ai-nebula.com/");
@@ -99,14 +106,19 @@ namespace NebulaVideo.Core.Gateways.Nebula
                 ErrorCode = output.Str("code") ?? error.Str("code"),
                 ErrorMessage = output.Str("message") ?? error.Str("message") ?? sora.Str("failure_reason"),
                 GroupRatio = metadata.Decimal("group_ratio") ?? known.GroupRatio,
-                SubmittedAt = known.SubmittedAt ?? (createdEpoch is long c ? DateTimeOffset.FromUnixTimeSeconds(c) : (DateTimeOffset?)null),
-                // wan2.5's end_time carries no time zone, so the moment we first saw the end is the honest value there.
-                CompletedAt = !status.IsFinished() ? null
-                    : completedEpoch is long d ? DateTimeOffset.FromUnixTimeSeconds(d) : known.CompletedAt ?? DateTimeOffset.UtcNow,
+                SubmittedAt = known.SubmittedAt
+                    ?? (createdEpoch is long c ? DateTimeOffset.FromUnixTimeSeconds(c) : DashScopeTime(output.Str("submit_time"))),
+                CompletedAt = TaskProgress.CompletedAt(status,
+                    completedEpoch is long d ? DateTimeOffset.FromUnixTimeSeconds(d) : DashScopeTime(output.Str("end_time")), known),
                 Dialect = Name,
                 RawJson = json,
             };
         }
+
+        /// <summary>A DashScope time (Beijing wall-clock time, no zone) as the moment it names; null when absent or unreadable.</summary>
+        private static DateTimeOffset? DashScopeTime(string? text) =>
+            DateTime.TryParseExact(text, DashScopeTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var wallClock)
+                ? new DateTimeOffset(wallClock, DashScopeOffset) : (DateTimeOffset?)null;
 
         /// <summary>
         /// The gateway's status words, across the model families it serves, in one vocabulary. The inner

@@ -82,8 +82,8 @@ namespace NebulaVideo.Core.Gateways.Unified
                 CreditsReserved = root.Child("usage").Decimal("credits_reserved") ?? known.CreditsReserved,
                 EstimatedSecondsLeft = status.IsFinished() ? null : (int?)root.Child("task_info").Long("estimated_time"),
                 SubmittedAt = known.SubmittedAt ?? (created is long c ? DateTimeOffset.FromUnixTimeSeconds(c) : (DateTimeOffset?)null),
-                // The answer carries no completion time: the moment it was first seen finished is the honest value.
-                CompletedAt = !status.IsFinished() ? null : known.CompletedAt ?? DateTimeOffset.UtcNow,
+                // The answer states no completion time, so only a finish this client saw happen has one.
+                CompletedAt = TaskProgress.CompletedAt(status, null, known),
                 Dialect = Name,
                 RawJson = json,
             };

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NebulaVideo.Core.Catalog;
@@ -99,6 +100,83 @@ namespace NebulaVideo.Core.Tests
             var after = DateTimeOffset.UtcNow;
             Assert.InRange(done.CompletedAt!.Value, before, after);
             Assert.Equal(done.CompletedAt, Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), done).CompletedAt);
+        }
+
+        // ---- What a bare id's answer tells: model, cost ----------------------------------------------------
+
+        // The built-in catalog, so a user's own catalog file cannot change what these tests infer.
+        private static readonly NebulaDialect BuiltInCatalogDialect = new NebulaDialect(() => ModelCatalog.BuiltIn);
+
+        [Fact]
+        public void A_bare_read_of_the_wan_success_names_the_model_its_price_belongs_to_and_the_cost()
+        {
+            var task = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal("wan2.5-i2v-preview", task.Model);
+            Assert.Equal(0.369m, task.EstimatedCostUsd); // seed 000: $0.0738/s x 5 s x group ratio 1
+            Assert.Equal(SeedSubmitTime, task.SubmittedAt);
+        }
+
+        [Fact]
+        public void The_cost_is_the_gateways_price_times_the_billed_seconds_times_the_group_ratio()
+        {
+            var answer = JsonNode.Parse(Seed.Json("wan25-succeeded"))!;
+            answer["metadata"]!["group_ratio"] = 2;
+            answer["metadata"]!["usage"]!["duration"] = 10;
+            Assert.Equal(1.476m, BuiltInCatalogDialect.ParseTask(answer.ToJsonString(), new VideoTask { TaskId = WanTaskId }).EstimatedCostUsd);
+        }
+
+        [Fact]
+        public void Without_usage_the_cost_takes_the_requested_seconds_or_the_known_ones()
+        {
+            var bare = new VideoTask { TaskId = WanTaskId };
+            Assert.Equal(0.369m, BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-submit"), bare).EstimatedCostUsd);
+            Assert.Equal(0.738m, BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), bare with { Duration = 10 }).EstimatedCostUsd);
+            Assert.Null(BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), bare).EstimatedCostUsd);
+        }
+
+        [Fact]
+        public void A_known_model_and_estimate_are_kept()
+        {
+            var known = new VideoTask { TaskId = WanTaskId, Model = "wan2.5-i2v-custom", EstimatedCostUsd = 0.4m };
+            var task = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-succeeded"), known);
+            Assert.Equal(("wan2.5-i2v-custom", 0.4m), (task.Model, task.EstimatedCostUsd));
+        }
+
+        [Fact]
+        public void Two_catalog_models_at_the_answers_price_leave_the_model_empty()
+        {
+            var twin = ModelCatalog.BuiltIn.Get("wan2.5-i2v-preview") with { Name = "wan2.5-i2v-twin" };
+            var dialect = new NebulaDialect(() => new ModelCatalog(ModelCatalog.BuiltIn.Models.Append(twin)));
+            var task = dialect.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal(string.Empty, task.Model);
+            Assert.Equal(0.369m, task.EstimatedCostUsd);
+        }
+
+        [Theory]
+        [InlineData(0.1)] // sora-2's flat price: a sora answer always names its model, so a wan-style answer is never sora-2
+        [InlineData(0.05)] // no catalog price at all
+        public void A_price_no_wan_style_model_has_leaves_the_model_empty(double price)
+        {
+            var answer = JsonNode.Parse(Seed.Json("wan25-succeeded"))!;
+            answer["metadata"]!["model_price"] = (decimal)price;
+            Assert.Equal(string.Empty, BuiltInCatalogDialect.ParseTask(answer.ToJsonString(), new VideoTask { TaskId = WanTaskId }).Model);
+        }
+
+        [Fact]
+        public void An_answer_without_resolution_names_no_model()
+        {
+            var task = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal(string.Empty, task.Model);
+            var sized = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), new VideoTask { TaskId = WanTaskId, Resolution = "720p" });
+            Assert.Equal("wan2.5-i2v-preview", sized.Model);
+        }
+
+        [Fact]
+        public void A_broken_user_catalog_leaves_the_model_empty_instead_of_failing_the_read()
+        {
+            var dialect = new NebulaDialect(() => throw new NebulaVideoException(ErrorIds.CatalogFileInvalid, "broken", "models.json"));
+            var task = dialect.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal((string.Empty, VideoStatus.Succeeded), (task.Model, task.Status));
         }
 
         // Seed 000's success as a gateway might send it without DashScope's times.

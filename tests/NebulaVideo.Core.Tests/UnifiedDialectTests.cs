@@ -177,7 +177,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(type, error.ProviderType);
             Assert.Equal(parameter, error.ProviderParameter);
             Assert.Equal(fallback, error.FallbackSuggestion);
-            Assert.Null(error.ProviderCode); // the create endpoint's code only repeats the HTTP number
+            Assert.Equal(type, error.ProviderCode); // the create endpoint's code only repeats the HTTP number: the type is the word
             Assert.Contains(message, error.Message);
             Assert.False(string.IsNullOrWhiteSpace(error.RecommendedAction));
             if (fallback is not null) Assert.Contains(fallback, error.RecommendedAction);
@@ -198,8 +198,22 @@ namespace NebulaVideo.Core.Tests
         [Theory]
         [InlineData("400")]
         [InlineData("\"400\"")]
-        public void A_numeric_code_is_not_a_provider_code(string code) =>
+        public void A_numeric_code_without_a_type_gives_no_provider_code(string code) =>
             Assert.Null(Unified.ParseError(400, $"{{\"error\":{{\"code\":{code},\"message\":\"Invalid request format\"}}}}").ProviderCode);
+
+        [Fact]
+        public void No_quota_is_a_402_whose_provider_code_is_its_type()
+        {
+            // GATEWAY-NOTES: 402 when the account's quota is insufficient, in the create endpoint's body (code = the HTTP number).
+            var error = Unified.ParseError(402,
+                "{\"error\":{\"code\":402,\"message\":\"Insufficient quota\",\"type\":\"insufficient_quota\",\"fallback_suggestion\":\"recharge your account\"}}");
+            Assert.Equal(402, error.HttpStatus);
+            Assert.Equal("insufficient_quota", error.ProviderCode);
+            Assert.Equal("insufficient_quota", error.ProviderType);
+            Assert.Equal("Insufficient quota", error.ProviderMessage);
+            Assert.Equal("GatewayPermissionDenied", error.ErrorId);
+            Assert.Contains("recharge your account", error.RecommendedAction);
+        }
 
         [Fact]
         public void A_body_that_is_not_json_is_still_a_readable_error()

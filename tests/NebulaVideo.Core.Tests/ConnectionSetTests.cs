@@ -413,6 +413,36 @@ namespace NebulaVideo.Core.Tests
         public void Plain_http_to_this_machine_is_allowed_for_the_emulator(string address) =>
             Assert.Equal(new Uri(address), Connection("x", Dialects.Unified, new Uri(address)).BaseUri);
 
+        [Theory]
+        [InlineData("https://alice:s3cret@gateway.example.com:8443/apiv1/", "https://gateway.example.com:8443/apiv1/")]
+        [InlineData("https://alice:s3cret@gateway.example.com/", "https://gateway.example.com/")]
+        [InlineData("https://alice@gateway.example.com:8443/", "https://gateway.example.com:8443/")]
+        [InlineData("http://alice:s3cret@[::1]:5080/apiv1", "http://[::1]:5080/apiv1")]
+        public void An_address_with_user_info_is_refused_echoing_scheme_host_port_and_path_only(string address, string shown)
+        {
+            var ex = Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri(address)));
+            AssertRefusedShowing(ex, shown);
+        }
+
+        [Fact]
+        public void A_base_uri_variable_with_user_info_is_refused_the_same_way()
+        {
+            var set = Set(("UNIFIED_API_KEY", Secret), ("UNIFIED_BASE_URI", "https://alice:s3cret@gateway.example.com:8443/apiv1/"));
+            AssertRefusedShowing(Assert.ThrowsAny<NebulaVideoException>(() => set.ForDialect(Dialects.Unified)), "https://gateway.example.com:8443/apiv1/");
+        }
+
+        private static void AssertRefusedShowing(NebulaVideoException ex, string shown)
+        {
+            Assert.Equal("BaseUriInvalid", ex.ErrorId);
+            Assert.Equal(shown, ex.Target);
+            Assert.Contains(shown, ex.Message);
+            foreach (var text in new[] { ex.Message, ex.Target?.ToString(), ex.RecommendedAction })
+            {
+                Assert.DoesNotContain("s3cret", text ?? string.Empty);
+                Assert.DoesNotContain("alice", text ?? string.Empty);
+            }
+        }
+
         [Fact]
         public void A_non_http_address_is_invalid() =>
             Assert.Equal("BaseUriInvalid", Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri("ftp://example.com/"))).ErrorId);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -45,6 +46,32 @@ namespace NebulaVideo.Core.Tests
                 _clock.Advance(Phase);
             }
         }
+
+        [Fact]
+        public async Task A_finished_wan_task_states_its_submit_and_end_time_as_DashScope_does_the_same_on_every_read()
+        {
+            var created = _clock.GetUtcNow();
+            var (_, submit) = await Send(HttpMethod.Post, "v1/video/generations", "sk-x",
+                "{\"model\":\"wan2.5-i2v-preview\",\"prompt\":\"kitten\",\"image\":\"https://example.com/cat.jpg\"}");
+            _clock.Advance(Phase * 2);
+            var (_, first) = await Send(HttpMethod.Get, "v1/video/generations/" + Id(submit), "sk-x");
+            _clock.Advance(TimeSpan.FromHours(3));
+            var (_, later) = await Send(HttpMethod.Get, "v1/video/generations/" + Id(submit), "sk-x");
+
+            // Seed 000's format ("2025-11-04 19:16:40.291"): DashScope's Beijing wall-clock time, no zone.
+            Assert.Equal(BeijingTime(created), Output(first, "submit_time"));
+            Assert.Equal(BeijingTime(created + Phase * 2), Output(first, "end_time"));
+            Assert.Equal((Output(first, "submit_time"), Output(first, "end_time")), (Output(later, "submit_time"), Output(later, "end_time")));
+
+            var task = Gateways.Dialects.Nebula.ParseTask(later, new VideoTask { TaskId = Id(submit) });
+            Assert.Equal((created, created + Phase * 2), (task.SubmittedAt, task.CompletedAt));
+        }
+
+        private static string BeijingTime(DateTimeOffset moment) =>
+            moment.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+        private static string? Output(string answer, string field) =>
+            JsonDocument.Parse(answer).RootElement.GetProperty("metadata").GetProperty("output").GetProperty(field).GetString();
 
         [Fact]
         public async Task Sora_answers_and_download_have_the_documented_fields()

@@ -1,5 +1,7 @@
 using System;
+using System.Linq;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Images;
 using NebulaVideo.Core.Gateways;
@@ -47,6 +49,144 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(5, task.Duration);
             Assert.Equal("720p", task.Resolution);
             Assert.NotNull(task.CompletedAt);
+        }
+
+        // seed 000's succeeded answer: submit_time "2025-11-04 19:15:11.819", end_time "2025-11-04 19:16:40.291", Beijing time.
+        private static readonly DateTimeOffset SeedSubmitTime = new DateTimeOffset(2025, 11, 4, 19, 15, 11, 819, TimeSpan.FromHours(8));
+        private static readonly DateTimeOffset SeedEndTime = new DateTimeOffset(2025, 11, 4, 19, 16, 40, 291, TimeSpan.FromHours(8));
+        private const string WanTaskId = "ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97";
+
+        [Fact]
+        public void Wan_success_read_twice_from_a_bare_id_gives_the_gateways_times_both_times()
+        {
+            var bare = new VideoTask { TaskId = WanTaskId, ProviderStatus = "unknown" };
+            var first = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), bare);
+            var second = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), bare);
+            Assert.Equal(SeedEndTime, first.CompletedAt);
+            Assert.Equal(SeedEndTime, second.CompletedAt);
+            Assert.Equal(SeedSubmitTime, first.SubmittedAt);
+            Assert.Equal(SeedEndTime, Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), first).CompletedAt);
+        }
+
+        [Fact]
+        public void The_gateways_end_time_wins_over_the_moment_this_client_saw_the_end()
+        {
+            var running = Dialects.Nebula.ParseTask(Seed.Json("wan25-in-progress-running"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal(SeedEndTime, Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), running).CompletedAt);
+        }
+
+        [Fact]
+        public void A_known_submission_time_is_kept_over_the_gateways()
+        {
+            var submitted = new DateTimeOffset(2025, 11, 4, 11, 15, 10, TimeSpan.Zero);
+            var task = Dialects.Nebula.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId, SubmittedAt = submitted });
+            Assert.Equal(submitted, task.SubmittedAt);
+        }
+
+        [Fact]
+        public void Without_end_time_a_bare_read_of_a_finished_task_has_no_completion_time()
+        {
+            var bare = new VideoTask { TaskId = WanTaskId, ProviderStatus = "unknown" };
+            Assert.Null(Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), bare).CompletedAt);
+            Assert.Null(Dialects.Nebula.ParseTask(Seed.Json("wan25-failed"), bare).CompletedAt);
+        }
+
+        [Fact]
+        public void Without_end_time_the_completion_is_when_this_client_saw_the_task_finish_and_it_stays()
+        {
+            var running = Dialects.Nebula.ParseTask(Seed.Json("wan25-in-progress-running"), new VideoTask { TaskId = WanTaskId });
+            var before = DateTimeOffset.UtcNow;
+            var done = Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), running);
+            var after = DateTimeOffset.UtcNow;
+            Assert.InRange(done.CompletedAt!.Value, before, after);
+            Assert.Equal(done.CompletedAt, Dialects.Nebula.ParseTask(WanSucceededWithoutTimes(), done).CompletedAt);
+        }
+
+        // ---- What a bare id's answer tells: model, cost ----------------------------------------------------
+
+        // The built-in catalog, so a user's own catalog file cannot change what these tests infer.
+        private static readonly NebulaDialect BuiltInCatalogDialect = new NebulaDialect(() => ModelCatalog.BuiltIn);
+
+        [Fact]
+        public void A_bare_read_of_the_wan_success_names_the_model_its_price_belongs_to_and_the_cost()
+        {
+            var task = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal("wan2.5-i2v-preview", task.Model);
+            Assert.Equal(0.369m, task.EstimatedCostUsd); // seed 000: $0.0738/s x 5 s x group ratio 1
+            Assert.Equal(SeedSubmitTime, task.SubmittedAt);
+        }
+
+        [Fact]
+        public void The_cost_is_the_gateways_price_times_the_billed_seconds_times_the_group_ratio()
+        {
+            var answer = JsonNode.Parse(Seed.Json("wan25-succeeded"))!;
+            answer["metadata"]!["group_ratio"] = 2;
+            answer["metadata"]!["usage"]!["duration"] = 10;
+            Assert.Equal(1.476m, BuiltInCatalogDialect.ParseTask(answer.ToJsonString(), new VideoTask { TaskId = WanTaskId }).EstimatedCostUsd);
+        }
+
+        [Fact]
+        public void Without_usage_the_cost_takes_the_requested_seconds_or_the_known_ones()
+        {
+            var bare = new VideoTask { TaskId = WanTaskId };
+            Assert.Equal(0.369m, BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-submit"), bare).EstimatedCostUsd);
+            Assert.Equal(0.738m, BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), bare with { Duration = 10 }).EstimatedCostUsd);
+            Assert.Null(BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), bare).EstimatedCostUsd);
+        }
+
+        [Fact]
+        public void A_known_model_and_estimate_are_kept()
+        {
+            var known = new VideoTask { TaskId = WanTaskId, Model = "wan2.5-i2v-custom", EstimatedCostUsd = 0.4m };
+            var task = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-succeeded"), known);
+            Assert.Equal(("wan2.5-i2v-custom", 0.4m), (task.Model, task.EstimatedCostUsd));
+        }
+
+        [Fact]
+        public void Two_catalog_models_at_the_answers_price_leave_the_model_empty()
+        {
+            var twin = ModelCatalog.BuiltIn.Get("wan2.5-i2v-preview") with { Name = "wan2.5-i2v-twin" };
+            var dialect = new NebulaDialect(() => new ModelCatalog(ModelCatalog.BuiltIn.Models.Append(twin)));
+            var task = dialect.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal(string.Empty, task.Model);
+            Assert.Equal(0.369m, task.EstimatedCostUsd);
+        }
+
+        [Theory]
+        [InlineData(0.1)] // sora-2's flat price: a sora answer always names its model, so a wan-style answer is never sora-2
+        [InlineData(0.05)] // no catalog price at all
+        public void A_price_no_wan_style_model_has_leaves_the_model_empty(double price)
+        {
+            var answer = JsonNode.Parse(Seed.Json("wan25-succeeded"))!;
+            answer["metadata"]!["model_price"] = (decimal)price;
+            Assert.Equal(string.Empty, BuiltInCatalogDialect.ParseTask(answer.ToJsonString(), new VideoTask { TaskId = WanTaskId }).Model);
+        }
+
+        [Fact]
+        public void An_answer_without_resolution_names_no_model()
+        {
+            var task = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal(string.Empty, task.Model);
+            var sized = BuiltInCatalogDialect.ParseTask(Seed.Json("wan25-in-progress-pending"), new VideoTask { TaskId = WanTaskId, Resolution = "720p" });
+            Assert.Equal("wan2.5-i2v-preview", sized.Model);
+        }
+
+        [Fact]
+        public void A_broken_user_catalog_leaves_the_model_empty_instead_of_failing_the_read()
+        {
+            var dialect = new NebulaDialect(() => throw new NebulaVideoException(ErrorIds.CatalogFileInvalid, "broken", "models.json"));
+            var task = dialect.ParseTask(Seed.Json("wan25-succeeded"), new VideoTask { TaskId = WanTaskId });
+            Assert.Equal((string.Empty, VideoStatus.Succeeded), (task.Model, task.Status));
+        }
+
+        // Seed 000's success as a gateway might send it without DashScope's times.
+        private static string WanSucceededWithoutTimes()
+        {
+            var answer = JsonNode.Parse(Seed.Json("wan25-succeeded"))!;
+            var output = answer["metadata"]!["output"]!.AsObject();
+            output.Remove("submit_time");
+            output.Remove("end_time");
+            return answer.ToJsonString();
         }
 
         [Fact]

@@ -80,7 +80,6 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("completed", task.ProviderStatus);
             Assert.Equal(100, task.Progress);
             Assert.Equal(new Uri("https://cdn.example.com/v/1.mp4?sig=a"), task.VideoUrl);
-            Assert.NotNull(task.CompletedAt);
             Assert.Null(task.EstimatedSecondsLeft);
             Assert.Null(task.ErrorCode);
         }
@@ -123,7 +122,37 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("content_policy_violation", task.ErrorCode);
             Assert.Equal("The prompt was refused by the content policy", task.ErrorMessage);
             Assert.Null(task.VideoUrl);
-            Assert.NotNull(task.CompletedAt);
+        }
+
+        // ---- Completion time: the answer states none -------------------------------------------------------
+
+        [Theory]
+        [InlineData("completed")]
+        [InlineData("failed")]
+        public void A_bare_read_of_a_finished_task_has_no_completion_time_rather_than_the_time_of_the_read(string word)
+        {
+            var bare = new VideoTask { TaskId = TaskId, ProviderStatus = "unknown" };
+            Assert.Null(Unified.ParseTask(Detail(word, 100, string.Empty), bare).CompletedAt);
+            Assert.Null(Unified.ParseTask(Detail(word, 100, string.Empty), bare).CompletedAt);
+        }
+
+        [Fact]
+        public void The_completion_is_when_this_client_saw_the_task_finish_and_later_reads_keep_it()
+        {
+            var processing = Unified.ParseTask(Detail("processing", 40, string.Empty), new VideoTask { TaskId = TaskId });
+            var before = DateTimeOffset.UtcNow;
+            var done = Unified.ParseTask(Detail("completed", 100, ",\"results\":[\"https://cdn.example.com/v/1.mp4\"]"), processing);
+            var after = DateTimeOffset.UtcNow;
+            Assert.InRange(done.CompletedAt!.Value, before, after);
+            Assert.Equal(done.CompletedAt, Unified.ParseTask(Detail("completed", 100, string.Empty), done).CompletedAt);
+        }
+
+        [Fact]
+        public void A_completion_time_known_from_earlier_is_kept()
+        {
+            var completed = DateTimeOffset.FromUnixTimeSeconds(1757169900);
+            var known = new VideoTask { TaskId = TaskId, CompletedAt = completed };
+            Assert.Equal(completed, Unified.ParseTask(Detail("completed", 100, string.Empty), known).CompletedAt);
         }
 
         // ---- Error answers -----------------------------------------------------------------------------
@@ -148,7 +177,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(type, error.ProviderType);
             Assert.Equal(parameter, error.ProviderParameter);
             Assert.Equal(fallback, error.FallbackSuggestion);
-            Assert.Null(error.ProviderCode); // the create endpoint's code only repeats the HTTP number
+            Assert.Equal(type, error.ProviderCode); // the create endpoint's code only repeats the HTTP number: the type is the word
             Assert.Contains(message, error.Message);
             Assert.False(string.IsNullOrWhiteSpace(error.RecommendedAction));
             if (fallback is not null) Assert.Contains(fallback, error.RecommendedAction);
@@ -169,8 +198,22 @@ namespace NebulaVideo.Core.Tests
         [Theory]
         [InlineData("400")]
         [InlineData("\"400\"")]
-        public void A_numeric_code_is_not_a_provider_code(string code) =>
+        public void A_numeric_code_without_a_type_gives_no_provider_code(string code) =>
             Assert.Null(Unified.ParseError(400, $"{{\"error\":{{\"code\":{code},\"message\":\"Invalid request format\"}}}}").ProviderCode);
+
+        [Fact]
+        public void No_quota_is_a_402_whose_provider_code_is_its_type()
+        {
+            // GATEWAY-NOTES: 402 when the account's quota is insufficient, in the create endpoint's body (code = the HTTP number).
+            var error = Unified.ParseError(402,
+                "{\"error\":{\"code\":402,\"message\":\"Insufficient quota\",\"type\":\"insufficient_quota\",\"fallback_suggestion\":\"recharge your account\"}}");
+            Assert.Equal(402, error.HttpStatus);
+            Assert.Equal("insufficient_quota", error.ProviderCode);
+            Assert.Equal("insufficient_quota", error.ProviderType);
+            Assert.Equal("Insufficient quota", error.ProviderMessage);
+            Assert.Equal("GatewayPermissionDenied", error.ErrorId);
+            Assert.Contains("recharge your account", error.RecommendedAction);
+        }
 
         [Fact]
         public void A_body_that_is_not_json_is_still_a_readable_error()

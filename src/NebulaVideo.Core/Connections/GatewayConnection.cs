@@ -56,9 +56,13 @@ namespace NebulaVideo.Core.Connections
         {
             // A password in the address would travel (and be shown) with every error and log line: refuse it, without echoing it.
             if (baseUri is not null && baseUri.IsAbsoluteUri && !string.IsNullOrEmpty(baseUri.UserInfo))
+            {
+                // Everything but the user info, so the user can still tell which address (port included) was meant.
+                var shown = baseUri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
                 throw new NebulaVideoException(ErrorIds.BaseUriInvalid,
-                    $"The gateway address {baseUri.Scheme}://{baseUri.Host}{baseUri.AbsolutePath} carries a user name or password, which NebulaVideo does not send.",
-                    $"{baseUri.Scheme}://{baseUri.Host}{baseUri.AbsolutePath}", "Give the address without user:password@ and the key with -ApiKey.");
+                    $"The gateway address {shown} carries a user name or password, which NebulaVideo does not send.",
+                    shown, "Give the address without user:password@ and the key with -ApiKey.");
+            }
             if (baseUri is null || !baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
                 throw new NebulaVideoException(ErrorIds.BaseUriInvalid,
                     $"'{baseUri}' is not an absolute http(s) address.", baseUri?.ToString(), "Give the gateway's address, e.g. https://llm.ai-nebula.com.");

@@ -1,6 +1,8 @@
+using System;
+
 namespace NebulaVideo.Core.Gateways
 {
-    /// <summary>Status words and progress figures every dialect reads alike.</summary>
+    /// <summary>Status words, progress figures and completion times every dialect reads alike.</summary>
     internal static class TaskProgress
     {
         /// <summary>
@@ -27,6 +29,22 @@ namespace NebulaVideo.Core.Gateways
             VideoStatus.Running => 50,
             _ => 100,
         };
+
+        /// <summary>
+        /// When a task finished, as honestly as this client can tell: the gateway's own time when its answer
+        /// states one; else the time known from an earlier read; else now, but only when this client's previous
+        /// answer about the task (<paramref name="known"/> was read from the gateway) showed it unfinished, so the
+        /// end fell between the two reads. A task first seen already finished ended at some unknown earlier moment:
+        /// null, rather than a time that changes with every read.
+        /// </summary>
+        public static DateTimeOffset? CompletedAt(VideoStatus status, DateTimeOffset? stated, VideoTask known)
+        {
+            if (!status.IsFinished()) return null;
+            if (stated is not null) return stated;
+            if (known.CompletedAt is not null) return known.CompletedAt;
+            var sawItFinish = known.RawJson is not null && !known.IsFinished;
+            return sawItFinish ? DateTimeOffset.UtcNow : null;
+        }
     }
 
     /// <summary>What every dialect's error parsing shares.</summary>

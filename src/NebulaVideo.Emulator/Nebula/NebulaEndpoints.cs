@@ -196,7 +196,6 @@ internal sealed class NebulaEndpoints
                     },
                 },
             };
-        const string timeFormat = "yyyy-MM-dd HH:mm:ss.fff";
         return new JsonObject
         {
             ["task_id"] = task.Id,
@@ -213,13 +212,18 @@ internal sealed class NebulaEndpoints
                 {
                     ["task_status"] = "SUCCEEDED",
                     ["video_url"] = _state.VideoLink(task).ToString(),
-                    ["submit_time"] = task.CreatedAt.ToString(timeFormat, CultureInfo.InvariantCulture),
-                    ["end_time"] = task.FinishedAt(_state.Options.PhaseDuration).ToString(timeFormat, CultureInfo.InvariantCulture),
+                    ["submit_time"] = DashScopeTime(task.CreatedAt),
+                    ["end_time"] = DashScopeTime(task.FinishedAt(_state.Options.PhaseDuration)),
                 },
                 ["request_id"] = Guid.NewGuid().ToString(),
             },
         };
     }
+
+    // As DashScope writes them (seed 000's "2025-11-04 19:16:40.291"): Beijing wall-clock time, UTC+8, with no zone.
+    // Both times come from the task's creation and the fixed phase length, so they read the same on every read.
+    private static string DashScopeTime(DateTimeOffset moment) =>
+        moment.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private static JsonObject SoraStatus(EmulatedTask task, int phase, double fraction)
     {

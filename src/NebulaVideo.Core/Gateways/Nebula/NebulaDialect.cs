@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text.Json;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Http;
@@ -20,6 +21,23 @@ namespace NebulaVideo.Core.Gateways.Nebula
             { "model", "prompt", "image", "duration", "resolution", "smart_rewrite", "generate_audio", "audio_url", "seed" };
         private static readonly string[] SoraFields =
             { "model", "prompt", "seconds", "size", "input_reference", "remix_from_video_id", "user" };
+
+        // wan2.5's submit_time and end_time come from Alibaba's DashScope as "2025-11-04 19:16:40.291", with no zone.
+        // They are Beijing time, UTC+8 (China keeps no daylight saving): DashScope signs a result link for 24 hours, and
+        // its Expires lands within seconds of end_time + 24 h only when end_time is read as UTC+8 (an answer with
+        // end_time "2025-10-11 19:02:27.297" links with Expires=1760266939, 2025-10-12 11:02:19 UTC).
+        private static readonly TimeSpan DashScopeOffset = TimeSpan.FromHours(8);
+        private static readonly string[] DashScopeTimeFormats = { "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm:ss" };
+
+        private readonly Func<ModelCatalog> _catalog;
+
+        public NebulaDialect()
+            : this(() => ModelCatalog.Current)
+        {
+        }
+
+        /// <summary>A dialect that names a wan-style answer's model from <paramref name="catalog"/> (tests pass a fixed one).</summary>
+        internal NebulaDialect(Func<ModelCatalog> catalog) => _catalog = catalog;
 
         public string Name => "Nebula";
         // Built when asked for: the first Uri of a process costs a few milliseconds, and reading the catalog needs none.
@@ -81,32 +99,68 @@ namespace NebulaVideo.Core.Gateways.Nebula
                 status = VideoStatus.Expired;
 
             var error = sora.Child("error");
+            var usage = metadata.Child("usage");
             var completedEpoch = sora.Long("completed_at");
             var createdEpoch = sora.Long("created_at");
+            var resolution = known.Resolution ?? usage.Str("resolution") ?? sora.Str("size");
+            var groupRatio = metadata.Decimal("group_ratio") ?? known.GroupRatio;
+            // model_price is USD per second at the task's resolution; seed 000: cost = price x seconds x group ratio.
+            var pricePerSecond = metadata.Decimal("model_price");
+            var billedSeconds = usage.Long("duration") ?? metadata.Long("requested_seconds") ?? known.Duration;
+            var model = sora.Str("model") ?? root.Str("model") ?? known.Model;
 
             return known with
             {
                 TaskId = root.Str("task_id") ?? sora.Str("id") ?? known.TaskId,
-                Model = sora.Str("model") ?? root.Str("model") ?? known.Model,
+                Model = model.Length > 0 ? model : ModelPricedAt(pricePerSecond, resolution) ?? string.Empty,
                 Status = status,
                 ProviderStatus = innerStatus is null || string.Equals(innerStatus, topStatus, StringComparison.OrdinalIgnoreCase)
                     ? topStatus : $"{topStatus}/{innerStatus}",
                 Progress = (int?)sora.Long("progress") ?? TaskProgress.Default(status),
                 Prompt = known.Prompt ?? sora.Str("prompt"),
-                Duration = known.Duration ?? (int?)(metadata.Child("usage").Long("duration") ?? sora.Long("seconds") ?? metadata.Long("requested_seconds")),
-                Resolution = known.Resolution ?? metadata.Child("usage").Str("resolution") ?? sora.Str("size"),
+                Duration = known.Duration ?? (int?)(usage.Long("duration") ?? sora.Long("seconds") ?? metadata.Long("requested_seconds")),
+                Resolution = resolution,
                 VideoUrl = status == VideoStatus.Succeeded && Uri.TryCreate(url, UriKind.Absolute, out var link) ? link : null,
                 ErrorCode = output.Str("code") ?? error.Str("code"),
                 ErrorMessage = output.Str("message") ?? error.Str("message") ?? sora.Str("failure_reason"),
-                GroupRatio = metadata.Decimal("group_ratio") ?? known.GroupRatio,
-                SubmittedAt = known.SubmittedAt ?? (createdEpoch is long c ? DateTimeOffset.FromUnixTimeSeconds(c) : (DateTimeOffset?)null),
-                // wan2.5's end_time carries no time zone, so the moment we first saw the end is the honest value there.
-                CompletedAt = !status.IsFinished() ? null
-                    : completedEpoch is long d ? DateTimeOffset.FromUnixTimeSeconds(d) : known.CompletedAt ?? DateTimeOffset.UtcNow,
+                EstimatedCostUsd = known.EstimatedCostUsd ?? pricePerSecond * billedSeconds * groupRatio,
+                GroupRatio = groupRatio,
+                SubmittedAt = known.SubmittedAt
+                    ?? (createdEpoch is long c ? DateTimeOffset.FromUnixTimeSeconds(c) : DashScopeTime(output.Str("submit_time"))),
+                CompletedAt = TaskProgress.CompletedAt(status,
+                    completedEpoch is long d ? DateTimeOffset.FromUnixTimeSeconds(d) : DashScopeTime(output.Str("end_time")), known),
                 Dialect = Name,
                 RawJson = json,
             };
         }
+
+        /// <summary>
+        /// The model of a wan-style answer, which names none: the one catalog model of this dialect, outside the sora
+        /// layout (sora answers name their model), whose price at the resolution is the answer's model_price. Null when
+        /// none or several are, or when the user's catalog file cannot be read: a read never fails for want of a name.
+        /// </summary>
+        private string? ModelPricedAt(decimal? pricePerSecond, string? resolution)
+        {
+            if (pricePerSecond is null || resolution is null) return null;
+            ModelCatalog catalog;
+            try
+            {
+                catalog = _catalog();
+            }
+            catch (NebulaVideoException ex) when (ex.Id == ErrorIds.CatalogFileInvalid)
+            {
+                return null;
+            }
+            var priced = catalog.Models
+                .Where(m => string.Equals(m.Dialect, Name, StringComparison.OrdinalIgnoreCase) && !IsSora(m) && m.PricePerSecond(resolution) == pricePerSecond)
+                .Take(2).ToList();
+            return priced.Count == 1 ? priced[0].Name : null;
+        }
+
+        /// <summary>A DashScope time (Beijing wall-clock time, no zone) as the moment it names; null when absent or unreadable.</summary>
+        private static DateTimeOffset? DashScopeTime(string? text) =>
+            DateTime.TryParseExact(text, DashScopeTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var wallClock)
+                ? new DateTimeOffset(wallClock, DashScopeOffset) : (DateTimeOffset?)null;
 
         /// <summary>
         /// The gateway's status words, across the model families it serves, in one vocabulary. The inner

@@ -82,8 +82,8 @@ namespace NebulaVideo.Core.Gateways.Unified
                 CreditsReserved = root.Child("usage").Decimal("credits_reserved") ?? known.CreditsReserved,
                 EstimatedSecondsLeft = status.IsFinished() ? null : (int?)root.Child("task_info").Long("estimated_time"),
                 SubmittedAt = known.SubmittedAt ?? (created is long c ? DateTimeOffset.FromUnixTimeSeconds(c) : (DateTimeOffset?)null),
-                // The answer carries no completion time: the moment it was first seen finished is the honest value.
-                CompletedAt = !status.IsFinished() ? null : known.CompletedAt ?? DateTimeOffset.UtcNow,
+                // The answer states no completion time, so only a finish this client saw happen has one.
+                CompletedAt = TaskProgress.CompletedAt(status, null, known),
                 Dialect = Name,
                 RawJson = json,
             };
@@ -96,10 +96,12 @@ namespace NebulaVideo.Core.Gateways.Unified
                 using var doc = Json.Parse(body);
                 if (doc.RootElement.Child("error") is { ValueKind: JsonValueKind.Object } error)
                 {
-                    // The create endpoint repeats the HTTP number as its code; the task endpoint sends a word.
-                    var code = error.Str("code") is { } c && !ErrorBodies.IsNumber(c) ? c : null;
+                    // The task endpoint sends a word as its code; the create endpoint only repeats the HTTP number, and
+                    // there its type ("insufficient_quota") is the word that tells one 402 or 400 from another.
+                    var type = error.Str("type");
+                    var code = error.Str("code") is { } c && !ErrorBodies.IsNumber(c) ? c : type;
                     return new GatewayException(httpStatus, new GatewayErrorDetails(
-                        error.Str("message") ?? ErrorBodies.RawMessage(body), code, error.Str("type"), error.Str("param"), error.Str("fallback_suggestion")),
+                        error.Str("message") ?? ErrorBodies.RawMessage(body), code, type, error.Str("param"), error.Str("fallback_suggestion")),
                         target, retryAfter);
                 }
             }

@@ -29,7 +29,10 @@ namespace NebulaVideo.Core
 
         public string? ErrorCode { get; init; }
         public string? ErrorMessage { get; init; }
-        /// <summary>The price the catalog gives, in USD; null where no price is published (never 0 for unknown).</summary>
+        /// <summary>
+        /// In USD: the catalog's price for what was submitted, or for a task read by id alone, the gateway's own
+        /// model_price x seconds x group ratio (wan2.5); null where no price is known (never 0 for unknown).
+        /// </summary>
         public decimal? EstimatedCostUsd { get; init; }
 
         /// <summary>What the gateway reserved for the task, in its own credits (unified gateway: usage.credits_reserved).</summary>
@@ -52,6 +55,10 @@ namespace NebulaVideo.Core
         public int? ImageOccurrence { get; init; }
 
         public DateTimeOffset? SubmittedAt { get; init; }
+        /// <summary>
+        /// When the task finished: the gateway's end time where it gives one (wan2.5), else the moment this client saw
+        /// it finish; null when it was first read already finished and the answer gives no time.
+        /// </summary>
         public DateTimeOffset? CompletedAt { get; init; }
 
         /// <summary>The gateway the task lives on (its connection's base URI), so later calls go back to the same place.</summary>

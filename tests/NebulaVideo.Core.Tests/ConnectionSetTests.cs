@@ -425,6 +425,14 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public void An_address_with_user_info_but_no_scheme_is_refused_without_its_user_info()
+        {
+            // "alice:s3cret@host" parses as an address of the scheme "alice": the text before the @ is never repeated.
+            var ex = Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri("alice:s3cret@gateway.example.com:8443/apiv1/")));
+            AssertRefusedShowing(ex, "...@gateway.example.com:8443/apiv1/");
+        }
+
+        [Fact]
         public void A_base_uri_variable_with_user_info_is_refused_the_same_way()
         {
             var set = Set(("UNIFIED_API_KEY", Secret), ("UNIFIED_BASE_URI", "https://alice:s3cret@gateway.example.com:8443/apiv1/"));

@@ -64,8 +64,13 @@ namespace NebulaVideo.Core.Connections
                     shown, "Give the address without user:password@ and the key with -ApiKey.");
             }
             if (baseUri is null || !baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
+            {
+                // Typed without a scheme, user:password@host reads as the scheme "user": what precedes an @ is never shown.
+                var text = baseUri?.OriginalString ?? string.Empty;
+                var shown = text.IndexOf('@') is var at && at >= 0 ? "..." + text.Substring(at) : text;
                 throw new NebulaVideoException(ErrorIds.BaseUriInvalid,
-                    $"'{baseUri}' is not an absolute http(s) address.", baseUri?.ToString(), "Give the gateway's address, e.g. https://llm.ai-nebula.com.");
+                    $"'{shown}' is not an absolute http(s) address.", shown, "Give the gateway's address, e.g. https://llm.ai-nebula.com, without user:password@.");
+            }
             if (baseUri.Scheme == Uri.UriSchemeHttp && !IsLoopback(baseUri))
                 throw new NebulaVideoException(ErrorIds.BaseUriInsecure,
                     $"'{baseUri}' is not https: the API key would cross the network unencrypted.", baseUri.ToString(),

@@ -58,7 +58,10 @@ namespace NebulaVideo.Core
 
         public int HttpStatus { get; }
 
-        /// <summary>The provider's own code ("InvalidApiKey", "invalid_task_id"), when it sent a word rather than the HTTP number.</summary>
+        /// <summary>
+        /// The provider's own code ("InvalidApiKey", "invalid_task_id"); where its code only repeats the HTTP number,
+        /// the error's type stands in ("insufficient_quota").
+        /// </summary>
         public string? ProviderCode { get; }
         public string ProviderMessage { get; }
         public string? ProviderType { get; }

@@ -90,6 +90,15 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public void A_sized_model_priced_by_size_prices_its_default_size_when_asked_for_none()
+        {
+            var model = Apply("{\"models\":[{\"name\":\"sora-2\",\"pricePerSecondUsd\":{\"720x1280\":0.2,\"1280x720\":0.3}}]}").Get("sora-2");
+            Assert.Equal(0.2m, model.PricePerSecond(null));
+            Assert.Equal(0.8m, model.EstimateCost(null, null));
+            Assert.Equal(1.2m, model.EstimateCost("1280x720", 4));
+        }
+
+        [Fact]
         public void A_new_model_with_a_dialect_is_added()
         {
             var catalog = Apply("{\"models\":[{\"name\":\"wan3-image-to-video\",\"dialect\":\"unified\",\"image\":\"Required\",\"durations\":[5],\"defaultDuration\":5}]}");

@@ -89,6 +89,104 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(0.369m, ModelCatalog.BuiltIn.Get("wan2.5-i2v-preview").EstimateCost("720p", 5));
         }
 
+        // ---- Prices: an object merges per resolution -----------------------------------------------------
+
+        private const string Wan25 = "wan2.5-i2v-preview";
+
+        private static decimal? Price(ModelCatalog catalog, string model, string format) => catalog.Get(model).PricePerSecond(format);
+
+        [Fact]
+        public void A_price_object_changes_only_the_prices_it_gives()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":{\"480p\":0.05}}]}");
+            Assert.Equal(0.05m, Price(catalog, Wan25, "480p"));
+            Assert.Equal(0.0738m, Price(catalog, Wan25, "720p"));
+            Assert.Equal(0.1233m, Price(catalog, Wan25, "1080p"));
+            Assert.Equal(0.6165m, catalog.Get(Wan25).EstimateCost("1080p", 5));
+            Assert.Equal(0.369m, catalog.Get(Wan25).EstimateCost(null, null));
+            Assert.Equal(0.0369m, Price(ModelCatalog.BuiltIn, Wan25, "480p"));
+        }
+
+        [Fact]
+        public void A_price_given_as_unknown_or_null_removes_only_that_price()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":{\"480p\":\"unknown\",\"1080P\":null,\"720p\":0.08}}]}");
+            var model = catalog.Get(Wan25);
+            Assert.True(model.IsPriced);
+            Assert.Null(model.PricePerSecond("480p"));
+            Assert.Null(model.EstimateCost("1080p", 5));
+            Assert.Equal(0.4m, model.EstimateCost("720p", 5));
+            Assert.Equal(new[] { "720p" }, model.PricePerSecondUsd!.Keys);
+        }
+
+        [Fact]
+        public void Removing_every_price_one_by_one_leaves_the_model_unpriced()
+        {
+            var model = Apply("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":{\"480p\":\"unknown\",\"720p\":\"Unknown\",\"1080p\":null}}]}").Get(Wan25);
+            Assert.False(model.IsPriced);
+            Assert.Null(model.PricePerSecondUsd);
+        }
+
+        [Theory]
+        [InlineData("0.05")]
+        [InlineData("{\"*\":0.05}")]
+        public void A_bare_number_or_a_star_price_is_one_price_for_every_resolution(string price)
+        {
+            var model = Apply("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":" + price + "}]}").Get(Wan25);
+            Assert.Equal(new[] { "*" }, model.PricePerSecondUsd!.Keys);
+            Assert.Equal(0.05m, model.PricePerSecond("480p"));
+            Assert.Equal(0.05m, model.PricePerSecond("1080p"));
+        }
+
+        [Theory]
+        [InlineData("\"unknown\"")]
+        [InlineData("null")]
+        [InlineData("{\"*\":\"unknown\"}")]
+        [InlineData("{\"*\":null}")]
+        public void Unknown_for_the_whole_table_or_for_star_removes_every_price(string price)
+        {
+            var model = Apply("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":" + price + "}]}").Get(Wan25);
+            Assert.False(model.IsPriced);
+            Assert.Null(model.EstimateCost("720p", 5));
+        }
+
+        [Fact]
+        public void A_price_for_one_size_of_a_flat_priced_model_keeps_the_flat_price_for_the_others()
+        {
+            var model = Apply("{\"models\":[{\"name\":\"sora-2\",\"pricePerSecondUsd\":{\"1280x720\":0.15}}]}").Get("sora-2");
+            Assert.Equal(0.15m, model.PricePerSecond("1280x720"));
+            Assert.Equal(0.1m, model.PricePerSecond("720x1280"));
+            Assert.Equal(0.4m, model.EstimateCost(null, null));
+        }
+
+        [Fact]
+        public void A_star_price_together_with_prices_by_resolution_is_refused()
+        {
+            var ex = AssertInvalid("{\"models\":[{\"name\":\"wan2.5-i2v-preview\",\"pricePerSecondUsd\":{\"*\":0.05,\"1080p\":0.1}}]}");
+            Assert.Contains("wan2.5-i2v-preview", ex.Message);
+            Assert.Contains("\"*\"", ex.Message);
+            Assert.Contains("1080p", ex.Message);
+        }
+
+        [Fact]
+        public void A_new_model_gets_exactly_the_prices_it_gives()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan3-image-to-video\",\"dialect\":\"Unified\",\"durations\":[5],\"defaultDuration\":5," +
+                "\"resolutions\":[\"480p\",\"720p\"],\"defaultResolution\":\"720p\",\"pricePerSecondUsd\":{\"720p\":0.2}}]}");
+            var model = catalog.Get("wan3-image-to-video");
+            Assert.Equal(new[] { "720p" }, model.PricePerSecondUsd!.Keys);
+            Assert.Equal(1m, model.EstimateCost(null, null));
+            Assert.Null(model.PricePerSecond("480p"));
+        }
+
+        [Fact]
+        public void A_second_entry_for_the_same_model_merges_its_prices_over_the_first()
+        {
+            var model = Apply("{\"models\":[{\"name\":\"wan2.6-image-to-video\",\"pricePerSecondUsd\":{\"720p\":0.1}}," +
+                "{\"name\":\"wan2.6-image-to-video\",\"pricePerSecondUsd\":{\"1080p\":0.2}}]}").Get(Wan26);
+            Assert.Equal((0.1m, 0.2m), (model.PricePerSecond("720p"), model.PricePerSecond("1080p")));
+        }
+
         [Fact]
         public void A_sized_model_priced_by_size_prices_its_default_size_when_asked_for_none()
         {

@@ -16,6 +16,7 @@ namespace NebulaVideo.Core.Catalog
     internal static class CatalogFile
     {
         private const string UnknownPrice = "unknown";
+        private const string AllFormats = "*";
 
         public static ModelCatalog LoadBuiltIn()
         {
@@ -108,27 +109,85 @@ namespace NebulaVideo.Core.Catalog
                 DefaultResolution = m.Has("defaultResolution") ? m.Text("defaultResolution") : model.DefaultResolution,
                 Sizes = m.Strings("sizes") ?? model.Sizes,
                 DefaultSize = m.Has("defaultSize") ? m.Text("defaultSize") : model.DefaultSize,
-                PricePerSecondUsd = m.Has("pricePerSecondUsd") ? Prices(m["pricePerSecondUsd"]) : model.PricePerSecondUsd,
                 Options = m.Strings("options") ?? model.Options,
                 RemixIdPrefix = m.Has("remixIdPrefix") ? m.Text("remixIdPrefix") : model.RemixIdPrefix,
                 Retires = m.Has("retires") ? (m.Text("retires") is string day ? DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : (DateTime?)null) : model.Retires,
                 Replacement = m.Has("replacement") ? m.Text("replacement") : model.Replacement,
                 Source = source,
             };
+            // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
+            if (m.Has("pricePerSecondUsd")) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m["pricePerSecondUsd"], merged) };
             if (merged.DefaultDuration is int d && merged.Durations.Count > 0 && !merged.Durations.Contains(d))
                 throw new InvalidOperationException($"its defaultDuration {d} is not among its durations");
             return merged;
         }
 
-        // "unknown" (or null) where the gateway publishes no price: estimates then say so instead of showing 0.
-        private static IReadOnlyDictionary<string, decimal>? Prices(JsonElement e)
+        /// <summary>
+        /// The prices an entry's "pricePerSecondUsd" leaves the model with. "unknown" (or null) where the gateway
+        /// publishes no price: estimates then say so instead of showing 0. A number, or an object with only "*",
+        /// is one price for every resolution. Any other object changes only the prices it names, over the
+        /// model's own (a flat price counts as that price for each of its resolutions and sizes): a number sets
+        /// one, "unknown" or null removes one. A table left empty leaves the model unpriced.
+        /// </summary>
+        private static IReadOnlyDictionary<string, decimal>? Prices(IReadOnlyDictionary<string, decimal>? existing, JsonElement e, ModelInfo model)
         {
-            if (e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase)))
-                return null;
+            if (IsUnknown(e)) return null;
+            if (e.ValueKind == JsonValueKind.Number) return Flat(Price(e, AllFormats));
+            if (e.ValueKind != JsonValueKind.Object)
+                throw new InvalidOperationException($"\"pricePerSecondUsd\" is {Shown(e)}; give USD per second as a number (one price for all), an object of prices by resolution like {{ \"720p\": 0.07 }}, or \"unknown\"");
+
+            var given = new List<string>();
+            foreach (var p in e.EnumerateObject())
+            {
+                foreach (var earlier in given)
+                    if (string.Equals(earlier, p.Name, StringComparison.OrdinalIgnoreCase))
+                        throw new InvalidOperationException($"\"pricePerSecondUsd\" gives the price of '{p.Name}' twice");
+                given.Add(p.Name);
+            }
+            if (e.TryGetProperty(AllFormats, out var star))
+            {
+                if (given.Count > 1)
+                    throw new InvalidOperationException($"\"pricePerSecondUsd\" gives \"*\" (one price for every resolution) together with '{(given[0] == AllFormats ? given[1] : given[0])}'; give either \"*\" alone or a price for each resolution");
+                return IsUnknown(star) ? null : Flat(Price(star, AllFormats));
+            }
+
             var prices = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
-            if (e.ValueKind == JsonValueKind.Number) prices["*"] = e.GetDecimal();
-            else foreach (var p in e.EnumerateObject()) prices.Add(p.Name, p.Value.GetDecimal());
-            return prices;
+            if (existing is not null)
+                foreach (var pair in existing)
+                {
+                    if (pair.Key != AllFormats || (model.Resolutions.Count == 0 && model.Sizes.Count == 0)) prices[pair.Key] = pair.Value;
+                    else
+                    {
+                        foreach (var format in model.Resolutions) prices[format] = pair.Value;
+                        foreach (var format in model.Sizes) prices[format] = pair.Value;
+                    }
+                }
+            foreach (var p in e.EnumerateObject())
+            {
+                if (IsUnknown(p.Value)) prices.Remove(p.Name);
+                else prices[p.Name] = Price(p.Value, p.Name);
+            }
+            return prices.Count == 0 ? null : prices;
+        }
+
+        private static bool IsUnknown(JsonElement e) =>
+            e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase));
+
+        private static Dictionary<string, decimal> Flat(decimal price) =>
+            new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase) { [AllFormats] = price };
+
+        private static decimal Price(JsonElement e, string key)
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDecimal(out var price))
+                throw new InvalidOperationException($"\"pricePerSecondUsd\" gives '{key}' the price {Shown(e)}; a price is USD per second as a number, or \"unknown\"");
+            return price;
+        }
+
+        /// <summary>A JSON value as the user wrote it, cut short, for a message.</summary>
+        private static string Shown(JsonElement e)
+        {
+            var text = e.GetRawText();
+            return text.Length <= 40 ? text : text.Substring(0, 37) + "...";
         }
 
         /// <summary>

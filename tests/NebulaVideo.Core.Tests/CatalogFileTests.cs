@@ -243,6 +243,90 @@ namespace NebulaVideo.Core.Tests
         [InlineData("{\"models\":[{\"name\":\"sora-2\",\"pricePerSecondUsd\":{\"*\":\"cheap\"}}]}")]
         public void An_entry_that_cannot_be_read_is_refused_naming_the_file(string json) => AssertInvalid(json);
 
+        // ---- Values that would cost money or fail late ---------------------------------------------------
+
+        private static string Entry(string name, string fields) => "{\"models\":[{\"name\":\"" + name + "\"," + fields + "}]}";
+
+        [Theory]
+        [InlineData("wan2.5-i2v-preview", "\"pricePerSecondUsd\":{\"480p\":-1}", "'480p'")]
+        [InlineData("wan2.5-i2v-preview", "\"pricePerSecondUsd\":-0.01", "'*'")]
+        [InlineData("sora-2", "\"pricePerSecondUsd\":{\"*\":-1}", "'*'")]
+        [InlineData("wan3-image-to-video", "\"dialect\":\"Unified\",\"resolutions\":[\"720p\"],\"pricePerSecondUsd\":{\"720p\":-1}", "'720p'")]
+        public void A_negative_price_is_refused_naming_the_file_the_model_and_the_price(string model, string fields, string key)
+        {
+            var ex = AssertInvalid(Entry(model, fields), "C:/Users/me/models.json");
+            Assert.Contains("C:/Users/me/models.json", ex.Message);
+            Assert.Contains($"'{model}'", ex.Message);
+            Assert.Contains(key, ex.Message);
+            Assert.Contains("negative", ex.Message);
+        }
+
+        [Fact]
+        public void A_price_of_zero_is_a_free_model_not_an_unknown_price()
+        {
+            var model = Apply(Entry(Wan25, "\"pricePerSecondUsd\":{\"480p\":0}")).Get(Wan25);
+            Assert.Equal(0m, model.EstimateCost("480p", 10));
+        }
+
+        [Theory]
+        [InlineData("wan2.5-i2v-preview", "\"durations\":[5,0],\"defaultDuration\":5", "durations", "0")]
+        [InlineData("wan2.5-i2v-preview", "\"durations\":[-5,5]", "durations", "-5")]
+        [InlineData("wan2.5-i2v-preview", "\"defaultDuration\":0", "defaultDuration", "0")]
+        [InlineData("wan3-image-to-video", "\"dialect\":\"Unified\",\"defaultDuration\":-5", "defaultDuration", "-5")]
+        [InlineData("wan2.5-i2v-preview", "\"maxImageBytes\":-1", "maxImageBytes", "-1")]
+        [InlineData("wan2.5-i2v-preview", "\"maxImageBytes\":0", "maxImageBytes", "0")]
+        [InlineData("wan2.5-image-to-video", "\"imageMaxPixels\":0", "imageMaxPixels", "0")]
+        [InlineData("wan2.5-image-to-video", "\"imageMinPixels\":-1", "imageMinPixels", "-1")]
+        [InlineData("wan2.5-image-to-video", "\"promptMaxLength\":0", "promptMaxLength", "0")]
+        [InlineData("wan2.5-image-to-video", "\"imageMaxPixels\":3000000000", "imageMaxPixels", "3000000000")]
+        public void A_duration_or_limit_of_zero_or_below_is_refused_naming_the_field_and_value(string model, string fields, string field, string value)
+        {
+            var ex = AssertInvalid(Entry(model, fields));
+            Assert.Contains($"'{model}'", ex.Message);
+            Assert.Contains(field, ex.Message);
+            Assert.Contains(value, ex.Message);
+        }
+
+        [Theory]
+        [InlineData("\"imageMinPixels\":3000", "3000", "2000")]
+        [InlineData("\"imageMaxPixels\":300", "360", "300")]
+        [InlineData("\"imageMinPixels\":500,\"imageMaxPixels\":400", "500", "400")]
+        public void A_smallest_image_larger_than_the_largest_is_refused(string fields, string min, string max)
+        {
+            var ex = AssertInvalid(Entry("wan2.5-image-to-video", fields));
+            Assert.Contains($"imageMinPixels {min}", ex.Message);
+            Assert.Contains($"imageMaxPixels {max}", ex.Message);
+        }
+
+        [Fact]
+        public void A_limit_set_to_null_is_removed()
+        {
+            var model = Apply(Entry("wan2.5-image-to-video", "\"maxImageBytes\":null,\"imageMaxPixels\":null")).Get("wan2.5-image-to-video");
+            Assert.Equal((null, 360, (int?)null), (model.MaxImageBytes, model.ImageMinPixels, model.ImageMaxPixels));
+        }
+
+        [Theory]
+        [InlineData("wan2.5-i2v-preview", "\"defaultResolution\":\"4k\"", "defaultResolution '4k'", "480p, 720p, 1080p")]
+        [InlineData("wan2.5-i2v-preview", "\"resolutions\":[\"1080p\"]", "defaultResolution '720p'", "1080p")]
+        [InlineData("sora-2", "\"defaultSize\":\"1024x1024\"", "defaultSize '1024x1024'", "720x1280, 1280x720")]
+        [InlineData("sora-2", "\"sizes\":[\"1792x1024\"]", "defaultSize '720x1280'", "1792x1024")]
+        [InlineData("wan3-image-to-video", "\"dialect\":\"Unified\",\"resolutions\":[\"720p\"],\"defaultResolution\":\"1080p\"", "defaultResolution '1080p'", "720p")]
+        public void A_default_resolution_or_size_the_model_does_not_offer_is_refused_with_the_ones_it_does(string model, string fields, string what, string offered)
+        {
+            var ex = AssertInvalid(Entry(model, fields));
+            Assert.Contains($"'{model}'", ex.Message);
+            Assert.Contains(what, ex.Message);
+            Assert.Contains(offered, ex.Message);
+        }
+
+        [Fact]
+        public void A_default_resolution_in_other_letter_case_takes_the_spelling_of_the_resolutions()
+        {
+            var model = Apply(Entry(Wan25, "\"defaultResolution\":\"1080P\"")).Get(Wan25);
+            Assert.Equal("1080p", model.DefaultResolution);
+            Assert.Equal(0.6165m, model.EstimateCost(null, null));
+        }
+
         [Fact]
         public void An_empty_models_array_changes_nothing() =>
             Assert.Equal(ModelCatalog.BuiltIn.Models, Apply("{\"models\":[]}").Models);

@@ -54,7 +54,7 @@ namespace NebulaVideo.Core.Catalog
                 }
                 catch (Exception ex) when (ex is InvalidOperationException || ex is FormatException || ex is KeyNotFoundException || ex is ArgumentException)
                 {
-                    throw Invalid(source, $"has an entry for '{name}' that cannot be read: {ex.Message}", ex);
+                    throw Invalid(source, $"has an entry for '{name}' that cannot be used: {ex.Message}.", ex);
                 }
             }
             return new ModelCatalog(models, source);
@@ -99,12 +99,12 @@ namespace NebulaVideo.Core.Catalog
                 Image = m.Has("image") ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), m.Text("image")!, ignoreCase: true) : model.Image,
                 ImageFormats = m.Strings("imageFormats") ?? model.ImageFormats,
                 MaxImageBytes = m.Has("maxImageBytes") ? m.Long("maxImageBytes") : model.MaxImageBytes,
-                ImageMinPixels = m.Has("imageMinPixels") ? (int?)m.Long("imageMinPixels") : model.ImageMinPixels,
-                ImageMaxPixels = m.Has("imageMaxPixels") ? (int?)m.Long("imageMaxPixels") : model.ImageMaxPixels,
+                ImageMinPixels = m.Has("imageMinPixels") ? m.Int("imageMinPixels") : model.ImageMinPixels,
+                ImageMaxPixels = m.Has("imageMaxPixels") ? m.Int("imageMaxPixels") : model.ImageMaxPixels,
                 ImageMatchesSize = m.Has("imageMatchesSize") ? m["imageMatchesSize"].GetBoolean() : model.ImageMatchesSize,
-                PromptMaxLength = m.Has("promptMaxLength") ? (int?)m.Long("promptMaxLength") : model.PromptMaxLength,
+                PromptMaxLength = m.Has("promptMaxLength") ? m.Int("promptMaxLength") : model.PromptMaxLength,
                 Durations = m.Integers("durations") ?? model.Durations,
-                DefaultDuration = m.Has("defaultDuration") ? (int?)m.Long("defaultDuration") : model.DefaultDuration,
+                DefaultDuration = m.Has("defaultDuration") ? m.Int("defaultDuration") : model.DefaultDuration,
                 Resolutions = m.Strings("resolutions") ?? model.Resolutions,
                 DefaultResolution = m.Has("defaultResolution") ? m.Text("defaultResolution") : model.DefaultResolution,
                 Sizes = m.Strings("sizes") ?? model.Sizes,
@@ -117,9 +117,51 @@ namespace NebulaVideo.Core.Catalog
             };
             // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
             if (m.Has("pricePerSecondUsd")) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m["pricePerSecondUsd"], merged) };
-            if (merged.DefaultDuration is int d && merged.Durations.Count > 0 && !merged.Durations.Contains(d))
-                throw new InvalidOperationException($"its defaultDuration {d} is not among its durations");
-            return merged;
+            return Checked(merged);
+        }
+
+        /// <summary>
+        /// The merged model, refused where a value would cost money or fail only once a video is asked for:
+        /// a duration or limit of 0 or below, image limits no image can meet, a default the model does not offer.
+        /// (A negative price is refused where it is read, naming its key.) A default given in other letter case
+        /// takes the spelling of the list, which is what the gateway is sent.
+        /// </summary>
+        private static ModelInfo Checked(ModelInfo model)
+        {
+            foreach (var seconds in model.Durations)
+                if (seconds <= 0)
+                    throw new InvalidOperationException($"its durations include {seconds}; a duration is a whole number of seconds above 0");
+            if (model.DefaultDuration is int d)
+            {
+                if (d <= 0) throw new InvalidOperationException($"its defaultDuration {d} is not a number of seconds above 0");
+                if (model.Durations.Count > 0 && !model.Durations.Contains(d))
+                    throw new InvalidOperationException($"its defaultDuration {d} is not among its durations ({string.Join(", ", model.Durations)}); give a \"defaultDuration\" from them");
+            }
+            AboveZero("maxImageBytes", model.MaxImageBytes);
+            AboveZero("imageMinPixels", model.ImageMinPixels);
+            AboveZero("imageMaxPixels", model.ImageMaxPixels);
+            AboveZero("promptMaxLength", model.PromptMaxLength);
+            if (model.ImageMinPixels > model.ImageMaxPixels)
+                throw new InvalidOperationException($"its imageMinPixels {model.ImageMinPixels} is above its imageMaxPixels {model.ImageMaxPixels}, so no image could pass; give \"imageMinPixels\" at most \"imageMaxPixels\"");
+            if (model.DefaultResolution is string resolution && model.Resolutions.Count > 0)
+                model = model with { DefaultResolution = Listed(resolution, model.Resolutions, "defaultResolution", "resolutions") };
+            if (model.DefaultSize is string size && model.Sizes.Count > 0)
+                model = model with { DefaultSize = Listed(size, model.Sizes, "defaultSize", "sizes") };
+            return model;
+        }
+
+        private static void AboveZero(string field, long? value)
+        {
+            if (value <= 0)
+                throw new InvalidOperationException($"its {field} {value} is not above 0; give the limit, or null for none");
+        }
+
+        /// <summary>The value as the list spells it; refused when the list does not have it.</summary>
+        private static string Listed(string value, IReadOnlyList<string> list, string field, string listField)
+        {
+            foreach (var listed in list)
+                if (string.Equals(listed, value, StringComparison.OrdinalIgnoreCase)) return listed;
+            throw new InvalidOperationException($"its {field} '{value}' is not among its {listField} ({string.Join(", ", list)}); give a \"{field}\" from them");
         }
 
         /// <summary>
@@ -180,6 +222,8 @@ namespace NebulaVideo.Core.Catalog
         {
             if (e.ValueKind != JsonValueKind.Number || !e.TryGetDecimal(out var price))
                 throw new InvalidOperationException($"\"pricePerSecondUsd\" gives '{key}' the price {Shown(e)}; a price is USD per second as a number, or \"unknown\"");
+            if (price < 0)
+                throw new InvalidOperationException($"\"pricePerSecondUsd\" gives '{key}' the price {Shown(e)} USD per second, and a price cannot be negative (0 is free; \"unknown\" where no price is published)");
             return price;
         }
 
@@ -207,10 +251,22 @@ namespace NebulaVideo.Core.Catalog
 
             public string? Text(string name) => TryGet(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+            /// <summary>The field's whole number; null when it is null (no limit).</summary>
             public long? Long(string name)
             {
                 var value = this[name];
-                return value.ValueKind == JsonValueKind.Null ? (long?)null : value.GetInt64();
+                if (value.ValueKind == JsonValueKind.Null) return null;
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+                    throw new InvalidOperationException($"\"{name}\" is {Shown(value)}; give a whole number, or null for none");
+                return number;
+            }
+
+            public int? Int(string name)
+            {
+                var number = Long(name);
+                if (number > int.MaxValue || number < int.MinValue)
+                    throw new InvalidOperationException($"\"{name}\" {number} is too large; give at most {int.MaxValue}");
+                return (int?)number;
             }
 
             /// <summary>The field's array of strings; null when the entry does not give the field.</summary>

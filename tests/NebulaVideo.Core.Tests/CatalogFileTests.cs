@@ -327,6 +327,81 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(0.6165m, model.EstimateCost(null, null));
         }
 
+        // ---- Field names: an unknown one would be ignored, so it is refused -----------------------------
+
+        [Theory]
+        [InlineData("wan2.6-image-to-video", "\"duratoins\":[5]", "duratoins", "durations")]
+        [InlineData("wan2.6-image-to-video", "\"pricePerSecond\":{\"720p\":0.1}", "pricePerSecond", "pricePerSecondUsd")]
+        [InlineData("wan2.6-image-to-video", "\"price_per_second_usd\":{\"720p\":0.1}", "price_per_second_usd", "pricePerSecondUsd")]
+        [InlineData("wan2.6-image-to-video", "\"price\":0.1", "price", "pricePerSecondUsd")]
+        [InlineData("wan2.6-image-to-video", "\"resolution\":[\"720p\"]", "resolution", "resolutions")]
+        [InlineData("wan2.6-image-to-video", "\"maxImagebyte\":1000", "maxImagebyte", "maxImageBytes")]
+        [InlineData("wan3-image-to-video", "\"dialect\":\"Unified\",\"defaultDurtion\":5", "defaultDurtion", "defaultDuration")]
+        public void An_unknown_field_is_refused_suggesting_the_closest_known_one(string model, string fields, string unknown, string suggested)
+        {
+            var ex = AssertInvalid(Entry(model, fields));
+            Assert.Contains($"'{model}'", ex.Message);
+            Assert.Contains($"\"{unknown}\" is not a catalog field", ex.Message);
+            Assert.Contains($"did you mean \"{suggested}\"?", ex.Message);
+        }
+
+        [Fact]
+        public void An_unknown_field_like_no_known_one_is_refused_listing_the_fields()
+        {
+            var ex = AssertInvalid(Entry(Wan26, "\"budget\":5"));
+            Assert.Contains("\"budget\" is not a catalog field", ex.Message);
+            Assert.DoesNotContain("did you mean", ex.Message);
+            Assert.Contains("name, dialect, description", ex.Message);
+            Assert.Contains("pricePerSecondUsd", ex.Message);
+        }
+
+        [Theory]
+        [InlineData("wan2.6-image-to-video")]
+        [InlineData("wan3-image-to-video")]
+        public void A_field_name_in_other_letter_case_is_the_field_for_an_override_and_a_new_model_alike(string name)
+        {
+            var model = Apply(Entry(name, "\"Dialect\":\"Unified\",\"RESOLUTIONS\":[\"720p\",\"1080p\"],\"DefaultResolution\":\"720p\",\"pricePerSecondUSD\":{\"720p\":0.1}")).Get(name);
+            Assert.Equal(0.1m, model.PricePerSecond("720p"));
+            Assert.Null(model.PricePerSecond("1080p"));
+        }
+
+        [Theory]
+        [InlineData("\"pricePerSecondUsd\":{\"720p\":0.1},\"pricePerSecondUSD\":{\"720p\":0.5}", "pricePerSecondUSD")]
+        [InlineData("\"durations\":[5],\"durations\":[10]", "durations")]
+        public void A_field_given_twice_is_refused(string fields, string second)
+        {
+            var ex = AssertInvalid(Entry(Wan26, fields));
+            Assert.Contains($"\"{second}\"", ex.Message);
+            Assert.Contains("twice", ex.Message);
+        }
+
+        [Fact]
+        public void Every_field_the_readme_lists_is_a_catalog_field()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"all-fields\",\"dialect\":\"Nebula\",\"description\":\"d\",\"layout\":\"sora\",\"image\":\"Optional\"," +
+                "\"imageFormats\":[\"png\"],\"maxImageBytes\":1000,\"imageMinPixels\":10,\"imageMaxPixels\":20,\"imageMatchesSize\":true,\"promptMaxLength\":100," +
+                "\"durations\":[4],\"defaultDuration\":4,\"resolutions\":[],\"defaultResolution\":null,\"sizes\":[\"10x20\"],\"defaultSize\":\"10x20\"," +
+                "\"pricePerSecondUsd\":{\"10x20\":0.5},\"options\":[\"User\"],\"remixIdPrefix\":\"video_\",\"retires\":\"2027-03-31\",\"replacement\":\"sora-2\"}]}");
+            Assert.Equal(2m, catalog.Get("all-fields").EstimateCost(null, null));
+        }
+
+        [Fact]
+        public void An_unknown_field_beside_the_models_array_is_refused()
+        {
+            var ex = AssertInvalid("{\"models\":[],\"modles\":[{\"name\":\"sora-2\",\"pricePerSecondUsd\":0.2}]}");
+            Assert.Contains("\"modles\"", ex.Message);
+            Assert.Contains("did you mean \"models\"?", ex.Message);
+        }
+
+        [Fact]
+        public void An_override_cannot_move_a_model_to_another_dialect()
+        {
+            var ex = AssertInvalid(Entry(Wan25, "\"dialect\":\"Unified\""));
+            Assert.Contains("Nebula", ex.Message);
+            Assert.Contains("Unified", ex.Message);
+            Assert.Equal("Nebula", Apply(Entry(Wan25, "\"dialect\":\"nebula\"")).Get(Wan25).Dialect);
+        }
+
         [Fact]
         public void An_empty_models_array_changes_nothing() =>
             Assert.Equal(ModelCatalog.BuiltIn.Models, Apply("{\"models\":[]}").Models);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -11,18 +12,63 @@ namespace NebulaVideo.Core.Catalog
     /// <summary>
     /// Reads catalog documents ({"models":[...]}, the layout of the embedded models.json). A user file uses
     /// the same layout: an entry with a known model's name changes only the fields it gives (a price, a
-    /// limit), an entry with a new name adds a model (it needs at least "name" and "dialect").
+    /// limit), an entry with a new name adds a model (it needs at least "name" and "dialect"). Whatever the
+    /// catalog would otherwise ignore or take wrongly (a misspelled field, a field given twice, a
+    /// negative price, a limit no request can meet) makes the whole document invalid: a price or
+    /// limit silently left as it was costs money.
     /// </summary>
     internal static class CatalogFile
     {
         private const string UnknownPrice = "unknown";
         private const string AllFormats = "*";
+        private const string BuiltInSource = "built-in";
+
+        /// <summary>The one field of a catalog document.</summary>
+        private const string ModelsField = "models";
+
+        /// <summary>
+        /// The fields of a model entry: the one list of them. A field not listed here is refused (it would
+        /// otherwise be ignored, and a price or limit the user meant to set would silently stay as it was), the
+        /// suggestion for a misspelled one comes from here, and every read of an entry names one of these.
+        /// </summary>
+        private static class Fields
+        {
+            public const string Name = "name";
+            public const string Dialect = "dialect";
+            public const string Description = "description";
+            public const string Layout = "layout";
+            public const string Image = "image";
+            public const string ImageFormats = "imageFormats";
+            public const string MaxImageBytes = "maxImageBytes";
+            public const string ImageMinPixels = "imageMinPixels";
+            public const string ImageMaxPixels = "imageMaxPixels";
+            public const string ImageMatchesSize = "imageMatchesSize";
+            public const string PromptMaxLength = "promptMaxLength";
+            public const string Durations = "durations";
+            public const string DefaultDuration = "defaultDuration";
+            public const string Resolutions = "resolutions";
+            public const string DefaultResolution = "defaultResolution";
+            public const string Sizes = "sizes";
+            public const string DefaultSize = "defaultSize";
+            public const string PricePerSecondUsd = "pricePerSecondUsd";
+            public const string Options = "options";
+            public const string RemixIdPrefix = "remixIdPrefix";
+            public const string Retires = "retires";
+            public const string Replacement = "replacement";
+
+            public static readonly string[] All =
+            {
+                Name, Dialect, Description, Layout, Image, ImageFormats, MaxImageBytes, ImageMinPixels, ImageMaxPixels,
+                ImageMatchesSize, PromptMaxLength, Durations, DefaultDuration, Resolutions, DefaultResolution, Sizes,
+                DefaultSize, PricePerSecondUsd, Options, RemixIdPrefix, Retires, Replacement,
+            };
+        }
 
         public static ModelCatalog LoadBuiltIn()
         {
             using var stream = typeof(CatalogFile).Assembly.GetManifestResourceStream("NebulaVideo.Core.models.json")
                 ?? throw new InvalidOperationException("The built-in model catalog is missing from the assembly.");
-            return new ModelCatalog(ReadEntries(stream, "built-in").Select(e => ReadModel(e, "built-in")));
+            return new ModelCatalog(Merged(new List<ModelInfo>(), stream, BuiltInSource));
         }
 
         public static ModelCatalog ApplyUserFile(ModelCatalog builtIn, string path)
@@ -39,25 +85,32 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>The built-in models with a user document's entries merged in, field by field.</summary>
-        public static ModelCatalog Apply(ModelCatalog builtIn, Stream json, string source)
+        public static ModelCatalog Apply(ModelCatalog builtIn, Stream json, string source) =>
+            new ModelCatalog(Merged(builtIn.Models.ToList(), json, source), source);
+
+        /// <summary>The models with each entry of the document merged in: over the model of its name, else as a new model.</summary>
+        private static List<ModelInfo> Merged(List<ModelInfo> models, Stream json, string source)
         {
-            var models = builtIn.Models.ToList();
             foreach (var entry in ReadEntries(json, source))
             {
-                var name = entry.Text("name") ?? throw Invalid(source, "has a model entry without a \"name\".");
-                var index = models.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+                var name = entry.Name;
                 try
                 {
-                    var model = index >= 0 ? Merge(models[index], entry, source) : ReadModel(entry, source);
-                    if (index >= 0) models[index] = model;
-                    else models.Add(model);
+                    entry.CheckFields();
+                    if (name is null)
+                        throw new InvalidOperationException(entry.Has(Fields.Name)
+                            ? $"its \"name\" is {Shown(entry[Fields.Name])}; give the model's name as the gateway knows it, as a string"
+                            : "it has no \"name\"");
+                    var index = models.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+                    if (index >= 0) models[index] = Merge(models[index], entry, source);
+                    else models.Add(ReadModel(entry, source));
                 }
                 catch (Exception ex) when (ex is InvalidOperationException || ex is FormatException || ex is KeyNotFoundException || ex is ArgumentException)
                 {
-                    throw Invalid(source, $"has an entry for '{name}' that cannot be used: {ex.Message}.", ex);
+                    throw Invalid(source, $"has {(name is null ? "a model entry" : $"an entry for '{name}'")} that cannot be used: {ex.Message}.", ex);
                 }
             }
-            return new ModelCatalog(models, source);
+            return models;
         }
 
         private static List<Entry> ReadEntries(Stream json, string source)
@@ -65,10 +118,18 @@ namespace NebulaVideo.Core.Catalog
             try
             {
                 using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Array)
-                    throw Invalid(source, "has no \"models\" array.");
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Invalid(source, "has no \"models\" array.");
+                JsonElement? models = null;
+                foreach (var property in doc.RootElement.EnumerateObject())
+                {
+                    if (!string.Equals(property.Name, ModelsField, StringComparison.OrdinalIgnoreCase))
+                        throw Invalid(source, $"cannot be used: {UnknownField(property.Name, new[] { ModelsField })}; a catalog document has only \"models\".");
+                    if (models is not null) throw Invalid(source, "cannot be used: it gives \"models\" twice; only one would count, so give one array.");
+                    models = property.Value;
+                }
+                if (models is not { ValueKind: JsonValueKind.Array } array) throw Invalid(source, "has no \"models\" array.");
                 var entries = new List<Entry>();
-                foreach (var m in models.EnumerateArray())
+                foreach (var m in array.EnumerateArray())
                 {
                     if (m.ValueKind != JsonValueKind.Object) throw Invalid(source, "has an entry in \"models\" that is not an object.");
                     entries.Add(new Entry(m.Clone()));
@@ -81,42 +142,90 @@ namespace NebulaVideo.Core.Catalog
             }
         }
 
+        /// <summary>"is not a catalog field", with the known field closest to it when one is close, else the list of fields.</summary>
+        private static string UnknownField(string given, string[] known) =>
+            $"\"{given}\" is not a catalog field" + (Closest(given, known) is string closest ? $" (did you mean \"{closest}\"?)"
+                : known.Length > 1 ? $" (the fields are {string.Join(", ", known)})" : string.Empty);
+
+        /// <summary>The candidate a misspelling most likely meant: a few letters apart (about one in three), or starting with it; null when none is close.</summary>
+        private static string? Closest(string given, IReadOnlyList<string> candidates)
+        {
+            string? closest = null;
+            var best = int.MaxValue;
+            foreach (var candidate in candidates)
+            {
+                var distance = candidate.StartsWith(given, StringComparison.OrdinalIgnoreCase) && given.Length >= 3 ? 1 : EditDistance(given, candidate);
+                if (distance < best) (best, closest) = (distance, candidate);
+            }
+            return best <= Math.Max(2, given.Length / 3) ? closest : null;
+        }
+
+        /// <summary>Letters inserted, deleted, replaced or swapped with a neighbour to turn one name into the other, ignoring case.</summary>
+        private static int EditDistance(string a, string b)
+        {
+            a = a.ToLowerInvariant();
+            b = b.ToLowerInvariant();
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (var i = 1; i <= a.Length; i++)
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                        d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            return d[a.Length, b.Length];
+        }
+
         private static ModelInfo ReadModel(Entry m, string source)
         {
-            var dialect = m.Text("dialect") ?? throw new InvalidOperationException("a new model needs a \"dialect\"");
-            if (Dialects.Find(dialect) is null)
-                throw new InvalidOperationException($"the dialect '{dialect}' is not one of {string.Join(", ", Dialects.All.Select(d => d.Name))}");
-            return Merge(new ModelInfo { Name = m.Text("name")!, Dialect = Dialects.Find(dialect)!.Name, Source = source }, m, source);
+            if (!m.Has(Fields.Dialect))
+                throw new InvalidOperationException($"a new model needs a \"dialect\" ({DialectNames}), the gateway that serves it");
+            return Merge(new ModelInfo { Name = m.Name!, Dialect = DialectOf(m), Source = source }, m, source);
+        }
+
+        private static string DialectNames => string.Join(" or ", Dialects.All.Select(d => d.Name));
+
+        private static string DialectOf(Entry m)
+        {
+            var dialect = m.Text(Fields.Dialect);
+            return (dialect is null ? null : Dialects.Find(dialect)?.Name)
+                ?? throw new InvalidOperationException($"its \"dialect\" {Shown(m[Fields.Dialect])} is not a gateway dialect: give {DialectNames}");
         }
 
         /// <summary>A model with every field the entry gives replaced; the rest as they were.</summary>
         private static ModelInfo Merge(ModelInfo model, Entry m, string source)
         {
+            // A model's name belongs to its gateway: an entry that names another dialect would otherwise be ignored.
+            if (m.Has(Fields.Dialect) && DialectOf(m) is var dialect && dialect != model.Dialect)
+                throw new InvalidOperationException($"its \"dialect\" {dialect} is not {model.Dialect}, the gateway that serves it; an entry cannot move a model to another gateway (add the model there as a new entry, under the name that gateway knows it by)");
             var merged = model with
             {
-                Description = m.Text("description") ?? model.Description,
-                Layout = m.Has("layout") ? m.Text("layout") : model.Layout,
-                Image = m.Has("image") ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), m.Text("image")!, ignoreCase: true) : model.Image,
-                ImageFormats = m.Strings("imageFormats") ?? model.ImageFormats,
-                MaxImageBytes = m.Has("maxImageBytes") ? m.Long("maxImageBytes") : model.MaxImageBytes,
-                ImageMinPixels = m.Has("imageMinPixels") ? m.Int("imageMinPixels") : model.ImageMinPixels,
-                ImageMaxPixels = m.Has("imageMaxPixels") ? m.Int("imageMaxPixels") : model.ImageMaxPixels,
-                ImageMatchesSize = m.Has("imageMatchesSize") ? m["imageMatchesSize"].GetBoolean() : model.ImageMatchesSize,
-                PromptMaxLength = m.Has("promptMaxLength") ? m.Int("promptMaxLength") : model.PromptMaxLength,
-                Durations = m.Integers("durations") ?? model.Durations,
-                DefaultDuration = m.Has("defaultDuration") ? m.Int("defaultDuration") : model.DefaultDuration,
-                Resolutions = m.Strings("resolutions") ?? model.Resolutions,
-                DefaultResolution = m.Has("defaultResolution") ? m.Text("defaultResolution") : model.DefaultResolution,
-                Sizes = m.Strings("sizes") ?? model.Sizes,
-                DefaultSize = m.Has("defaultSize") ? m.Text("defaultSize") : model.DefaultSize,
-                Options = m.Strings("options") ?? model.Options,
-                RemixIdPrefix = m.Has("remixIdPrefix") ? m.Text("remixIdPrefix") : model.RemixIdPrefix,
-                Retires = m.Has("retires") ? (m.Text("retires") is string day ? DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : (DateTime?)null) : model.Retires,
-                Replacement = m.Has("replacement") ? m.Text("replacement") : model.Replacement,
+                Description = m.Text(Fields.Description) ?? model.Description,
+                Layout = m.Has(Fields.Layout) ? m.Text(Fields.Layout) : model.Layout,
+                Image = m.Has(Fields.Image) ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), m.Text(Fields.Image)!, ignoreCase: true) : model.Image,
+                ImageFormats = m.Strings(Fields.ImageFormats) ?? model.ImageFormats,
+                MaxImageBytes = m.Has(Fields.MaxImageBytes) ? m.Long(Fields.MaxImageBytes) : model.MaxImageBytes,
+                ImageMinPixels = m.Has(Fields.ImageMinPixels) ? m.Int(Fields.ImageMinPixels) : model.ImageMinPixels,
+                ImageMaxPixels = m.Has(Fields.ImageMaxPixels) ? m.Int(Fields.ImageMaxPixels) : model.ImageMaxPixels,
+                ImageMatchesSize = m.Has(Fields.ImageMatchesSize) ? m[Fields.ImageMatchesSize].GetBoolean() : model.ImageMatchesSize,
+                PromptMaxLength = m.Has(Fields.PromptMaxLength) ? m.Int(Fields.PromptMaxLength) : model.PromptMaxLength,
+                Durations = m.Integers(Fields.Durations) ?? model.Durations,
+                DefaultDuration = m.Has(Fields.DefaultDuration) ? m.Int(Fields.DefaultDuration) : model.DefaultDuration,
+                Resolutions = m.Strings(Fields.Resolutions) ?? model.Resolutions,
+                DefaultResolution = m.Has(Fields.DefaultResolution) ? m.Text(Fields.DefaultResolution) : model.DefaultResolution,
+                Sizes = m.Strings(Fields.Sizes) ?? model.Sizes,
+                DefaultSize = m.Has(Fields.DefaultSize) ? m.Text(Fields.DefaultSize) : model.DefaultSize,
+                Options = m.Strings(Fields.Options) ?? model.Options,
+                RemixIdPrefix = m.Has(Fields.RemixIdPrefix) ? m.Text(Fields.RemixIdPrefix) : model.RemixIdPrefix,
+                Retires = m.Has(Fields.Retires) ? (m.Text(Fields.Retires) is string day ? DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : (DateTime?)null) : model.Retires,
+                Replacement = m.Has(Fields.Replacement) ? m.Text(Fields.Replacement) : model.Replacement,
                 Source = source,
             };
             // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
-            if (m.Has("pricePerSecondUsd")) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m["pricePerSecondUsd"], merged) };
+            if (m.Has(Fields.PricePerSecondUsd)) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m[Fields.PricePerSecondUsd], merged) };
             return Checked(merged);
         }
 
@@ -137,16 +246,16 @@ namespace NebulaVideo.Core.Catalog
                 if (model.Durations.Count > 0 && !model.Durations.Contains(d))
                     throw new InvalidOperationException($"its defaultDuration {d} is not among its durations ({string.Join(", ", model.Durations)}); give a \"defaultDuration\" from them");
             }
-            AboveZero("maxImageBytes", model.MaxImageBytes);
-            AboveZero("imageMinPixels", model.ImageMinPixels);
-            AboveZero("imageMaxPixels", model.ImageMaxPixels);
-            AboveZero("promptMaxLength", model.PromptMaxLength);
+            AboveZero(Fields.MaxImageBytes, model.MaxImageBytes);
+            AboveZero(Fields.ImageMinPixels, model.ImageMinPixels);
+            AboveZero(Fields.ImageMaxPixels, model.ImageMaxPixels);
+            AboveZero(Fields.PromptMaxLength, model.PromptMaxLength);
             if (model.ImageMinPixels > model.ImageMaxPixels)
                 throw new InvalidOperationException($"its imageMinPixels {model.ImageMinPixels} is above its imageMaxPixels {model.ImageMaxPixels}, so no image could pass; give \"imageMinPixels\" at most \"imageMaxPixels\"");
             if (model.DefaultResolution is string resolution && model.Resolutions.Count > 0)
-                model = model with { DefaultResolution = Listed(resolution, model.Resolutions, "defaultResolution", "resolutions") };
+                model = model with { DefaultResolution = Listed(resolution, model.Resolutions, Fields.DefaultResolution, Fields.Resolutions) };
             if (model.DefaultSize is string size && model.Sizes.Count > 0)
-                model = model with { DefaultSize = Listed(size, model.Sizes, "defaultSize", "sizes") };
+                model = model with { DefaultSize = Listed(size, model.Sizes, Fields.DefaultSize, Fields.Sizes) };
             return model;
         }
 
@@ -245,6 +354,34 @@ namespace NebulaVideo.Core.Catalog
 
             public Entry(JsonElement element) => _element = element;
 
+            /// <summary>The model's name; null when the entry gives none, or not as a string.</summary>
+            public string? Name =>
+                TryGet(Fields.Name, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
+
+            /// <summary>Refuses a field the catalog does not know, and a field given twice (names ignore case, so "durations" and "Durations" are one field).</summary>
+            public void CheckFields()
+            {
+                var seen = new string?[Fields.All.Length];
+                foreach (var property in _element.EnumerateObject())
+                {
+                    var index = IndexOf(property.Name);
+                    if (index < 0)
+                        throw new InvalidOperationException(UnknownField(property.Name, Fields.All));
+                    if (seen[index] is string first)
+                        throw new InvalidOperationException(first == property.Name
+                            ? $"it gives \"{first}\" twice; only one would count, so give it once"
+                            : $"it gives \"{first}\" twice, as \"{first}\" and \"{property.Name}\" (names ignore letter case); only one would count, so give it once");
+                    seen[index] = property.Name;
+                }
+            }
+
+            private static int IndexOf(string name)
+            {
+                for (var i = 0; i < Fields.All.Length; i++)
+                    if (string.Equals(Fields.All[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+                return -1;
+            }
+
             public bool Has(string name) => TryGet(name, out _);
 
             public JsonElement this[string name] => TryGet(name, out var value) ? value : throw new KeyNotFoundException($"no \"{name}\"");
@@ -288,8 +425,9 @@ namespace NebulaVideo.Core.Catalog
                 return values;
             }
 
-            private bool TryGet(string name, out JsonElement value)
+            public bool TryGet(string name, out JsonElement value)
             {
+                Debug.Assert(IndexOf(name) >= 0, $"\"{name}\" is read from a catalog entry but is not in CatalogFile.Fields.All.");
                 foreach (var property in _element.EnumerateObject())
                 {
                     if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -402,6 +402,47 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("Nebula", Apply(Entry(Wan25, "\"dialect\":\"nebula\"")).Get(Wan25).Dialect);
         }
 
+        // ---- Price keys: each is one of the model's resolutions or sizes, or "*" ------------------------
+
+        [Theory]
+        [InlineData("wan2.6-image-to-video", "\"pricePerSecondUsd\":{\"7200p\":0.1}", "'7200p'", "(720p, 1080p)")]
+        [InlineData("wan2.5-i2v-preview", "\"pricePerSecondUsd\":{\"480p\":0.05,\"4k\":\"unknown\"}", "'4k'", "480p, 720p, 1080p")]
+        [InlineData("sora-2", "\"pricePerSecondUsd\":{\"1280x72\":0.2}", "'1280x72'", "720x1280, 1280x720")]
+        [InlineData("wan2.5-i2v-preview", "\"resolutions\":[\"720p\",\"1080p\"]", "'480p'", "720p, 1080p")]
+        [InlineData("wan3-image-to-video", "\"dialect\":\"Unified\",\"resolutions\":[\"720p\"],\"pricePerSecondUsd\":{\"720P\":0.1,\"1080p\":0.2}", "'1080p'", "720p")]
+        public void A_price_for_a_resolution_the_model_does_not_list_is_refused_with_the_valid_keys(string model, string fields, string key, string valid)
+        {
+            var ex = AssertInvalid(Entry(model, fields));
+            Assert.Contains($"'{model}'", ex.Message);
+            Assert.Contains(key, ex.Message);
+            Assert.Contains(valid, ex.Message);
+            Assert.Contains("\"*\"", ex.Message);
+        }
+
+        [Fact]
+        public void A_misspelled_price_key_is_refused_suggesting_the_resolution_it_likely_meant()
+        {
+            var ex = AssertInvalid(Entry(Wan26, "\"pricePerSecondUsd\":{\"720p\":0.1,\"1800p\":0.2}"));
+            Assert.Contains("did you mean '1080p'?", ex.Message);
+        }
+
+        [Fact]
+        public void A_price_by_resolution_for_a_model_that_lists_none_is_refused()
+        {
+            var ex = AssertInvalid(Entry("wan3-image-to-video", "\"dialect\":\"Unified\",\"pricePerSecondUsd\":{\"720p\":0.1}"));
+            Assert.Contains("'720p'", ex.Message);
+            Assert.Contains("no resolutions", ex.Message);
+            Assert.Equal(0.1m, Apply(Entry("wan3-image-to-video", "\"dialect\":\"Unified\",\"pricePerSecondUsd\":0.1")).Get("wan3-image-to-video").PricePerSecond("720p"));
+        }
+
+        [Fact]
+        public void Narrowing_the_resolutions_with_the_dropped_ones_prices_removed_is_accepted()
+        {
+            var model = Apply(Entry(Wan25, "\"resolutions\":[\"720p\",\"1080p\"],\"pricePerSecondUsd\":{\"480p\":\"unknown\"}")).Get(Wan25);
+            Assert.Equal(new[] { "720p", "1080p" }, model.PricePerSecondUsd!.Keys.OrderBy(k => k.Length));
+            Assert.Equal(0.369m, model.EstimateCost(null, null));
+        }
+
         [Fact]
         public void An_empty_models_array_changes_nothing() =>
             Assert.Equal(ModelCatalog.BuiltIn.Models, Apply("{\"models\":[]}").Models);

@@ -13,9 +13,9 @@ namespace NebulaVideo.Core.Catalog
     /// Reads catalog documents ({"models":[...]}, the layout of the embedded models.json). A user file uses
     /// the same layout: an entry with a known model's name changes only the fields it gives (a price, a
     /// limit), an entry with a new name adds a model (it needs at least "name" and "dialect"). Whatever the
-    /// catalog would otherwise ignore or take wrongly (a misspelled field, a field given twice, a
-    /// negative price, a limit no request can meet) makes the whole document invalid: a price or
-    /// limit silently left as it was costs money.
+    /// catalog would otherwise ignore or take wrongly (a misspelled field, a field given twice, a price for no
+    /// resolution of the model, a negative price, a limit no request can meet) makes the whole document
+    /// invalid: a price or limit silently left as it was costs money.
     /// </summary>
     internal static class CatalogFile
     {
@@ -226,7 +226,13 @@ namespace NebulaVideo.Core.Catalog
             };
             // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
             if (m.Has(Fields.PricePerSecondUsd)) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m[Fields.PricePerSecondUsd], merged) };
-            return Checked(merged);
+            merged = Checked(merged);
+            // A price the entry kept from before it, for a resolution the entry took away (a key the entry gives is checked as it is read).
+            if (merged.PricePerSecondUsd is { } prices)
+                foreach (var pair in prices)
+                    if (pair.Key != AllFormats && !IsFormat(merged, pair.Key))
+                        throw new InvalidOperationException($"its price for '{pair.Key}', kept from before this entry, is not for one of {FormatsOf(merged)} nor \"*\"; remove it with \"pricePerSecondUsd\": {{ \"{pair.Key}\": \"unknown\" }}, or keep {pair.Key} among them");
+            return merged;
         }
 
         /// <summary>
@@ -315,10 +321,40 @@ namespace NebulaVideo.Core.Catalog
                 }
             foreach (var p in e.EnumerateObject())
             {
+                // Removing a price the model has is fine whatever its key (the entry may just have dropped that resolution).
+                var removesOne = IsUnknown(p.Value) && prices.ContainsKey(p.Name);
+                if (!removesOne && !IsFormat(model, p.Name))
+                    throw new InvalidOperationException(model.Resolutions.Count == 0 && model.Sizes.Count == 0
+                        ? $"\"pricePerSecondUsd\" prices '{p.Name}', but the model lists no resolutions or sizes; give its \"resolutions\" (or \"sizes\"), or one price for all as \"*\""
+                        : $"\"pricePerSecondUsd\" prices '{p.Name}', which is not one of {FormatsOf(model)} nor \"*\" (one price for all); correct the key{ClosestFormat(model, p.Name)}");
                 if (IsUnknown(p.Value)) prices.Remove(p.Name);
                 else prices[p.Name] = Price(p.Value, p.Name);
             }
             return prices.Count == 0 ? null : prices;
+        }
+
+        private static bool IsFormat(ModelInfo model, string key)
+        {
+            foreach (var format in model.Resolutions)
+                if (string.Equals(format, key, StringComparison.OrdinalIgnoreCase)) return true;
+            foreach (var format in model.Sizes)
+                if (string.Equals(format, key, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        private static string ClosestFormat(ModelInfo model, string key)
+        {
+            var formats = new List<string>(model.Resolutions);
+            formats.AddRange(model.Sizes);
+            return Closest(key, formats) is string closest ? $" (did you mean '{closest}'?)" : string.Empty;
+        }
+
+        /// <summary>"its resolutions (480p, 720p)", "its sizes (...)", or both; for a message.</summary>
+        private static string FormatsOf(ModelInfo model)
+        {
+            var resolutions = model.Resolutions.Count == 0 ? null : $"resolutions ({string.Join(", ", model.Resolutions)})";
+            var sizes = model.Sizes.Count == 0 ? null : $"sizes ({string.Join(", ", model.Sizes)})";
+            return "its " + (resolutions is null ? sizes : sizes is null ? resolutions : resolutions + " and " + sizes);
         }
 
         private static bool IsUnknown(JsonElement e) =>

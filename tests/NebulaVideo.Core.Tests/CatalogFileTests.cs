@@ -327,6 +327,39 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(0.6165m, model.EstimateCost(null, null));
         }
 
+        // ---- Values of the wrong kind: refused naming the field, never read as "not given" -----------------
+
+        [Theory]
+        [InlineData("\"layout\":5", "\"layout\"", "5")]
+        [InlineData("\"description\":[\"d\"]", "\"description\"", "[\"d\"]")]
+        [InlineData("\"defaultResolution\":720", "\"defaultResolution\"", "720")]
+        [InlineData("\"replacement\":true", "\"replacement\"", "true")]
+        [InlineData("\"retires\":2027", "\"retires\"", "2027")]
+        [InlineData("\"retires\":\"31/03/2027\"", "\"retires\"", "31/03/2027")]
+        [InlineData("\"image\":\"1\"", "\"image\"", "\"1\"")]
+        [InlineData("\"image\":\"Required, Optional\"", "\"image\"", "Required, Optional")]
+        [InlineData("\"imageMatchesSize\":\"true\"", "\"imageMatchesSize\"", "\"true\"")]
+        [InlineData("\"resolutions\":\"720p\"", "\"resolutions\"", "\"720p\"")]
+        [InlineData("\"resolutions\":[\"720p\",1080]", "\"resolutions\"", "1080")]
+        [InlineData("\"options\":null", "\"options\"", "null")]
+        [InlineData("\"durations\":[5.5]", "\"durations\"", "5.5")]
+        [InlineData("\"durations\":5", "\"durations\"", "5")]
+        public void A_value_of_the_wrong_kind_is_refused_naming_the_field_and_the_value(string fields, string field, string value)
+        {
+            var ex = AssertInvalid(Entry(Wan25, fields));
+            Assert.Contains($"'{Wan25}'", ex.Message);
+            Assert.Contains(field, ex.Message);
+            Assert.Contains(value, ex.Message);
+        }
+
+        [Fact]
+        public void Null_clears_a_text_field_and_an_image_requirement_ignores_letter_case()
+        {
+            var model = Apply(Entry("sora-2", "\"layout\":null,\"remixIdPrefix\":null,\"image\":\"required\",\"retires\":\"2027-03-31\"")).Get("sora-2");
+            Assert.Equal((null, null, ImageRequirement.Required), (model.Layout, model.RemixIdPrefix, model.Image));
+            Assert.Equal(new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc), model.Retires);
+        }
+
         // ---- Field names: an unknown one would be ignored, so it is refused -----------------------------
 
         [Theory]

@@ -190,8 +190,8 @@ namespace NebulaVideo.Core.Catalog
 
         private static string DialectOf(Entry m)
         {
-            var dialect = m.Text(Fields.Dialect);
-            return (dialect is null ? null : Dialects.Find(dialect)?.Name)
+            var value = m[Fields.Dialect];
+            return (value.ValueKind == JsonValueKind.String ? Dialects.Find(value.GetString()!)?.Name : null)
                 ?? throw new InvalidOperationException($"its \"dialect\" {Shown(m[Fields.Dialect])} is not a gateway dialect: give {DialectNames}");
         }
 
@@ -205,12 +205,12 @@ namespace NebulaVideo.Core.Catalog
             {
                 Description = m.Text(Fields.Description) ?? model.Description,
                 Layout = m.Has(Fields.Layout) ? m.Text(Fields.Layout) : model.Layout,
-                Image = m.Has(Fields.Image) ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), m.Text(Fields.Image)!, ignoreCase: true) : model.Image,
+                Image = m.Has(Fields.Image) ? ImageOf(m) : model.Image,
                 ImageFormats = m.Strings(Fields.ImageFormats) ?? model.ImageFormats,
                 MaxImageBytes = m.Has(Fields.MaxImageBytes) ? m.Long(Fields.MaxImageBytes) : model.MaxImageBytes,
                 ImageMinPixels = m.Has(Fields.ImageMinPixels) ? m.Int(Fields.ImageMinPixels) : model.ImageMinPixels,
                 ImageMaxPixels = m.Has(Fields.ImageMaxPixels) ? m.Int(Fields.ImageMaxPixels) : model.ImageMaxPixels,
-                ImageMatchesSize = m.Has(Fields.ImageMatchesSize) ? m[Fields.ImageMatchesSize].GetBoolean() : model.ImageMatchesSize,
+                ImageMatchesSize = m.Has(Fields.ImageMatchesSize) ? m.Bool(Fields.ImageMatchesSize) : model.ImageMatchesSize,
                 PromptMaxLength = m.Has(Fields.PromptMaxLength) ? m.Int(Fields.PromptMaxLength) : model.PromptMaxLength,
                 Durations = m.Integers(Fields.Durations) ?? model.Durations,
                 DefaultDuration = m.Has(Fields.DefaultDuration) ? m.Int(Fields.DefaultDuration) : model.DefaultDuration,
@@ -220,7 +220,7 @@ namespace NebulaVideo.Core.Catalog
                 DefaultSize = m.Has(Fields.DefaultSize) ? m.Text(Fields.DefaultSize) : model.DefaultSize,
                 Options = m.Strings(Fields.Options) ?? model.Options,
                 RemixIdPrefix = m.Has(Fields.RemixIdPrefix) ? m.Text(Fields.RemixIdPrefix) : model.RemixIdPrefix,
-                Retires = m.Has(Fields.Retires) ? (m.Text(Fields.Retires) is string day ? DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : (DateTime?)null) : model.Retires,
+                Retires = m.Has(Fields.Retires) ? RetiresOf(m) : model.Retires,
                 Replacement = m.Has(Fields.Replacement) ? m.Text(Fields.Replacement) : model.Replacement,
                 Source = source,
             };
@@ -233,6 +233,24 @@ namespace NebulaVideo.Core.Catalog
                     if (pair.Key != AllFormats && !IsFormat(merged, pair.Key))
                         throw new InvalidOperationException($"its price for '{pair.Key}', kept from before this entry, is not for one of {FormatsOf(merged)} nor \"*\"; remove it with \"pricePerSecondUsd\": {{ \"{pair.Key}\": \"unknown\" }}, or keep {pair.Key} among them");
             return merged;
+        }
+
+        private static ImageRequirement ImageOf(Entry m)
+        {
+            var value = m[Fields.Image];
+            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            foreach (ImageRequirement requirement in Enum.GetValues(typeof(ImageRequirement)))
+                if (string.Equals(requirement.ToString(), text, StringComparison.OrdinalIgnoreCase)) return requirement;
+            throw new InvalidOperationException($"\"image\" is {Shown(value)}; give None, Optional or Required");
+        }
+
+        /// <summary>The day the model retires, as year-month-day; null clears it.</summary>
+        private static DateTime? RetiresOf(Entry m)
+        {
+            if (m.Text(Fields.Retires) is not string day) return null;
+            if (DateTime.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
+                return date;
+            throw new InvalidOperationException($"\"retires\" is {Shown(m[Fields.Retires])}; give the day as year-month-day, like \"2027-03-31\", or null for none");
         }
 
         /// <summary>
@@ -422,7 +440,21 @@ namespace NebulaVideo.Core.Catalog
 
             public JsonElement this[string name] => TryGet(name, out var value) ? value : throw new KeyNotFoundException($"no \"{name}\"");
 
-            public string? Text(string name) => TryGet(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            /// <summary>The field's string; null when the entry does not give the field, or gives null.</summary>
+            public string? Text(string name)
+            {
+                if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+                if (value.ValueKind != JsonValueKind.String) throw Wrong(name, value, "a string, or null for none");
+                return value.GetString();
+            }
+
+            public bool Bool(string name)
+            {
+                var value = this[name];
+                if (value.ValueKind == JsonValueKind.True) return true;
+                if (value.ValueKind == JsonValueKind.False) return false;
+                throw Wrong(name, value, "true or false");
+            }
 
             /// <summary>The field's whole number; null when it is null (no limit).</summary>
             public long? Long(string name)
@@ -430,7 +462,7 @@ namespace NebulaVideo.Core.Catalog
                 var value = this[name];
                 if (value.ValueKind == JsonValueKind.Null) return null;
                 if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
-                    throw new InvalidOperationException($"\"{name}\" is {Shown(value)}; give a whole number, or null for none");
+                    throw Wrong(name, value, "a whole number, or null for none");
                 return number;
             }
 
@@ -446,20 +478,34 @@ namespace NebulaVideo.Core.Catalog
             public string[]? Strings(string name)
             {
                 if (!TryGet(name, out var array)) return null;
+                if (array.ValueKind != JsonValueKind.Array) throw Wrong(name, array, "an array of strings, like [ \"a\", \"b\" ]");
                 var values = new string[array.GetArrayLength()];
                 var i = 0;
-                foreach (var v in array.EnumerateArray()) values[i++] = v.GetString()!;
+                foreach (var v in array.EnumerateArray())
+                {
+                    if (v.ValueKind != JsonValueKind.String) throw Wrong(name, v, "an array of strings, like [ \"a\", \"b\" ]", inArray: true);
+                    values[i++] = v.GetString()!;
+                }
                 return values;
             }
 
             public int[]? Integers(string name)
             {
                 if (!TryGet(name, out var array)) return null;
+                if (array.ValueKind != JsonValueKind.Array) throw Wrong(name, array, "an array of whole numbers, like [ 5, 10 ]");
                 var values = new int[array.GetArrayLength()];
                 var i = 0;
-                foreach (var v in array.EnumerateArray()) values[i++] = v.GetInt32();
+                foreach (var v in array.EnumerateArray())
+                {
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var number))
+                        throw Wrong(name, v, "an array of whole numbers, like [ 5, 10 ]", inArray: true);
+                    values[i++] = number;
+                }
                 return values;
             }
+
+            private static InvalidOperationException Wrong(string name, JsonElement value, string expected, bool inArray = false) =>
+                new InvalidOperationException($"\"{name}\" {(inArray ? "has" : "is")} {Shown(value)}; give {expected}");
 
             public bool TryGet(string name, out JsonElement value)
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -11,17 +12,63 @@ namespace NebulaVideo.Core.Catalog
     /// <summary>
     /// Reads catalog documents ({"models":[...]}, the layout of the embedded models.json). A user file uses
     /// the same layout: an entry with a known model's name changes only the fields it gives (a price, a
-    /// limit), an entry with a new name adds a model (it needs at least "name" and "dialect").
+    /// limit), an entry with a new name adds a model (it needs at least "name" and "dialect"). Whatever the
+    /// catalog would otherwise ignore or take wrongly (a misspelled field, a field given twice, a price for no
+    /// resolution of the model, a negative price, a limit no request can meet) makes the whole document
+    /// invalid: a price or limit silently left as it was costs money.
     /// </summary>
     internal static class CatalogFile
     {
         private const string UnknownPrice = "unknown";
+        private const string AllFormats = "*";
+        private const string BuiltInSource = "built-in";
+
+        /// <summary>The one field of a catalog document.</summary>
+        private const string ModelsField = "models";
+
+        /// <summary>
+        /// The fields of a model entry: the one list of them. A field not listed here is refused (it would
+        /// otherwise be ignored, and a price or limit the user meant to set would silently stay as it was), the
+        /// suggestion for a misspelled one comes from here, and every read of an entry names one of these.
+        /// </summary>
+        private static class Fields
+        {
+            public const string Name = "name";
+            public const string Dialect = "dialect";
+            public const string Description = "description";
+            public const string Layout = "layout";
+            public const string Image = "image";
+            public const string ImageFormats = "imageFormats";
+            public const string MaxImageBytes = "maxImageBytes";
+            public const string ImageMinPixels = "imageMinPixels";
+            public const string ImageMaxPixels = "imageMaxPixels";
+            public const string ImageMatchesSize = "imageMatchesSize";
+            public const string PromptMaxLength = "promptMaxLength";
+            public const string Durations = "durations";
+            public const string DefaultDuration = "defaultDuration";
+            public const string Resolutions = "resolutions";
+            public const string DefaultResolution = "defaultResolution";
+            public const string Sizes = "sizes";
+            public const string DefaultSize = "defaultSize";
+            public const string PricePerSecondUsd = "pricePerSecondUsd";
+            public const string Options = "options";
+            public const string RemixIdPrefix = "remixIdPrefix";
+            public const string Retires = "retires";
+            public const string Replacement = "replacement";
+
+            public static readonly string[] All =
+            {
+                Name, Dialect, Description, Layout, Image, ImageFormats, MaxImageBytes, ImageMinPixels, ImageMaxPixels,
+                ImageMatchesSize, PromptMaxLength, Durations, DefaultDuration, Resolutions, DefaultResolution, Sizes,
+                DefaultSize, PricePerSecondUsd, Options, RemixIdPrefix, Retires, Replacement,
+            };
+        }
 
         public static ModelCatalog LoadBuiltIn()
         {
             using var stream = typeof(CatalogFile).Assembly.GetManifestResourceStream("NebulaVideo.Core.models.json")
                 ?? throw new InvalidOperationException("The built-in model catalog is missing from the assembly.");
-            return new ModelCatalog(ReadEntries(stream, "built-in").Select(e => ReadModel(e, "built-in")));
+            return new ModelCatalog(Merged(new List<ModelInfo>(), stream, BuiltInSource));
         }
 
         public static ModelCatalog ApplyUserFile(ModelCatalog builtIn, string path)
@@ -38,25 +85,32 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>The built-in models with a user document's entries merged in, field by field.</summary>
-        public static ModelCatalog Apply(ModelCatalog builtIn, Stream json, string source)
+        public static ModelCatalog Apply(ModelCatalog builtIn, Stream json, string source) =>
+            new ModelCatalog(Merged(builtIn.Models.ToList(), json, source), source);
+
+        /// <summary>The models with each entry of the document merged in: over the model of its name, else as a new model.</summary>
+        private static List<ModelInfo> Merged(List<ModelInfo> models, Stream json, string source)
         {
-            var models = builtIn.Models.ToList();
             foreach (var entry in ReadEntries(json, source))
             {
-                var name = entry.Text("name") ?? throw Invalid(source, "has a model entry without a \"name\".");
-                var index = models.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+                var name = entry.Name;
                 try
                 {
-                    var model = index >= 0 ? Merge(models[index], entry, source) : ReadModel(entry, source);
-                    if (index >= 0) models[index] = model;
-                    else models.Add(model);
+                    entry.CheckFields();
+                    if (name is null)
+                        throw new InvalidOperationException(entry.Has(Fields.Name)
+                            ? $"its \"name\" is {Shown(entry[Fields.Name])}; give the model's name as the gateway knows it, as a string"
+                            : "it has no \"name\"");
+                    var index = models.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+                    if (index >= 0) models[index] = Merge(models[index], entry, source);
+                    else models.Add(ReadModel(entry, source));
                 }
                 catch (Exception ex) when (ex is InvalidOperationException || ex is FormatException || ex is KeyNotFoundException || ex is ArgumentException)
                 {
-                    throw Invalid(source, $"has an entry for '{name}' that cannot be read: {ex.Message}", ex);
+                    throw Invalid(source, $"has {(name is null ? "a model entry" : $"an entry for '{name}'")} that cannot be used: {ex.Message}.", ex);
                 }
             }
-            return new ModelCatalog(models, source);
+            return models;
         }
 
         private static List<Entry> ReadEntries(Stream json, string source)
@@ -64,10 +118,18 @@ namespace NebulaVideo.Core.Catalog
             try
             {
                 using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Array)
-                    throw Invalid(source, "has no \"models\" array.");
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Invalid(source, "has no \"models\" array.");
+                JsonElement? models = null;
+                foreach (var property in doc.RootElement.EnumerateObject())
+                {
+                    if (!string.Equals(property.Name, ModelsField, StringComparison.OrdinalIgnoreCase))
+                        throw Invalid(source, $"cannot be used: {UnknownField(property.Name, new[] { ModelsField })}; a catalog document has only \"models\".");
+                    if (models is not null) throw Invalid(source, "cannot be used: it gives \"models\" twice; only one would count, so give one array.");
+                    models = property.Value;
+                }
+                if (models is not { ValueKind: JsonValueKind.Array } array) throw Invalid(source, "has no \"models\" array.");
                 var entries = new List<Entry>();
-                foreach (var m in models.EnumerateArray())
+                foreach (var m in array.EnumerateArray())
                 {
                     if (m.ValueKind != JsonValueKind.Object) throw Invalid(source, "has an entry in \"models\" that is not an object.");
                     entries.Add(new Entry(m.Clone()));
@@ -80,55 +142,259 @@ namespace NebulaVideo.Core.Catalog
             }
         }
 
+        /// <summary>"is not a catalog field", with the known field closest to it when one is close, else the list of fields.</summary>
+        private static string UnknownField(string given, string[] known) =>
+            $"\"{given}\" is not a catalog field" + (Closest(given, known) is string closest ? $" (did you mean \"{closest}\"?)"
+                : known.Length > 1 ? $" (the fields are {string.Join(", ", known)})" : string.Empty);
+
+        /// <summary>The candidate a misspelling most likely meant: a few letters apart (about one in three), or starting with it; null when none is close.</summary>
+        private static string? Closest(string given, IReadOnlyList<string> candidates)
+        {
+            string? closest = null;
+            var best = int.MaxValue;
+            foreach (var candidate in candidates)
+            {
+                var distance = candidate.StartsWith(given, StringComparison.OrdinalIgnoreCase) && given.Length >= 3 ? 1 : EditDistance(given, candidate);
+                if (distance < best) (best, closest) = (distance, candidate);
+            }
+            return best <= Math.Max(2, given.Length / 3) ? closest : null;
+        }
+
+        /// <summary>Letters inserted, deleted, replaced or swapped with a neighbour to turn one name into the other, ignoring case.</summary>
+        private static int EditDistance(string a, string b)
+        {
+            a = a.ToLowerInvariant();
+            b = b.ToLowerInvariant();
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (var i = 1; i <= a.Length; i++)
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                        d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            return d[a.Length, b.Length];
+        }
+
         private static ModelInfo ReadModel(Entry m, string source)
         {
-            var dialect = m.Text("dialect") ?? throw new InvalidOperationException("a new model needs a \"dialect\"");
-            if (Dialects.Find(dialect) is null)
-                throw new InvalidOperationException($"the dialect '{dialect}' is not one of {string.Join(", ", Dialects.All.Select(d => d.Name))}");
-            return Merge(new ModelInfo { Name = m.Text("name")!, Dialect = Dialects.Find(dialect)!.Name, Source = source }, m, source);
+            if (!m.Has(Fields.Dialect))
+                throw new InvalidOperationException($"a new model needs a \"dialect\" ({DialectNames}), the gateway that serves it");
+            return Merge(new ModelInfo { Name = m.Name!, Dialect = DialectOf(m), Source = source }, m, source);
+        }
+
+        private static string DialectNames => string.Join(" or ", Dialects.All.Select(d => d.Name));
+
+        private static string DialectOf(Entry m)
+        {
+            var value = m[Fields.Dialect];
+            return (value.ValueKind == JsonValueKind.String ? Dialects.Find(value.GetString()!)?.Name : null)
+                ?? throw new InvalidOperationException($"its \"dialect\" {Shown(m[Fields.Dialect])} is not a gateway dialect: give {DialectNames}");
         }
 
         /// <summary>A model with every field the entry gives replaced; the rest as they were.</summary>
         private static ModelInfo Merge(ModelInfo model, Entry m, string source)
         {
+            // A model's name belongs to its gateway: an entry that names another dialect would otherwise be ignored.
+            if (m.Has(Fields.Dialect) && DialectOf(m) is var dialect && dialect != model.Dialect)
+                throw new InvalidOperationException($"its \"dialect\" {dialect} is not {model.Dialect}, the gateway that serves it; an entry cannot move a model to another gateway (add the model there as a new entry, under the name that gateway knows it by)");
             var merged = model with
             {
-                Description = m.Text("description") ?? model.Description,
-                Layout = m.Has("layout") ? m.Text("layout") : model.Layout,
-                Image = m.Has("image") ? (ImageRequirement)Enum.Parse(typeof(ImageRequirement), m.Text("image")!, ignoreCase: true) : model.Image,
-                ImageFormats = m.Strings("imageFormats") ?? model.ImageFormats,
-                MaxImageBytes = m.Has("maxImageBytes") ? m.Long("maxImageBytes") : model.MaxImageBytes,
-                ImageMinPixels = m.Has("imageMinPixels") ? (int?)m.Long("imageMinPixels") : model.ImageMinPixels,
-                ImageMaxPixels = m.Has("imageMaxPixels") ? (int?)m.Long("imageMaxPixels") : model.ImageMaxPixels,
-                ImageMatchesSize = m.Has("imageMatchesSize") ? m["imageMatchesSize"].GetBoolean() : model.ImageMatchesSize,
-                PromptMaxLength = m.Has("promptMaxLength") ? (int?)m.Long("promptMaxLength") : model.PromptMaxLength,
-                Durations = m.Integers("durations") ?? model.Durations,
-                DefaultDuration = m.Has("defaultDuration") ? (int?)m.Long("defaultDuration") : model.DefaultDuration,
-                Resolutions = m.Strings("resolutions") ?? model.Resolutions,
-                DefaultResolution = m.Has("defaultResolution") ? m.Text("defaultResolution") : model.DefaultResolution,
-                Sizes = m.Strings("sizes") ?? model.Sizes,
-                DefaultSize = m.Has("defaultSize") ? m.Text("defaultSize") : model.DefaultSize,
-                PricePerSecondUsd = m.Has("pricePerSecondUsd") ? Prices(m["pricePerSecondUsd"]) : model.PricePerSecondUsd,
-                Options = m.Strings("options") ?? model.Options,
-                RemixIdPrefix = m.Has("remixIdPrefix") ? m.Text("remixIdPrefix") : model.RemixIdPrefix,
-                Retires = m.Has("retires") ? (m.Text("retires") is string day ? DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : (DateTime?)null) : model.Retires,
-                Replacement = m.Has("replacement") ? m.Text("replacement") : model.Replacement,
+                Description = m.Text(Fields.Description) ?? model.Description,
+                Layout = m.Has(Fields.Layout) ? m.Text(Fields.Layout) : model.Layout,
+                Image = m.Has(Fields.Image) ? ImageOf(m) : model.Image,
+                ImageFormats = m.Strings(Fields.ImageFormats) ?? model.ImageFormats,
+                MaxImageBytes = m.Has(Fields.MaxImageBytes) ? m.Long(Fields.MaxImageBytes) : model.MaxImageBytes,
+                ImageMinPixels = m.Has(Fields.ImageMinPixels) ? m.Int(Fields.ImageMinPixels) : model.ImageMinPixels,
+                ImageMaxPixels = m.Has(Fields.ImageMaxPixels) ? m.Int(Fields.ImageMaxPixels) : model.ImageMaxPixels,
+                ImageMatchesSize = m.Has(Fields.ImageMatchesSize) ? m.Bool(Fields.ImageMatchesSize) : model.ImageMatchesSize,
+                PromptMaxLength = m.Has(Fields.PromptMaxLength) ? m.Int(Fields.PromptMaxLength) : model.PromptMaxLength,
+                Durations = m.Integers(Fields.Durations) ?? model.Durations,
+                DefaultDuration = m.Has(Fields.DefaultDuration) ? m.Int(Fields.DefaultDuration) : model.DefaultDuration,
+                Resolutions = m.Strings(Fields.Resolutions) ?? model.Resolutions,
+                DefaultResolution = m.Has(Fields.DefaultResolution) ? m.Text(Fields.DefaultResolution) : model.DefaultResolution,
+                Sizes = m.Strings(Fields.Sizes) ?? model.Sizes,
+                DefaultSize = m.Has(Fields.DefaultSize) ? m.Text(Fields.DefaultSize) : model.DefaultSize,
+                Options = m.Strings(Fields.Options) ?? model.Options,
+                RemixIdPrefix = m.Has(Fields.RemixIdPrefix) ? m.Text(Fields.RemixIdPrefix) : model.RemixIdPrefix,
+                Retires = m.Has(Fields.Retires) ? RetiresOf(m) : model.Retires,
+                Replacement = m.Has(Fields.Replacement) ? m.Text(Fields.Replacement) : model.Replacement,
                 Source = source,
             };
-            if (merged.DefaultDuration is int d && merged.Durations.Count > 0 && !merged.Durations.Contains(d))
-                throw new InvalidOperationException($"its defaultDuration {d} is not among its durations");
+            // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
+            if (m.Has(Fields.PricePerSecondUsd)) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m[Fields.PricePerSecondUsd], merged) };
+            merged = Checked(merged);
+            // A price the entry kept from before it, for a resolution the entry took away (a key the entry gives is checked as it is read).
+            if (merged.PricePerSecondUsd is { } prices)
+                foreach (var pair in prices)
+                    if (pair.Key != AllFormats && !IsFormat(merged, pair.Key))
+                        throw new InvalidOperationException($"its price for '{pair.Key}', kept from before this entry, is not for one of {FormatsOf(merged)} nor \"*\"; remove it with \"pricePerSecondUsd\": {{ \"{pair.Key}\": \"unknown\" }}, or keep {pair.Key} among them");
             return merged;
         }
 
-        // "unknown" (or null) where the gateway publishes no price: estimates then say so instead of showing 0.
-        private static IReadOnlyDictionary<string, decimal>? Prices(JsonElement e)
+        private static ImageRequirement ImageOf(Entry m)
         {
-            if (e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase)))
-                return null;
+            var value = m[Fields.Image];
+            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            foreach (ImageRequirement requirement in Enum.GetValues(typeof(ImageRequirement)))
+                if (string.Equals(requirement.ToString(), text, StringComparison.OrdinalIgnoreCase)) return requirement;
+            throw new InvalidOperationException($"\"image\" is {Shown(value)}; give None, Optional or Required");
+        }
+
+        /// <summary>The day the model retires, as year-month-day; null clears it.</summary>
+        private static DateTime? RetiresOf(Entry m)
+        {
+            if (m.Text(Fields.Retires) is not string day) return null;
+            if (DateTime.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
+                return date;
+            throw new InvalidOperationException($"\"retires\" is {Shown(m[Fields.Retires])}; give the day as year-month-day, like \"2027-03-31\", or null for none");
+        }
+
+        /// <summary>
+        /// The merged model, refused where a value would cost money or fail only once a video is asked for:
+        /// a duration or limit of 0 or below, image limits no image can meet, a default the model does not offer.
+        /// (A negative price is refused where it is read, naming its key.) A default given in other letter case
+        /// takes the spelling of the list, which is what the gateway is sent.
+        /// </summary>
+        private static ModelInfo Checked(ModelInfo model)
+        {
+            foreach (var seconds in model.Durations)
+                if (seconds <= 0)
+                    throw new InvalidOperationException($"its durations include {seconds}; a duration is a whole number of seconds above 0");
+            if (model.DefaultDuration is int d)
+            {
+                if (d <= 0) throw new InvalidOperationException($"its defaultDuration {d} is not a number of seconds above 0");
+                if (model.Durations.Count > 0 && !model.Durations.Contains(d))
+                    throw new InvalidOperationException($"its defaultDuration {d} is not among its durations ({string.Join(", ", model.Durations)}); give a \"defaultDuration\" from them");
+            }
+            AboveZero(Fields.MaxImageBytes, model.MaxImageBytes);
+            AboveZero(Fields.ImageMinPixels, model.ImageMinPixels);
+            AboveZero(Fields.ImageMaxPixels, model.ImageMaxPixels);
+            AboveZero(Fields.PromptMaxLength, model.PromptMaxLength);
+            if (model.ImageMinPixels > model.ImageMaxPixels)
+                throw new InvalidOperationException($"its imageMinPixels {model.ImageMinPixels} is above its imageMaxPixels {model.ImageMaxPixels}, so no image could pass; give \"imageMinPixels\" at most \"imageMaxPixels\"");
+            if (model.DefaultResolution is string resolution && model.Resolutions.Count > 0)
+                model = model with { DefaultResolution = Listed(resolution, model.Resolutions, Fields.DefaultResolution, Fields.Resolutions) };
+            if (model.DefaultSize is string size && model.Sizes.Count > 0)
+                model = model with { DefaultSize = Listed(size, model.Sizes, Fields.DefaultSize, Fields.Sizes) };
+            return model;
+        }
+
+        private static void AboveZero(string field, long? value)
+        {
+            if (value <= 0)
+                throw new InvalidOperationException($"its {field} {value} is not above 0; give the limit, or null for none");
+        }
+
+        /// <summary>The value as the list spells it; refused when the list does not have it.</summary>
+        private static string Listed(string value, IReadOnlyList<string> list, string field, string listField)
+        {
+            foreach (var listed in list)
+                if (string.Equals(listed, value, StringComparison.OrdinalIgnoreCase)) return listed;
+            throw new InvalidOperationException($"its {field} '{value}' is not among its {listField} ({string.Join(", ", list)}); give a \"{field}\" from them");
+        }
+
+        /// <summary>
+        /// The prices an entry's "pricePerSecondUsd" leaves the model with. "unknown" (or null) where the gateway
+        /// publishes no price: estimates then say so instead of showing 0. A number, or an object with only "*",
+        /// is one price for every resolution. Any other object changes only the prices it names, over the
+        /// model's own (a flat price counts as that price for each of its resolutions and sizes): a number sets
+        /// one, "unknown" or null removes one. A table left empty leaves the model unpriced.
+        /// </summary>
+        private static IReadOnlyDictionary<string, decimal>? Prices(IReadOnlyDictionary<string, decimal>? existing, JsonElement e, ModelInfo model)
+        {
+            if (IsUnknown(e)) return null;
+            if (e.ValueKind == JsonValueKind.Number) return Flat(Price(e, AllFormats));
+            if (e.ValueKind != JsonValueKind.Object)
+                throw new InvalidOperationException($"\"pricePerSecondUsd\" is {Shown(e)}; give USD per second as a number (one price for all), an object of prices by resolution like {{ \"720p\": 0.07 }}, or \"unknown\"");
+
+            var given = new List<string>();
+            foreach (var p in e.EnumerateObject())
+            {
+                foreach (var earlier in given)
+                    if (string.Equals(earlier, p.Name, StringComparison.OrdinalIgnoreCase))
+                        throw new InvalidOperationException($"\"pricePerSecondUsd\" gives the price of '{p.Name}' twice");
+                given.Add(p.Name);
+            }
+            if (e.TryGetProperty(AllFormats, out var star))
+            {
+                if (given.Count > 1)
+                    throw new InvalidOperationException($"\"pricePerSecondUsd\" gives \"*\" (one price for every resolution) together with '{(given[0] == AllFormats ? given[1] : given[0])}'; give either \"*\" alone or a price for each resolution");
+                return IsUnknown(star) ? null : Flat(Price(star, AllFormats));
+            }
+
             var prices = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
-            if (e.ValueKind == JsonValueKind.Number) prices["*"] = e.GetDecimal();
-            else foreach (var p in e.EnumerateObject()) prices.Add(p.Name, p.Value.GetDecimal());
-            return prices;
+            if (existing is not null)
+                foreach (var pair in existing)
+                {
+                    if (pair.Key != AllFormats || (model.Resolutions.Count == 0 && model.Sizes.Count == 0)) prices[pair.Key] = pair.Value;
+                    else
+                    {
+                        foreach (var format in model.Resolutions) prices[format] = pair.Value;
+                        foreach (var format in model.Sizes) prices[format] = pair.Value;
+                    }
+                }
+            foreach (var p in e.EnumerateObject())
+            {
+                // Removing a price the model has is fine whatever its key (the entry may just have dropped that resolution).
+                var removesOne = IsUnknown(p.Value) && prices.ContainsKey(p.Name);
+                if (!removesOne && !IsFormat(model, p.Name))
+                    throw new InvalidOperationException(model.Resolutions.Count == 0 && model.Sizes.Count == 0
+                        ? $"\"pricePerSecondUsd\" prices '{p.Name}', but the model lists no resolutions or sizes; give its \"resolutions\" (or \"sizes\"), or one price for all as \"*\""
+                        : $"\"pricePerSecondUsd\" prices '{p.Name}', which is not one of {FormatsOf(model)} nor \"*\" (one price for all); correct the key{ClosestFormat(model, p.Name)}");
+                if (IsUnknown(p.Value)) prices.Remove(p.Name);
+                else prices[p.Name] = Price(p.Value, p.Name);
+            }
+            return prices.Count == 0 ? null : prices;
+        }
+
+        private static bool IsFormat(ModelInfo model, string key)
+        {
+            foreach (var format in model.Resolutions)
+                if (string.Equals(format, key, StringComparison.OrdinalIgnoreCase)) return true;
+            foreach (var format in model.Sizes)
+                if (string.Equals(format, key, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        private static string ClosestFormat(ModelInfo model, string key)
+        {
+            var formats = new List<string>(model.Resolutions);
+            formats.AddRange(model.Sizes);
+            return Closest(key, formats) is string closest ? $" (did you mean '{closest}'?)" : string.Empty;
+        }
+
+        /// <summary>"its resolutions (480p, 720p)", "its sizes (...)", or both; for a message.</summary>
+        private static string FormatsOf(ModelInfo model)
+        {
+            var resolutions = model.Resolutions.Count == 0 ? null : $"resolutions ({string.Join(", ", model.Resolutions)})";
+            var sizes = model.Sizes.Count == 0 ? null : $"sizes ({string.Join(", ", model.Sizes)})";
+            return "its " + (resolutions is null ? sizes : sizes is null ? resolutions : resolutions + " and " + sizes);
+        }
+
+        private static bool IsUnknown(JsonElement e) =>
+            e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase));
+
+        private static Dictionary<string, decimal> Flat(decimal price) =>
+            new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase) { [AllFormats] = price };
+
+        private static decimal Price(JsonElement e, string key)
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDecimal(out var price))
+                throw new InvalidOperationException($"\"pricePerSecondUsd\" gives '{key}' the price {Shown(e)}; a price is USD per second as a number, or \"unknown\"");
+            if (price < 0)
+                throw new InvalidOperationException($"\"pricePerSecondUsd\" gives '{key}' the price {Shown(e)} USD per second, and a price cannot be negative (0 is free; \"unknown\" where no price is published)");
+            return price;
+        }
+
+        /// <summary>A JSON value as the user wrote it, cut short, for a message.</summary>
+        private static string Shown(JsonElement e)
+        {
+            var text = e.GetRawText();
+            return text.Length <= 40 ? text : text.Substring(0, 37) + "...";
         }
 
         /// <summary>
@@ -142,39 +408,108 @@ namespace NebulaVideo.Core.Catalog
 
             public Entry(JsonElement element) => _element = element;
 
+            /// <summary>The model's name; null when the entry gives none, or not as a string.</summary>
+            public string? Name =>
+                TryGet(Fields.Name, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
+
+            /// <summary>Refuses a field the catalog does not know, and a field given twice (names ignore case, so "durations" and "Durations" are one field).</summary>
+            public void CheckFields()
+            {
+                var seen = new string?[Fields.All.Length];
+                foreach (var property in _element.EnumerateObject())
+                {
+                    var index = IndexOf(property.Name);
+                    if (index < 0)
+                        throw new InvalidOperationException(UnknownField(property.Name, Fields.All));
+                    if (seen[index] is string first)
+                        throw new InvalidOperationException(first == property.Name
+                            ? $"it gives \"{first}\" twice; only one would count, so give it once"
+                            : $"it gives \"{first}\" twice, as \"{first}\" and \"{property.Name}\" (names ignore letter case); only one would count, so give it once");
+                    seen[index] = property.Name;
+                }
+            }
+
+            private static int IndexOf(string name)
+            {
+                for (var i = 0; i < Fields.All.Length; i++)
+                    if (string.Equals(Fields.All[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+                return -1;
+            }
+
             public bool Has(string name) => TryGet(name, out _);
 
             public JsonElement this[string name] => TryGet(name, out var value) ? value : throw new KeyNotFoundException($"no \"{name}\"");
 
-            public string? Text(string name) => TryGet(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            /// <summary>The field's string; null when the entry does not give the field, or gives null.</summary>
+            public string? Text(string name)
+            {
+                if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+                if (value.ValueKind != JsonValueKind.String) throw Wrong(name, value, "a string, or null for none");
+                return value.GetString();
+            }
 
+            public bool Bool(string name)
+            {
+                var value = this[name];
+                if (value.ValueKind == JsonValueKind.True) return true;
+                if (value.ValueKind == JsonValueKind.False) return false;
+                throw Wrong(name, value, "true or false");
+            }
+
+            /// <summary>The field's whole number; null when it is null (no limit).</summary>
             public long? Long(string name)
             {
                 var value = this[name];
-                return value.ValueKind == JsonValueKind.Null ? (long?)null : value.GetInt64();
+                if (value.ValueKind == JsonValueKind.Null) return null;
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+                    throw Wrong(name, value, "a whole number, or null for none");
+                return number;
+            }
+
+            public int? Int(string name)
+            {
+                var number = Long(name);
+                if (number > int.MaxValue || number < int.MinValue)
+                    throw new InvalidOperationException($"\"{name}\" {number} is too large; give at most {int.MaxValue}");
+                return (int?)number;
             }
 
             /// <summary>The field's array of strings; null when the entry does not give the field.</summary>
             public string[]? Strings(string name)
             {
                 if (!TryGet(name, out var array)) return null;
+                if (array.ValueKind != JsonValueKind.Array) throw Wrong(name, array, "an array of strings, like [ \"a\", \"b\" ]");
                 var values = new string[array.GetArrayLength()];
                 var i = 0;
-                foreach (var v in array.EnumerateArray()) values[i++] = v.GetString()!;
+                foreach (var v in array.EnumerateArray())
+                {
+                    if (v.ValueKind != JsonValueKind.String) throw Wrong(name, v, "an array of strings, like [ \"a\", \"b\" ]", inArray: true);
+                    values[i++] = v.GetString()!;
+                }
                 return values;
             }
 
             public int[]? Integers(string name)
             {
                 if (!TryGet(name, out var array)) return null;
+                if (array.ValueKind != JsonValueKind.Array) throw Wrong(name, array, "an array of whole numbers, like [ 5, 10 ]");
                 var values = new int[array.GetArrayLength()];
                 var i = 0;
-                foreach (var v in array.EnumerateArray()) values[i++] = v.GetInt32();
+                foreach (var v in array.EnumerateArray())
+                {
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var number))
+                        throw Wrong(name, v, "an array of whole numbers, like [ 5, 10 ]", inArray: true);
+                    values[i++] = number;
+                }
                 return values;
             }
 
-            private bool TryGet(string name, out JsonElement value)
+            private static InvalidOperationException Wrong(string name, JsonElement value, string expected, bool inArray = false) =>
+                new InvalidOperationException($"\"{name}\" {(inArray ? "has" : "is")} {Shown(value)}; give {expected}");
+
+            public bool TryGet(string name, out JsonElement value)
             {
+                Debug.Assert(IndexOf(name) >= 0, $"\"{name}\" is read from a catalog entry but is not in CatalogFile.Fields.All.");
                 foreach (var property in _element.EnumerateObject())
                 {
                     if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -85,12 +85,12 @@ namespace NebulaVideo.Core.Catalog
 
         public bool Accepts(string option) => Options.Contains(option, StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>USD per second at a resolution (or size), the default one when null; null where the price is unknown.</summary>
+        /// <summary>USD per second at a resolution (or size), the default resolution (or size) when null; null where the price is unknown.</summary>
         public decimal? PricePerSecond(string? resolution)
         {
             if (PricePerSecondUsd is null) return null;
             if (PricePerSecondUsd.TryGetValue("*", out var flat)) return flat;
-            var key = resolution ?? DefaultResolution ?? string.Empty;
+            var key = resolution ?? DefaultFormat ?? string.Empty;
             foreach (var pair in PricePerSecondUsd)
                 if (string.Equals(pair.Key, key, StringComparison.OrdinalIgnoreCase)) return pair.Value;
             return null;

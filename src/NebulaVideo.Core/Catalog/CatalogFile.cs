@@ -154,29 +154,10 @@ namespace NebulaVideo.Core.Catalog
             var best = int.MaxValue;
             foreach (var candidate in candidates)
             {
-                var distance = candidate.StartsWith(given, StringComparison.OrdinalIgnoreCase) && given.Length >= 3 ? 1 : EditDistance(given, candidate);
+                var distance = candidate.StartsWith(given, StringComparison.OrdinalIgnoreCase) && given.Length >= 3 ? 1 : NearestName.Distance(given, candidate);
                 if (distance < best) (best, closest) = (distance, candidate);
             }
             return best <= Math.Max(2, given.Length / 3) ? closest : null;
-        }
-
-        /// <summary>Letters inserted, deleted, replaced or swapped with a neighbour to turn one name into the other, ignoring case.</summary>
-        private static int EditDistance(string a, string b)
-        {
-            a = a.ToLowerInvariant();
-            b = b.ToLowerInvariant();
-            var d = new int[a.Length + 1, b.Length + 1];
-            for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-            for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-            for (var i = 1; i <= a.Length; i++)
-                for (var j = 1; j <= b.Length; j++)
-                {
-                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                        d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            return d[a.Length, b.Length];
         }
 
         private static ModelInfo ReadModel(Entry m, string source)

@@ -52,6 +52,17 @@ Describe 'The module manifest' {
         Test-Path (Join-Path $Root 'out/NebulaVideo/Dependencies/NebulaVideo.Core.dll') | Should -BeTrue
     }
 
+    It 'names where its help lives online, for a user who has only the installed module' {
+        $uri = 'https://github.com/NebulaVideo/NebulaVideo/tree/main/docs/cmdlets'
+        (Import-PowerShellDataFile (Join-Path $Root 'NebulaVideo.psd1')).HelpInfoURI | Should -Be $uri
+        (Test-ModuleManifest -Path $Manifest).HelpInfoUri | Should -Be $uri
+        # The same folder as every cmdlet's online page (GitHub shows a folder under tree/, a file under blob/).
+        foreach ($command in Get-Command -Module NebulaVideo -CommandType Cmdlet) {
+            $online = @((Get-Help $command.Name).RelatedLinks.NavigationLink | Where-Object LinkText -EQ 'Online Version')[0].Uri
+            $online -replace '/blob/', '/tree/' | Should -Be "$uri/$($command.Name).md"
+        }
+    }
+
     It 'gives every assembly the manifest''s version' {
         $version = (Import-PowerShellDataFile (Join-Path $Root 'NebulaVideo.psd1')).ModuleVersion
         $assembly = [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $Root 'out/NebulaVideo/NebulaVideo.dll'))

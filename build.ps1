@@ -149,8 +149,25 @@ function Test-HelpFileCurrent {
     $false
 }
 
+function Repair-ParameterType {
+    # PlatyPS writes a nullable parameter's type as the CLR spells it (System.Nullable`1[System.Int32]) whenever
+    # it creates or updates a page from the cmdlet, and Get-Help prints that as it is. The cmdlets declare int?
+    # and the like only to tell "not given" from 0: a user passes a plain Int32, so the pages name the plain type.
+    # Run before each export, so a page PlatyPS has updated is put right in docs/cmdlets and in the MAML alike.
+    $folder = Join-Path $Root 'docs/cmdlets'
+    foreach ($file in Get-ChildItem -LiteralPath $folder -Filter '*-*.md') {
+        $text = [System.IO.File]::ReadAllText($file.FullName)
+        $plain = [regex]::Replace($text, '(?m)^(Type:\s*)System\.Nullable`1\[([^\]]+)\]', '$1$2')
+        if ($plain -cne $text) {
+            [System.IO.File]::WriteAllText($file.FullName, $plain, [System.Text.UTF8Encoding]::new($false))
+            Write-Information "Parameter types in $($file.Name) changed from Nullable to plain." -InformationAction Continue
+        }
+    }
+}
+
 function Build-HelpFile {
     if (-not (Test-OptionalModule Microsoft.PowerShell.PlatyPS 'regenerating the MAML help from docs/cmdlets (the committed help is used)')) { return }
+    Repair-ParameterType
     Import-PlatyPS
     $staging = Join-Path $Root 'out/help'
     Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue

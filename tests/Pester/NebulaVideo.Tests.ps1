@@ -106,6 +106,15 @@ Describe 'Help' {
         $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
     }
 
+    It 'shows the parameter types of <_> as plain types, never as Nullable' -ForEach $Cmdlets {
+        $help = Get-Help $_ -Full
+        # As in the test above: a cmdlet without parameters of its own has no Parameter entries (strict mode).
+        $entries = if ($help.Parameters -and $help.Parameters.PSObject.Properties['Parameter']) { $help.Parameters.Parameter } else { @() }
+        $entries | Where-Object { "$($_.Type.Name)" -match 'Nullable' } | ForEach-Object Name | Should -BeNullOrEmpty
+        # The syntax and the parameter list as printed, where the type also appears in angle brackets.
+        ($help | Out-String -Width 250) | Should -Not -Match 'Nullable'
+    }
+
     It 'shows New-NebulaVideo with the folder pipeline and a CSV runbook' {
         $code = (Get-Help New-NebulaVideo -Full).Examples.Example.Code -join "`n"
         $code | Should -Match 'Get-ChildItem[^\n]*\|\s*New-NebulaVideo'

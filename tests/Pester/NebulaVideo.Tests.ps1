@@ -115,6 +115,16 @@ Describe 'Help' {
         ($help | Out-String -Width 250) | Should -Not -Match 'Nullable'
     }
 
+    It 'keeps each example code line of <_> within 80 columns as Get-Help prints it' -ForEach $Cmdlets {
+        # Get-Help indents example code by four columns, so a line fits an 80-column console at 76 characters.
+        $indent = 4
+        foreach ($example in @((Get-Help $_).Examples.Example)) {
+            foreach ($line in "$($example.Code)" -split '\r?\n') {
+                ($indent + $line.TrimEnd().Length) | Should -BeLessOrEqual 80 -Because "$($example.Title.Trim('- ')) has '$line'"
+            }
+        }
+    }
+
     It 'shows New-NebulaVideo with the folder pipeline and a CSV runbook' {
         $code = (Get-Help New-NebulaVideo -Full).Examples.Example.Code -join "`n"
         $code | Should -Match 'Get-ChildItem[^\n]*\|\s*New-NebulaVideo'

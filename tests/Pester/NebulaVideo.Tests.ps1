@@ -125,6 +125,12 @@ Describe 'Help' {
         }
     }
 
+    It 'refers <_> only to help the installed module carries: no README, no repository paths' -ForEach $Cmdlets {
+        $text = Get-Help $_ -Full | Out-String -Width 200
+        $text | Should -Not -Match 'README'
+        $text | Should -Not -Match '\bsrc/|bin/(Debug|Release)'
+    }
+
     It 'shows New-NebulaVideo with the folder pipeline and a CSV runbook' {
         $code = (Get-Help New-NebulaVideo -Full).Examples.Example.Code -join "`n"
         $code | Should -Match 'Get-ChildItem[^\n]*\|\s*New-NebulaVideo'

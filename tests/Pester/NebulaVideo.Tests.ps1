@@ -131,6 +131,12 @@ Describe 'Help' {
         $text | Should -Not -Match '\bsrc/|bin/(Debug|Release)'
     }
 
+    It 'writes about_NebulaVideo for an installed module: no repository paths, lines within 80 columns' {
+        $lines = (Get-Help about_NebulaVideo | Out-String -Width 250) -split '\r?\n'
+        ($lines -join "`n") | Should -Not -Match '\bsrc/|bin/Debug|bin/Release'
+        $lines | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
+    }
+
     It 'shows New-NebulaVideo with the folder pipeline and a CSV runbook' {
         $code = (Get-Help New-NebulaVideo -Full).Examples.Example.Code -join "`n"
         $code | Should -Match 'Get-ChildItem[^\n]*\|\s*New-NebulaVideo'

@@ -153,6 +153,24 @@ Describe 'Help' {
     }
 }
 
+Describe 'The session''s request context' {
+    AfterEach {
+        Set-NebulaVideoRequestContext -Reset
+    }
+
+    It 'is set silently, as Set- commands are, and written only with -PassThru' {
+        $output = @(Set-NebulaVideoRequestContext -MaxRetry 3 -RequestTimeoutSec 12)
+        $output.Count | Should -Be 0
+        (Get-NebulaVideoRequestContext).MaxReadRetries | Should -Be 3
+
+        $context = Set-NebulaVideoRequestContext -MaxRetry 5 -PassThru
+        $context | Should -BeOfType ([NebulaVideo.Core.Http.ClientOptions])
+        $context.MaxReadRetries | Should -Be 5
+        $context.RequestTimeout | Should -Be ([timespan]::FromSeconds(12))
+        $context | Should -Be (Get-NebulaVideoRequestContext)
+    }
+}
+
 Describe 'Errors a script can catch' {
     It 'throws a stable error id with -ErrorAction Stop' {
         { New-NebulaVideo -Prompt '' -Model sora-2 -ErrorAction Stop } |

@@ -106,6 +106,16 @@ Describe 'Help' {
         $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
     }
 
+    It 'gives the parameters of <_> the aliases the cmdlet has' -ForEach $Cmdlets {
+        $parameterHelp = (Get-Help $_ -Full).Parameters
+        $entries = if ($parameterHelp -and $parameterHelp.PSObject.Properties['Parameter']) { $parameterHelp.Parameter } else { @() }
+        $parameters = (Get-Command $_).Parameters
+        foreach ($entry in $entries) {
+            $documented = @("$($entry.Aliases)" -split ',\s*' | Where-Object { $_ -and $_ -ne 'none' } | Sort-Object)
+            $documented | Should -Be @($parameters[$entry.Name].Aliases | Sort-Object) -Because "-$($entry.Name) of $_"
+        }
+    }
+
     It 'shows the parameter types of <_> as plain types, never as Nullable' -ForEach $Cmdlets {
         $help = Get-Help $_ -Full
         # As in the test above: a cmdlet without parameters of its own has no Parameter entries (strict mode).

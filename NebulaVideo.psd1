@@ -7,6 +7,8 @@
     CompanyName            = 'NebulaVideo'
     Copyright              = '(c) NebulaVideo contributors. MIT License.'
     Description            = 'Turns images and prompts into videos with hosted video-generation models (wan2.5-i2v-preview and sora-2 on the Nebula gateway, wan2.5-image-to-video and wan2.6-image-to-video on the unified gateway): submit, wait, download and price them from the PowerShell pipeline, several gateways in one session.'
+    # Where the cmdlet pages live online, the folder each cmdlet's 'Online Version' link points into.
+    HelpInfoURI            = 'https://github.com/NebulaVideo/NebulaVideo/tree/main/docs/cmdlets'
     CompatiblePSEditions   = @('Desktop', 'Core')
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'

@@ -52,6 +52,17 @@ Describe 'The module manifest' {
         Test-Path (Join-Path $Root 'out/NebulaVideo/Dependencies/NebulaVideo.Core.dll') | Should -BeTrue
     }
 
+    It 'names where its help lives online, for a user who has only the installed module' {
+        $uri = 'https://github.com/NebulaVideo/NebulaVideo/tree/main/docs/cmdlets'
+        (Import-PowerShellDataFile (Join-Path $Root 'NebulaVideo.psd1')).HelpInfoURI | Should -Be $uri
+        (Test-ModuleManifest -Path $Manifest).HelpInfoUri | Should -Be $uri
+        # The same folder as every cmdlet's online page (GitHub shows a folder under tree/, a file under blob/).
+        foreach ($command in Get-Command -Module NebulaVideo -CommandType Cmdlet) {
+            $online = @((Get-Help $command.Name).RelatedLinks.NavigationLink | Where-Object LinkText -EQ 'Online Version')[0].Uri
+            $online -replace '/blob/', '/tree/' | Should -Be "$uri/$($command.Name).md"
+        }
+    }
+
     It 'gives every assembly the manifest''s version' {
         $version = (Import-PowerShellDataFile (Join-Path $Root 'NebulaVideo.psd1')).ModuleVersion
         $assembly = [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $Root 'out/NebulaVideo/NebulaVideo.dll'))
@@ -95,6 +106,47 @@ Describe 'Help' {
         $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
     }
 
+    It 'gives the parameters of <_> the aliases the cmdlet has' -ForEach $Cmdlets {
+        $parameterHelp = (Get-Help $_ -Full).Parameters
+        $entries = if ($parameterHelp -and $parameterHelp.PSObject.Properties['Parameter']) { $parameterHelp.Parameter } else { @() }
+        $parameters = (Get-Command $_).Parameters
+        foreach ($entry in $entries) {
+            $documented = @("$($entry.Aliases)" -split ',\s*' | Where-Object { $_ -and $_ -ne 'none' } | Sort-Object)
+            $documented | Should -Be @($parameters[$entry.Name].Aliases | Sort-Object) -Because "-$($entry.Name) of $_"
+        }
+    }
+
+    It 'shows the parameter types of <_> as plain types, never as Nullable' -ForEach $Cmdlets {
+        $help = Get-Help $_ -Full
+        # As in the test above: a cmdlet without parameters of its own has no Parameter entries (strict mode).
+        $entries = if ($help.Parameters -and $help.Parameters.PSObject.Properties['Parameter']) { $help.Parameters.Parameter } else { @() }
+        $entries | Where-Object { "$($_.Type.Name)" -match 'Nullable' } | ForEach-Object Name | Should -BeNullOrEmpty
+        # The syntax and the parameter list as printed, where the type also appears in angle brackets.
+        ($help | Out-String -Width 250) | Should -Not -Match 'Nullable'
+    }
+
+    It 'keeps each example code line of <_> within 80 columns as Get-Help prints it' -ForEach $Cmdlets {
+        # Get-Help indents example code by four columns, so a line fits an 80-column console at 76 characters.
+        $indent = 4
+        foreach ($example in @((Get-Help $_).Examples.Example)) {
+            foreach ($line in "$($example.Code)" -split '\r?\n') {
+                ($indent + $line.TrimEnd().Length) | Should -BeLessOrEqual 80 -Because "$($example.Title.Trim('- ')) has '$line'"
+            }
+        }
+    }
+
+    It 'refers <_> only to help the installed module carries: no README, no repository paths' -ForEach $Cmdlets {
+        $text = Get-Help $_ -Full | Out-String -Width 200
+        $text | Should -Not -Match 'README'
+        $text | Should -Not -Match '\bsrc/|bin/(Debug|Release)'
+    }
+
+    It 'writes about_NebulaVideo for an installed module: no repository paths, lines within 80 columns' {
+        $lines = (Get-Help about_NebulaVideo | Out-String -Width 250) -split '\r?\n'
+        ($lines -join "`n") | Should -Not -Match '\bsrc/|bin/Debug|bin/Release'
+        $lines | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
+    }
+
     It 'shows New-NebulaVideo with the folder pipeline and a CSV runbook' {
         $code = (Get-Help New-NebulaVideo -Full).Examples.Example.Code -join "`n"
         $code | Should -Match 'Get-ChildItem[^\n]*\|\s*New-NebulaVideo'
@@ -108,6 +160,24 @@ Describe 'Help' {
         }
         $about | Should -Match 'PSDefaultParameterValues'
         $about | Should -Match 'UseNewRunspace'
+    }
+}
+
+Describe 'The session''s request context' {
+    AfterEach {
+        Set-NebulaVideoRequestContext -Reset
+    }
+
+    It 'is set silently, as Set- commands are, and written only with -PassThru' {
+        $output = @(Set-NebulaVideoRequestContext -MaxRetry 3 -RequestTimeoutSec 12)
+        $output.Count | Should -Be 0
+        (Get-NebulaVideoRequestContext).MaxReadRetries | Should -Be 3
+
+        $context = Set-NebulaVideoRequestContext -MaxRetry 5 -PassThru
+        $context | Should -BeOfType ([NebulaVideo.Core.Http.ClientOptions])
+        $context.MaxReadRetries | Should -Be 5
+        $context.RequestTimeout | Should -Be ([timespan]::FromSeconds(12))
+        $context | Should -Be (Get-NebulaVideoRequestContext)
     }
 }
 

@@ -6,6 +6,7 @@ namespace NebulaVideo.Commands
     /// <summary>
     /// Sets how patient this session is with gateways: retries of reads, the wait for one answer, the
     /// longest pause between attempts. The network cmdlets' -MaxRetry and -RequestTimeoutSec override it per call.
+    /// Silent like every Set- command; -PassThru writes the settings now in force.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "NebulaVideoRequestContext")]
     [OutputType(typeof(ClientOptions))]
@@ -31,12 +32,16 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter Reset { get; set; }
 
+        /// <summary>Writes the settings now in force; a script that only changes them gets no stray output.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override void EndProcessing()
         {
             var options = (Reset.IsPresent ? ClientOptions.Default : SessionConnections.RequestOptions)
                 .With(MaxRetry, RetryDelaySec, MaxRetryDelaySec, RequestTimeoutSec);
             SessionConnections.RequestOptions = options;
-            WriteObject(options);
+            if (PassThru.IsPresent) WriteObject(options);
         }
     }
 }

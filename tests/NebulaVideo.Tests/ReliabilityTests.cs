@@ -506,12 +506,12 @@ namespace NebulaVideo.Tests
         public void The_request_context_is_set_read_reset_and_belongs_to_its_session()
         {
             var run = _engine.Run(@"
-                Set-NebulaVideoRequestContext -MaxRetry 2 -RequestTimeoutSec 7
+                Set-NebulaVideoRequestContext -MaxRetry 2 -RequestTimeoutSec 7 -PassThru
                 Get-NebulaVideoRequestContext
-                Set-NebulaVideoRequestContext -Reset
+                Set-NebulaVideoRequestContext -Reset -PassThru
                 Get-NebulaVideoRequestContext
-                Set-NebulaVideoRequestContext -MaxRetry 3 -RetryDelaySec 0.5 -MaxRetryDelaySec 2
-                Set-NebulaVideoRequestContext -Reset -MaxRetry 1", apiKey: null);
+                Set-NebulaVideoRequestContext -MaxRetry 3 -RetryDelaySec 0.5 -MaxRetryDelaySec 2 -PassThru
+                Set-NebulaVideoRequestContext -Reset -MaxRetry 1 -PassThru", apiKey: null);
 
             Assert.Empty(run.Errors);
             var contexts = run.Objects<ClientOptions>().ToList();

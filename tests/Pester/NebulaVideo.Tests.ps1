@@ -34,7 +34,7 @@ Describe 'The module manifest' {
         $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $info.PowerShellVersion | Should -Be ([version]'5.1')
         $info.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Clear-NebulaVideoJournal', 'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoConnection', 'Get-NebulaVideoModel',
+            'Clear-NebulaVideoJournal', 'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoConnection', 'Get-NebulaVideoJournal', 'Get-NebulaVideoModel',
             'Get-NebulaVideoRequestContext', 'Get-NebulaVideoTask', 'Measure-NebulaVideoCost', 'New-NebulaVideo', 'Save-NebulaVideo',
             'Set-NebulaVideoRequestContext', 'Wait-NebulaVideoTask')
     }
@@ -102,7 +102,9 @@ Describe 'Help' {
         $parameterHelp = (Get-Help $_ -Full).Parameters
         $entries = if ($parameterHelp -and $parameterHelp.PSObject.Properties['Parameter']) { $parameterHelp.Parameter } else { @() }
         $documented = @($entries | Where-Object { "$($_.Description.Text)".Trim() } | ForEach-Object Name)
-        $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }
+        # A DontShow parameter (New-NebulaVideo's InputObject, which only catches the piped object) is not for users.
+        $shown = (Get-Command $_).Parameters.Values | Where-Object { -not ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow }) }
+        $parameters = $shown.Name | Where-Object { $_ -notin $common }
         $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
     }
 
@@ -320,7 +322,7 @@ Describe 'Installation from a PSResourceGet repository' {
         }
         @(Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
         $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
-        $commands | Should -Be @('12', '4')
+        $commands | Should -Be @('13', '4')
     }
 
     It 'carries the gallery metadata and installs with PowerShellGet''s Install-Module path too' {

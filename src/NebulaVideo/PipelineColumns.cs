@@ -66,6 +66,11 @@ namespace NebulaVideo
             return null;
         }
 
+        /// <summary>The warning, once per command, that names the columns no parameter took.</summary>
+        public static string Ignored(IEnumerable<string> columns) =>
+            $"The column(s) {string.Join(", ", columns)} of the piped rows bind to no parameter of New-NebulaVideo and were ignored. "
+            + "Get-Help New-NebulaVideo -Parameter * lists the columns a row can give.";
+
         /// <summary>True when the object is a row of data (Import-Csv, ConvertFrom-Json), whose every column is the user's.</summary>
         public static bool IsRow(PSObject? item) => item?.BaseObject is PSCustomObject;
 

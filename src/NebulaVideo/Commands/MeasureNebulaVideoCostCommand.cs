@@ -122,8 +122,7 @@ namespace NebulaVideo.Commands
         protected override void EndProcessing()
         {
             if (_ignoredColumns.Count > 0)
-                WriteWarning($"The column(s) {string.Join(", ", _ignoredColumns)} of the piped rows bind to no parameter of New-NebulaVideo and were ignored. "
-                    + "Get-Help New-NebulaVideo -Parameter * lists the columns a row can give.");
+                WriteWarning(PipelineColumns.Ignored(_ignoredColumns));
             WriteObject(_tally.Groups, enumerateCollection: true);
             var total = _tally.Total;
             if (total.UnpricedCount > 0)

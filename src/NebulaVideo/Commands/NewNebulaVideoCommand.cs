@@ -264,8 +264,7 @@ namespace NebulaVideo.Commands
         protected override void EndProcessing()
         {
             if (_ignoredColumns.Count > 0)
-                WriteWarning($"The column(s) {string.Join(", ", _ignoredColumns)} of the piped rows bind to no parameter of New-NebulaVideo and were ignored. "
-                    + "Get-Help New-NebulaVideo -Parameter * lists the columns a row can give.");
+                WriteWarning(PipelineColumns.Ignored(_ignoredColumns));
             if (_resumed > 0)
                 WriteWarning($"{_resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_journal?.FullPath}, not paid again. -Force submits them anew.");
             if (MaxCostUsd is decimal budget && _overBudget > 0)

@@ -74,10 +74,8 @@ namespace NebulaVideo.Core
 
         public TimeSpan? RetryAfter { get; }
 
-        /// <summary>Statuses worth another try of a read: the gateway is busy or briefly broken.</summary>
-        public bool IsTransient => IsTransientStatus(HttpStatus);
-
-        public static bool IsTransientStatus(int status) => status == 408 || status == 429 || status >= 500;
+        /// <summary>A status worth another try of a read (see <see cref="Transient"/>).</summary>
+        public bool IsTransient => Transient.IsStatus(HttpStatus);
 
         private static string Describe(int status, GatewayErrorDetails d)
         {

@@ -191,9 +191,8 @@ namespace NebulaVideo.Core.Gateways
                 {
                     return await PostOnceAsync(body, model, target, cancellationToken).ConfigureAwait(false);
                 }
-                catch (GatewayException ex) when (ex.HttpStatus == 429 && attempt < _options.MaxThrottledCreateRetries)
+                catch (GatewayException ex) when (ex.HttpStatus == 429 && CreateRetry.Delay(_options, attempt + 1, ex.RetryAfter) is TimeSpan wait)
                 {
-                    var wait = ex.RetryAfter ?? TimeSpan.FromTicks(_options.RetryBaseDelay.Ticks << attempt);
                     _log?.Invoke($"The gateway is throttling submissions (429); sending again in {wait.TotalSeconds:0.#} s.");
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }

@@ -13,11 +13,15 @@ namespace NebulaVideo.Core.Http
 
         /// <summary>
         /// Further attempts of a create the gateway throttled (429), the one refusal that proves nothing was
-        /// created. Creates that fail any other way are never sent again.
+        /// created (CreateRetry). Creates that fail any other way are never sent again. New-NebulaVideo does not
+        /// count a 429 met while its own tasks run: that one waits for a task to finish instead.
         /// </summary>
         public int MaxThrottledCreateRetries { get; init; } = 5;
 
-        /// <summary>First back-off delay; it doubles with jitter, unless the gateway sends Retry-After.</summary>
+        /// <summary>
+        /// First back-off delay of reads and of throttled creates; it doubles (reads with jitter), unless the gateway
+        /// sends Retry-After.
+        /// </summary>
         public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
         /// <summary>The longest single wait between attempts, Retry-After included, so the total stays bounded.</summary>

@@ -12,7 +12,7 @@ namespace NebulaVideo.Core.Http
     /// transient failure is retried with exponential back-off and jitter, honouring the gateway's
     /// Retry-After: network errors, a connection dropped or a body cut short while it was being read,
     /// an attempt that timed out, 408/429/5xx, and a 404 for a task created moments ago. Creates never go
-    /// through this: a repeated POST could pay twice.
+    /// through this: a repeated POST could pay twice (CreateRetry is theirs). What is transient is Transient's to say.
     /// </summary>
     internal static class ReadRetry
     {
@@ -33,7 +33,7 @@ namespace NebulaVideo.Core.Http
                 MaxDelay = options.MaxRetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && IsTransient(ex, args.Context)),
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && Transient.Is(ex, args.Context.Properties.GetValue(NewTask, false))),
                 DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Exception is GatewayException { RetryAfter: TimeSpan wait }
                     ? (wait > options.MaxRetryDelay ? options.MaxRetryDelay : wait) : (TimeSpan?)null),
                 OnRetry = args =>
@@ -44,17 +44,6 @@ namespace NebulaVideo.Core.Http
                 },
             }).Build();
         }
-
-        private static bool IsTransient(Exception ex, ResilienceContext context) => ex switch
-        {
-            GatewayException { HttpStatus: 404 } => context.Properties.GetValue(NewTask, false),
-            GatewayException gateway => gateway.IsTransient,
-            AttemptTimeoutException _ => true,
-            HttpRequestException _ => true,
-            IOException _ => true,
-            NebulaVideoException other => other.Id == ErrorIds.DownloadIncomplete,
-            _ => false,
-        };
 
         private static string Describe(Exception ex) => ex switch
         {

@@ -392,9 +392,8 @@ namespace NebulaVideo.Commands
         /// </summary>
         private VideoTask SubmitAtTheAccountsPace(GatewayClient client, PreparedSubmission submission)
         {
-            // Refusals while nothing of ours runs are the gateway's own rate limit: as patient as the session says.
+            // Refusals while nothing of ours runs are the gateway's own rate limit: sent again by the one create policy.
             var idleRefusals = 0;
-            var patience = base.RequestOptions.MaxThrottledCreateRetries;
             while (true)
             {
                 (_waiter ?? _pacer)?.WaitForSlot(_limit);
@@ -421,8 +420,7 @@ namespace NebulaVideo.Commands
                         continue;
                     }
                     // Nothing of ours runs, so this is the gateway's own rate limit: wait as it asks, or back off.
-                    if (++idleRefusals > patience) throw;
-                    var wait = ex.RetryAfter ?? TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, idleRefusals - 1)));
+                    if (Core.Http.CreateRetry.Delay(base.RequestOptions, ++idleRefusals, ex.RetryAfter) is not TimeSpan wait) throw;
                     WriteVerbose($"The gateway refused a submission (429); sending it again in {wait.TotalSeconds:0.#} s.");
                     Run(async ct =>
                     {

@@ -29,13 +29,17 @@ namespace NebulaVideo
         /// <summary>The session's request context with this call's overrides.</summary>
         protected virtual ClientOptions RequestOptions => SessionConnections.RequestOptions.With(maxReadRetries: MaxRetry, requestTimeoutSec: RequestTimeoutSec);
 
-        /// <summary>The client for a connection, one per connection for the life of this command.</summary>
+        /// <summary>
+        /// The client for a connection, one per connection for the life of this command, whatever the connection's
+        /// origin (the environment's connections are kept by the session's ConnectionSet while the variables stay).
+        /// </summary>
         protected GatewayClient ClientFor(GatewayConnection connection)
         {
             if (!_clients.TryGetValue(connection, out var client))
             {
                 client = new GatewayClient(connection, RequestOptions, message => Post(() => WriteVerbose(message)));
                 _clients[connection] = client;
+                WriteDebug($"A client for connection '{connection.Name}' ({connection.BaseUri}), kept for this command.");
             }
             return client;
         }

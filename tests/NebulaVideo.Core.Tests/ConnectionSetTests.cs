@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security;
+using NebulaVideo.Core;
 using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Gateways;
 using Xunit;
@@ -422,6 +423,28 @@ namespace NebulaVideo.Core.Tests
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri(address)));
             AssertRefusedShowing(ex, shown);
+        }
+
+        [Fact]
+        public void The_environments_connection_is_built_once_and_anew_only_when_its_variables_change()
+        {
+            var values = new Dictionary<string, string?> { ["NEBULA_API_KEY"] = Secret };
+            var set = new ConnectionSet(name => values.TryGetValue(name, out var v) ? v : null);
+
+            var first = set.ForDialect(Dialects.Nebula);
+            Assert.Same(first, set.ForDialect(Dialects.Nebula));
+            Assert.Same(first, set.Named("Nebula"));
+            Assert.Same(first, set.ForTask(new VideoTask { TaskId = "ae8eb420-8aa6-440a-8eb8-1d1afe8d5e97" }));
+
+            values["NEBULA_BASE_URI"] = "https://other.example.com";
+            var moved = set.ForDialect(Dialects.Nebula);
+            Assert.NotSame(first, moved);
+            Assert.Equal(new Uri("https://other.example.com/"), moved.BaseUri);
+
+            values["NEBULA_API_KEY"] = Secret + "-rotated";
+            var rotated = set.ForDialect(Dialects.Nebula);
+            Assert.NotSame(moved, rotated);
+            Assert.Equal(Secret + "-rotated", rotated.RevealKey());
         }
 
         [Fact]

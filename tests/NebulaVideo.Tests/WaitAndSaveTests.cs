@@ -194,5 +194,24 @@ namespace NebulaVideo.Tests
                 Environment.SetEnvironmentVariable("NEBULA_BASE_URI", null);
             }
         }
+
+        [Fact]
+        public void A_runbook_on_the_environment_alone_keeps_one_client_per_connection_in_each_cmdlet()
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var folder = scratch.DistinctCopies("many", 6);
+            using var environment = new EnvironmentScope(("NEBULA_API_KEY", "sk-from-environment"), ("NEBULA_BASE_URI", _engine.Emulator.GatewayUri.ToString()));
+
+            var run = _engine.Run(@"
+                $DebugPreference = 'Continue'
+                Get-ChildItem $folder -Filter *.png | New-NebulaVideo -Prompt 'one client' |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.1 | Save-NebulaVideo -Path $videos",
+                apiKey: null, variables: new Dictionary<string, object?> { ["folder"] = folder, ["videos"] = scratch.Videos });
+
+            Assert.Empty(run.Errors);
+            Assert.Equal(6, run.Objects<FileInfo>().Count());
+            // New, Wait and Save each built one client for the environment's connection, not one for every item.
+            Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(run.Host.Text, "A client for connection 'Nebula'").Count);
+        }
     }
 }

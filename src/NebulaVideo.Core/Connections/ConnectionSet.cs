@@ -143,9 +143,34 @@ namespace NebulaVideo.Core.Connections
             }
         }
 
-        /// <summary>The dialect's connection from its environment variables, or null when its key is not set.</summary>
-        public GatewayConnection? FromEnvironment(IGatewayDialect dialect) =>
-            EnvironmentKey(dialect) is { } key ? new GatewayConnection(dialect, EnvironmentBaseUri(dialect), key, dialect.ApiKeyVariable) : null;
+        /// <summary>
+        /// The dialect's connection from its environment variables, or null when its key is not set. Built once and
+        /// kept while the variables stay as they were, so a runbook without Connect-NebulaVideo gets one connection
+        /// (and each cmdlet one client for it) rather than a new one at every lookup; a changed variable builds anew.
+        /// </summary>
+        public GatewayConnection? FromEnvironment(IGatewayDialect dialect)
+        {
+            var key = _environment(dialect.ApiKeyVariable);
+            if (string.IsNullOrEmpty(key)) return null;
+            // The key is compared by its hash: the set keeps no copy of it beside the connection's own SecureString.
+            var stamp = (Fingerprint(key!), _environment(dialect.BaseUriVariable));
+            lock (_gate)
+            {
+                if (_fromEnvironment.TryGetValue(dialect.Name, out var known) && known.Stamp == stamp) return known.Connection;
+                var connection = new GatewayConnection(dialect, EnvironmentBaseUri(dialect), GatewayConnection.SecureKey(key!), dialect.ApiKeyVariable);
+                _fromEnvironment[dialect.Name] = (stamp, connection);
+                return connection;
+            }
+        }
+
+        private readonly Dictionary<string, ((string Key, string? BaseUri) Stamp, GatewayConnection Connection)> _fromEnvironment =
+            new Dictionary<string, ((string, string?), GatewayConnection)>(StringComparer.OrdinalIgnoreCase);
+
+        private static string Fingerprint(string key)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(key)));
+        }
 
         /// <summary>The dialect's key from its environment variable, or null when it is not set.</summary>
         public System.Security.SecureString? EnvironmentKey(IGatewayDialect dialect)

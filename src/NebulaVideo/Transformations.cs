@@ -109,9 +109,4 @@ namespace NebulaVideo
                 : new NebulaVideoException(ErrorIds.SeedInvalid, $"-Seed '{text}' is not a whole number.", text, "Use a seed from 0 to 2147483647, or leave it out.");
         }
     }
-
-    internal static class Invariant
-    {
-        public static string Usd(decimal amount) => "$" + amount.ToString("0.####", CultureInfo.InvariantCulture);
-    }
 }

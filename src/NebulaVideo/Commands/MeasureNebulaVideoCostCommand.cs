@@ -5,6 +5,7 @@ using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Submissions;
 
 namespace NebulaVideo.Commands
 {
@@ -84,7 +85,7 @@ namespace NebulaVideo.Commands
         private void AddRequest(PSObject item)
         {
             string? Field(string parameter) => PipelineColumns.NewVideo.Text(item, parameter);
-            var model = NewNebulaVideoCommand.ChooseModel(Model ?? Field("Model"), Field("Connection"), allowUnknownModel: false);
+            var model = SubmissionEngine.ChooseModel(Connections, Model ?? Field("Model"), Field("Connection"), allowUnknownModel: false);
             var resolution = Resolution ?? Field("Resolution");
             var size = Resolution is null ? Field("Size") : null;
             var duration = Duration ?? WholeNumbers.Duration(Field("Duration"));
@@ -127,7 +128,7 @@ namespace NebulaVideo.Commands
             var total = _tally.Total;
             if (total.UnpricedCount > 0)
                 WriteWarning($"{total.UnpricedCount} of {total.Count} videos have no published price, so the total is unknown"
-                    + (total.UnpricedCount < total.Count ? $"; the priced ones come to {Invariant.Usd(total.PricedCostUsd)} USD" : string.Empty)
+                    + (total.UnpricedCount < total.Count ? $"; the priced ones come to {Money.Usd(total.PricedCostUsd)} USD" : string.Empty)
                     + ". Submitted tasks report the credits the gateway reserves (CreditsReserved); a price in the catalog file makes them priced.");
             WriteObject(total);
         }
@@ -135,7 +136,7 @@ namespace NebulaVideo.Commands
         private void Add(string? model, string? resolution, int? duration, decimal groupRatio, int count)
         {
             // The same checks as a real submission, so an estimate never prices a video that cannot be made.
-            var info = NewNebulaVideoCommand.ChooseModel(model, null, allowUnknownModel: false);
+            var info = SubmissionEngine.ChooseModel(Connections, model, null, allowUnknownModel: false);
             var (format, seconds) = ModelCatalog.ResolveFormat(info, resolution, null, duration);
             _tally.Add(info, format, seconds, groupRatio, count);
         }

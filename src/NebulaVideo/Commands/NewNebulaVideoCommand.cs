@@ -4,11 +4,14 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Catalog;
-using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Images;
+using NebulaVideo.Core.Submissions;
 using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
@@ -33,9 +36,7 @@ namespace NebulaVideo.Commands
         /// <summary>Without them: follows the tasks written so far, once the gateway pushed back, to know when a slot frees.</summary>
         private PipelineWaiter? _pacer;
 
-        private readonly List<(VideoTask Task, Core.Gateways.GatewayClient Client)> _submitted = new List<(VideoTask, Core.Gateways.GatewayClient)>();
-        private int _limit = int.MaxValue;
-        private int _quiet;
+        private readonly List<(VideoTask Task, GatewayClient Client)> _submitted = new List<(VideoTask, GatewayClient)>();
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
@@ -155,10 +156,6 @@ namespace NebulaVideo.Commands
         [ValidateRange(0, 1000000)]
         public decimal? MaxCostUsd { get; set; }
 
-        private decimal _committedUsd;
-        private int _overBudget;
-        private decimal _overBudgetUsd;
-
         /// <summary>Waits for the tasks (all at once, after the last submission) and emits them finished.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -193,10 +190,8 @@ namespace NebulaVideo.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        private TaskJournal? _journal;
-        private NebulaVideoException? _journalError;
-        private int _resumed;
-        private int _sent;
+        private SubmissionEngine _engine = null!;
+        private SubmissionHost? _host;
         private const int SubmitActivityId = 7300;
         private const string SubmitActivity = "Submitting NebulaVideo requests";
         private readonly ProgressGate _submitProgress = new ProgressGate();
@@ -204,30 +199,35 @@ namespace NebulaVideo.Commands
         /// <summary>The parameters given on the command line, as opposed to bound from each pipeline object.</summary>
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+        private int _itemNumber;
+        private PipedItem? _item;
+        private readonly List<string> _ignoredColumns = new List<string>();
+
         protected override void BeginProcessing()
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-            _limit = ThrottleLimit ?? int.MaxValue;
             if (Wait.IsPresent || ThrottleLimit is not null)
                 _waiter = new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
             // An unusable journal fails each item (nothing is sent without it), not the whole pipeline.
+            TaskJournal? journal = null;
+            NebulaVideoException? journalError = null;
             try
             {
-                _journal = OpenJournal(JournalPath);
+                journal = OpenJournal(JournalPath);
             }
             catch (NebulaVideoException ex)
             {
-                _journalError = ex;
+                journalError = ex;
             }
+            _engine = new SubmissionEngine(Connections, ClientFor, journal, journalError, Force.IsPresent, MaxCostUsd, ThrottleLimit, base.RequestOptions);
         }
 
         protected override void ProcessRecord()
         {
             _item = InputObject is null ? null : new PipedItem(InputObject, ++_itemNumber, this);
-            if (InputObject is not null && PipelineColumns.IsRow(InputObject))
-            {
-                if (!ForEachItem(() => PipelineColumns.NewVideo.Check(InputObject, MyInvocation.MyCommand.Name, _ignoredColumns))) return;
-            }
+            if (InputObject is not null && PipelineColumns.IsRow(InputObject)
+                && !ForEachItem(() => PipelineColumns.NewVideo.Check(InputObject, MyInvocation.MyCommand.Name, _ignoredColumns)))
+                return;
             var paths = Array.FindAll(Path, p => !string.IsNullOrWhiteSpace(p));
             var literalPaths = Array.FindAll(LiteralPath, p => !string.IsNullOrWhiteSpace(p));
             var sources = (paths.Length > 0 ? 1 : 0) + (literalPaths.Length > 0 ? 1 : 0) + (ImageUrl is null ? 0 : 1);
@@ -245,12 +245,13 @@ namespace NebulaVideo.Commands
                 {
                     // A task piped back in (to submit it again as it was) gives its source as SourceImage: a file or a URL.
                     if (IsUrl(path)) Submit(ImageSourceKind(path), path, model => ImageInput.FromUrl(path, model.MaxImageBytes, Dialects.Get(model.Dialect).AcceptsInlineImages));
-                    else ResolveWildcardPath(path);
+                    else
+                        foreach (var file in ImageFiles(path))
+                            ForEachItem(() => Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes)));
                 });
             foreach (var path in literalPaths)
                 ForEachItem(() =>
                 {
-                    // Resolved first, so errors name the file, not the provider path a piped file binds as.
                     var file = ImageFile(path);
                     Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes));
                 });
@@ -263,22 +264,13 @@ namespace NebulaVideo.Commands
 
         protected override void EndProcessing()
         {
-            if (_ignoredColumns.Count > 0)
-                WriteWarning(PipelineColumns.Ignored(_ignoredColumns));
-            if (_resumed > 0)
-                WriteWarning($"{_resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_journal?.FullPath}, not paid again. -Force submits them anew.");
-            if (MaxCostUsd is decimal budget && _overBudget > 0)
-                WriteWarning($"-MaxCostUsd {Invariant.Usd(budget)}: {Invariant.Usd(_committedUsd)} USD committed; {_overBudget} item(s) not submitted"
-                    + (_overBudgetUsd > 0 ? $" (estimated {Invariant.Usd(_overBudgetUsd)} USD, plus any of unknown price)." : " (their price is unknown)."));
-            if (_sent > 0) WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity, $"{_sent} submitted") { RecordType = ProgressRecordType.Completed });
+            if (_ignoredColumns.Count > 0) WriteWarning(PipelineColumns.Ignored(_ignoredColumns));
+            if (_engine.Resumed > 0)
+                WriteWarning($"{_engine.Resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_engine.Journal?.FullPath}, not paid again. -Force submits them anew.");
+            if (_engine.Budget.Summary() is string budget) WriteWarning(budget);
+            if (_engine.Sent > 0) WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity, $"{_engine.Sent} submitted") { RecordType = ProgressRecordType.Completed });
             _waiter?.EmitAll();
             _pacer?.Dispose();
-        }
-
-        private void ResolveWildcardPath(string path)
-        {
-            foreach (var file in ImageFiles(path))
-                ForEachItem(() => Submit(ImageInputKind.File, file, model => ImageInput.FromFile(file, model.MaxImageBytes)));
         }
 
         // A data URI is an image too (a task piped back in names its inline source so), never a file name.
@@ -290,65 +282,54 @@ namespace NebulaVideo.Commands
             url.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? ImageInputKind.DataUri : ImageInputKind.Url;
 
         /// <summary>
-        /// Checks one submission completely (the image's kind before the image is read), asks ShouldProcess
-        /// with its cost, then posts it once to the connection that serves its model.
+        /// One item through the engine: planned and checked completely (the image's kind before the image is read),
+        /// its warnings said, held to the budget, offered to ShouldProcess with its cost, then sent at the account's pace.
         /// </summary>
         private void Submit(ImageInputKind? imageKind, string? imageName, Func<ModelInfo, ImageInput?> loadImage)
         {
-            var model = ChooseModel(Model, Connection, AllowUnknownModel.IsPresent);
-            if (imageKind is ImageInputKind kind) ModelCatalog.CheckImageSource(model, kind, imageName!);
             // Unix files carry Size (their length) and User (their owner): bound from a file, they are not the user's.
             var fromFile = InputObject?.BaseObject is System.IO.FileSystemInfo;
-            var request = ModelCatalog.Resolve(new VideoRequest
+            var plan = _engine.Plan(new SubmissionItem
             {
-                Model = model.Name,
-                Prompt = Prompt,
-                Image = loadImage(model),
-                Duration = WholeNumbers.Duration(Duration),
-                Resolution = Resolution,
-                Size = fromFile && !_commandLine.Contains(nameof(Size)) ? null : Size,
-                Seed = WholeNumbers.Seed(Seed),
-                SmartRewrite = Flag(SmartRewrite, nameof(SmartRewrite)),
-                GenerateAudio = Flag(GenerateAudio, nameof(GenerateAudio)),
-                AudioUrl = AudioUrl,
-                RemixFromVideoId = RemixFrom,
-                User = fromFile && !_commandLine.Contains(nameof(User)) ? null : User,
-                CallbackUrl = CallbackUrl,
-                ExtraFields = ExtraFields.From(Parameter),
-            }, model);
-
-            var format = request.Resolution ?? request.Size;
-            var source = request.Image?.DisplayName ?? (request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
-            // A connection named on the line is checked before -WhatIf answers; without one, -WhatIf needs no key.
-            var dialect = Dialects.Get(model.Dialect);
-            var connection = Connection is null ? TryConnection(dialect) : Connections.ForDialect(dialect, Connection, model.Name);
-            var client = connection is null ? null : ClientFor(connection);
-            var prepared = client?.Prepare(request, model);
-            var earlier = Force.IsPresent || prepared is null ? null : _journal?.FindResumable(prepared.Fingerprint);
-            var action = earlier is null ? $"Submit video, {CostText(model, format, request.Duration)}"
-                : $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay";
-            var cost = model.EstimateCost(format, request.Duration);
-            WarnBeforeSpending(model, cost, format, request.Duration);
-            // Before asking: -WhatIf shows the run the budget allows, and nobody is asked to confirm what it refuses.
-            if (earlier is null) CheckBudget(cost, source);
-            if (!ShouldProcess($"{source} ({model.Name}, {Describe(request.Duration, format)})", action))
+                Model = Model,
+                Connection = Connection,
+                AllowUnknownModel = AllowUnknownModel.IsPresent,
+                ImageKind = imageKind,
+                ImageName = imageName,
+                LoadImage = loadImage,
+                Request = new VideoRequest
+                {
+                    Prompt = Prompt,
+                    Duration = WholeNumbers.Duration(Duration),
+                    Resolution = Resolution,
+                    Size = fromFile && !_commandLine.Contains(nameof(Size)) ? null : Size,
+                    Seed = WholeNumbers.Seed(Seed),
+                    SmartRewrite = Flag(SmartRewrite, nameof(SmartRewrite)),
+                    GenerateAudio = Flag(GenerateAudio, nameof(GenerateAudio)),
+                    AudioUrl = AudioUrl,
+                    RemixFromVideoId = RemixFrom,
+                    User = fromFile && !_commandLine.Contains(nameof(User)) ? null : User,
+                    CallbackUrl = CallbackUrl,
+                    ExtraFields = ExtraFields.From(Parameter),
+                },
+            });
+            foreach (var warning in _engine.Warnings(plan)) WriteWarning(warning);
+            _engine.CheckBudget(plan);
+            var action = plan.Earlier is { } earlier
+                ? $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay"
+                : $"Submit video, {CostText(plan.Model, plan.Format, plan.Request.Duration)}";
+            if (!ShouldProcess($"{plan.Source} ({plan.Model.Name}, {SubmissionEngine.Describe(plan.Request.Duration, plan.Format)})", action))
             {
-                // -WhatIf counts what it shows as spent, so the items after it are measured as the real run would.
-                if (IsWhatIf && earlier is null) _committedUsd += cost ?? 0m;
+                if (IsWhatIf) _engine.CountShown(plan);
                 return;
             }
 
-            client ??= ClientFor(Connections.ForDialect(dialect, forWhat: model.Name));
-            prepared ??= client.Prepare(request, model);
-            if (_journalError is not null) throw _journalError;
-            var task = SubmitAtTheAccountsPace(client, prepared) with { ImageOccurrence = Occurrence(request.Image) };
-            if (task.Resumed) _resumed++;
-            else _committedUsd += cost ?? 0m;
-            _sent++;
+            var (task, client) = _engine.Submit(plan, _host ??= EngineHost());
             // A pipeline does not say how many items will come, so this counts without a percentage.
             if (_submitProgress.Pass())
                 WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity,
-                    $"{_sent} submitted" + (_resumed > 0 ? $" ({_resumed} resumed from the journal)" : "") + (_limit < int.MaxValue ? $", at most {_limit} at once" : "")));
+                    $"{_engine.Sent} submitted" + (_engine.Resumed > 0 ? $" ({_engine.Resumed} resumed from the journal)" : "")
+                    + (_engine.Pace.Limit < int.MaxValue ? $", at most {_engine.Pace.Limit} at once" : "")));
             if (_waiter is not null)
             {
                 _waiter.Add(task, client); // written when it finishes
@@ -361,75 +342,17 @@ namespace NebulaVideo.Commands
             }
         }
 
-        /// <summary>
-        /// Once per command: a model the gateway has said it will retire, and a video that costs more than twice
-        /// its model's usual one (its default duration and format), which in a batch of hundreds is worth a look.
-        /// </summary>
-        private void WarnBeforeSpending(ModelInfo model, decimal? estimate, string? format, int? duration)
-        {
-            if (model.Retires is DateTime day && _retirementsSaid.Add(model.Name))
-                WriteWarning($"The gateway {(day.Date <= DateTime.UtcNow.Date ? "retired" : "retires")} {model.Name} on {day:yyyy-MM-dd}"
-                    + (model.Replacement is string next ? $"; move to {next}" : "") + ". Get-NebulaVideoModel shows the models.");
-            if (_costSaid) return;
-            var usual = model.EstimateCost(model.DefaultFormat, model.DefaultDuration);
-            if (estimate is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)
+        // The engine's host: this command runs the creates, knows its running tasks, and writes the engine's lines.
+        private SubmissionHost EngineHost() => new SubmissionHost(
+            run: create => Run(create),
+            inFlight: () => (_waiter ?? Pacer()).InFlight,
+            waitForSlot: limit => (_waiter ?? _pacer)?.WaitForSlot(limit),
+            delay: wait => Run(async ct =>
             {
-                _costSaid = true;
-                WriteWarning($"{model.Name} at {Describe(duration, format)} costs {Invariant.Usd(cost)} USD a video, {(cost / typical).ToString("0.#", CultureInfo.InvariantCulture)} times its usual "
-                    + $"{Invariant.Usd(typical)} USD ({Describe(model.DefaultDuration, model.DefaultFormat)}). Said once per command; -WhatIf lists every price.");
-            }
-        }
-
-        private readonly HashSet<string> _retirementsSaid = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        private bool _costSaid;
-
-        /// <summary>
-        /// Submits once a slot is free. A 429 means the gateway refused the create unread (often because the
-        /// account already runs its maximum of tasks): the request is held, the number of tasks at once is
-        /// lowered to what runs now, and it is sent again when one of them finishes. It is never dropped and,
-        /// since nothing was created, never paid twice. After a run of quiet submissions the limit creeps back
-        /// up (to -ThrottleLimit at most), so the batch keeps to the account's real pace.
-        /// </summary>
-        private VideoTask SubmitAtTheAccountsPace(GatewayClient client, PreparedSubmission submission)
-        {
-            // Refusals while nothing of ours runs are the gateway's own rate limit: sent again by the one create policy.
-            var idleRefusals = 0;
-            while (true)
-            {
-                (_waiter ?? _pacer)?.WaitForSlot(_limit);
-                try
-                {
-                    var task = Run(ct => client.SubmitAsync(submission, ct, _journal, Force.IsPresent));
-                    if (++_quiet >= 2L * _limit && _limit < (ThrottleLimit ?? int.MaxValue))
-                    {
-                        _limit++;
-                        _quiet = 0;
-                    }
-                    return task;
-                }
-                catch (GatewayException ex) when (ex.HttpStatus == 429)
-                {
-                    _quiet = 0;
-                    var pacer = _waiter ?? Pacer();
-                    var running = pacer.InFlight;
-                    if (running > 0)
-                    {
-                        if (running < _limit || _limit == int.MaxValue)
-                            WriteVerbose($"The gateway refused a submission (429) while {running} of this command's tasks run: holding the rest, at most {running} at once, and sending it again when one finishes.");
-                        _limit = running;
-                        continue;
-                    }
-                    // Nothing of ours runs, so this is the gateway's own rate limit: wait as it asks, or back off.
-                    if (Core.Http.CreateRetry.Delay(base.RequestOptions, ++idleRefusals, ex.RetryAfter) is not TimeSpan wait) throw;
-                    WriteVerbose($"The gateway refused a submission (429); sending it again in {wait.TotalSeconds:0.#} s.");
-                    Run(async ct =>
-                    {
-                        await System.Threading.Tasks.Task.Delay(wait, ct).ConfigureAwait(false);
-                        return true;
-                    });
-                }
-            }
-        }
+                await Task.Delay(wait, ct).ConfigureAwait(false);
+                return true;
+            }),
+            log: WriteVerbose);
 
         /// <summary>Follows this command's submitted tasks only to know when a slot frees (they were written already).</summary>
         private PipelineWaiter Pacer()
@@ -442,43 +365,14 @@ namespace NebulaVideo.Commands
             return _pacer;
         }
 
-        // The module paces creates itself (above), so the client sends none again on its own.
-        protected override Core.Http.ClientOptions RequestOptions => base.RequestOptions with { MaxThrottledCreateRetries = 0 };
-
-        /// <summary>
-        /// The model asked for; with no model, the default model of the connection's dialect; an unlisted model only
-        /// when allowed, for the gateway of the connection named (or the default one). Measure-NebulaVideoCost
-        /// chooses by the same rule, so an estimate prices the model a submission would use.
-        /// </summary>
-        internal static ModelInfo ChooseModel(string? model, string? connection, bool allowUnknownModel)
-        {
-            var catalog = ModelCatalog.Current;
-            var dialect = connection is null ? Connections.DefaultDialect : Connections.Named(connection).Dialect;
-            return model is null ? catalog.DefaultFor(dialect) : catalog.Get(model, allowUnknownModel ? dialect : null);
-        }
-
-        private readonly Dictionary<string, int> _imageNames = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-
-        /// <summary>
-        /// How many requests of this command, this one included, came from an image of this name (harbor.png and
-        /// https://.../harbor.png share one). Save-NebulaVideo gives the plain name (harbor.mp4) to the first only, so
-        /// which video gets it follows the input's order, never the order in which the tasks finish.
-        /// </summary>
-        private int? Occurrence(ImageInput? image)
-        {
-            if (image is null || VideoFile.ImageName(image.DisplayName) is not string name) return null;
-            _imageNames[name] = _imageNames.TryGetValue(name, out var seen) ? seen + 1 : 1;
-            return _imageNames[name];
-        }
-
-        private int _itemNumber;
-        private PipedItem? _item;
-        private readonly List<string> _ignoredColumns = new List<string>();
+        // The engine paces creates itself, so the client sends none again on its own.
+        protected override ClientOptions RequestOptions => base.RequestOptions with { MaxThrottledCreateRetries = 0 };
 
         /// <summary>A piped row's errors name the row and carry it as their target, so the user finds it among hundreds.</summary>
         protected override (object Target, string Label)? CurrentItem =>
             _item is { } item && PipelineColumns.IsRow(item.Value) ? (item.Value, item.Label) : null;
 
+        /// <summary>A piped object and how its errors name it: its number in the pipeline and its image, else its prompt.</summary>
         private sealed class PipedItem
         {
             public PipedItem(PSObject value, int number, NewNebulaVideoCommand command)
@@ -495,34 +389,6 @@ namespace NebulaVideo.Commands
             public string Label { get; }
         }
 
-        private Core.Connections.GatewayConnection? TryConnection(IGatewayDialect dialect)
-        {
-            try
-            {
-                return Connections.ForDialect(dialect);
-            }
-            catch (NebulaVideoException)
-            {
-                return null; // -WhatIf needs no key; sending will say what is missing
-            }
-        }
-
-        /// <summary>Refuses an item that would take the command past -MaxCostUsd, or whose price cannot be counted against it.</summary>
-        private void CheckBudget(decimal? cost, string item)
-        {
-            if (MaxCostUsd is not decimal budget) return;
-            if (cost is decimal known && _committedUsd + known <= budget) return;
-            _overBudget++;
-            _overBudgetUsd += cost ?? 0m;
-            throw cost is null
-                ? new NebulaVideoException(ErrorIds.BudgetPriceUnknown,
-                    $"{item} was not submitted: its price is unknown, so it cannot be held to -MaxCostUsd {Invariant.Usd(budget)}.", item,
-                    "Add the model's price to the catalog file, or leave -MaxCostUsd out for models without a published price.")
-                : new NebulaVideoException(ErrorIds.BudgetExceeded,
-                    $"{item} was not submitted: its estimate of {Invariant.Usd(cost.Value)} USD would take this command past -MaxCostUsd {Invariant.Usd(budget)} ({Invariant.Usd(_committedUsd)} USD committed so far).", item,
-                    "Raise -MaxCostUsd, or submit the rest in another run.");
-        }
-
         /// <summary>
         /// A switch as the request means it: on; off when the command line says -Switch:$false; otherwise not
         /// sent, so the gateway's own default applies (a CSV cell cannot tell an empty value from false).
@@ -530,12 +396,9 @@ namespace NebulaVideo.Commands
         private bool? Flag(SwitchParameter value, string name) =>
             value.IsPresent ? true : _commandLine.Contains(name) ? false : (bool?)null;
 
-        private static string Describe(int? duration, string? format) =>
-            string.Join(", ", new[] { duration is int d ? $"{d} s" : "gateway's default length", format ?? "gateway's default resolution" });
-
         internal static string CostText(ModelInfo model, string? format, int? duration) =>
             model.EstimateCost(format, duration) is decimal cost
-                ? $"estimated cost {Invariant.Usd(cost)} USD at group ratio 1"
+                ? $"estimated cost {Money.Usd(cost)} USD at group ratio 1"
                 : $"estimated cost unknown: no price is published for {model.Name}{MissingPrice(model, format)} (the task reports the credits the gateway reserves)";
 
         // What the catalog lacks to price it: the resolution's price, or a duration (a model without a default one).

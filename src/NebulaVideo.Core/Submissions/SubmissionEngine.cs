@@ -45,6 +45,17 @@ namespace NebulaVideo.Core.Submissions
 
         /// <summary>The item as people know it: its image, the video it remixes, or its prompt.</summary>
         public string Source => Request.Image?.DisplayName ?? (Request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
+
+        /// <summary>What -WhatIf says it costs: the estimate, or why it is unknown (never $0 for an unpublished price).</summary>
+        public string CostText() => Cost is decimal cost
+            ? $"estimated cost {Money.Usd(cost)} USD at group ratio 1"
+            : $"estimated cost unknown: no price is published for {Model.Name}{MissingPrice()} (the task reports the credits the gateway reserves)";
+
+        // What the catalog lacks to price it: the resolution's price, or a duration (a model without a default one).
+        private string MissingPrice() =>
+            !Model.IsPriced ? string.Empty
+            : Model.PricePerSecond(Format) is null ? $" at {Format ?? "its default resolution"}"
+            : " without a duration";
     }
 
     /// <summary>

@@ -393,6 +393,15 @@ namespace NebulaVideo.Core.Tests
         }
 
         [Fact]
+        public void An_entry_that_gives_only_a_note_keeps_the_built_in_retirement_day()
+        {
+            var model = Apply(Entry("sora-2", "\"lifecycleNote\":\"Our gateway still serves it.\"")).Get("sora-2");
+            Assert.Equal(new DateTime(2026, 9, 24, 0, 0, 0, DateTimeKind.Utc), model.Retires);
+            Assert.Equal("Our gateway still serves it.", model.LifecycleNote);
+            Assert.Equal(ModelLifecycle.Retired, model.Lifecycle);
+        }
+
+        [Fact]
         public void A_new_model_is_active_until_its_entry_says_otherwise()
         {
             var catalog = Apply("{\"models\":[{\"name\":\"wan3-image-to-video\",\"dialect\":\"Unified\"}," +

@@ -101,8 +101,35 @@ namespace NebulaVideo.Core.Tests
 
         // ---- Lifecycle ---------------------------------------------------------------------------------------
 
+        private static readonly DateTime SoraShutDown = new DateTime(2026, 9, 24, 0, 0, 0, DateTimeKind.Utc);
+
         private static ModelInfo Retiring(string? note = null, string? replacement = null) =>
             new ModelInfo { Name = "wan2.5-i2v-preview", Retires = new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc), LifecycleNote = note, Replacement = replacement };
+
+        [Fact]
+        public void The_built_in_sora_2_is_retired_since_openai_shut_its_api_down_with_no_replacement()
+        {
+            var sora = Catalog.Get("sora-2");
+            Assert.Equal(SoraShutDown, sora.Retires);
+            Assert.Null(sora.Replacement);
+            Assert.Contains("shut its Sora 2 video API down on 2026-09-24", sora.LifecycleNote);
+            Assert.Contains("no direct replacement", sora.LifecycleNote);
+            Assert.Contains("Nebula gateway may still answer", sora.LifecycleNote);
+            Assert.Equal(ModelLifecycle.Retiring, sora.LifecycleOn(SoraShutDown.AddDays(-1)));
+            Assert.Equal(ModelLifecycle.Retired, sora.LifecycleOn(SoraShutDown));
+            Assert.Equal(ModelLifecycle.Retired, sora.Lifecycle);
+            // Nothing replaces it, so listings keep it (marked Retired) rather than hide what only it does.
+            Assert.False(sora.IsSupersededOn(SoraShutDown.AddYears(1)));
+        }
+
+        [Fact]
+        public void The_built_in_sora_2_warning_gives_the_day_the_note_and_that_it_is_still_sent()
+        {
+            var warning = Catalog.Get("sora-2").LifecycleWarning(new DateTime(2026, 12, 7));
+            Assert.StartsWith("sora-2 was retired on 2026-09-24: OpenAI shut its Sora 2 video API down on 2026-09-24", warning);
+            Assert.Contains("NebulaVideo still sends it; the gateway may refuse it.", warning);
+            Assert.DoesNotContain("Move to", warning);
+        }
 
         [Theory]
         [InlineData("wan2.5-i2v-preview")]

@@ -360,6 +360,91 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc), model.Retires);
         }
 
+        // ---- Lifecycle: "retires", "lifecycleNote" and "replacement" -------------------------------------
+
+        private static readonly DateTime BeforeTheDay = new DateTime(2027, 3, 30, 0, 0, 0, DateTimeKind.Utc);
+        private static readonly DateTime TheDay = new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc);
+
+        [Fact]
+        public void An_entry_gives_a_model_a_retirement_day_a_note_and_a_replacement()
+        {
+            var model = Apply(Entry(Wan25, "\"retires\":\"2027-03-31\",\"lifecycleNote\":\"The preview ends.\",\"replacement\":\"wan2.6-image-to-video\"")).Get(Wan25);
+
+            Assert.Equal(TheDay, model.Retires);
+            Assert.Equal(("The preview ends.", Wan26), (model.LifecycleNote, model.Replacement));
+            Assert.Equal(ModelLifecycle.Retiring, model.LifecycleOn(BeforeTheDay));
+            Assert.Equal(ModelLifecycle.Retired, model.LifecycleOn(TheDay));
+            Assert.Equal(ModelCatalog.BuiltIn.Get(Wan25) with { Retires = TheDay, LifecycleNote = "The preview ends.", Replacement = Wan26, Source = "user.json" }, model);
+        }
+
+        [Fact]
+        public void Null_clears_the_built_in_lifecycle_so_the_model_is_active_again()
+        {
+            // A user whose gateway still serves sora-2 may say so; nothing else of the model changes.
+            var builtIn = ModelCatalog.BuiltIn.Get("sora-2");
+            var model = Apply(Entry("sora-2", "\"retires\":null,\"lifecycleNote\":null,\"replacement\":null")).Get("sora-2");
+
+            Assert.Null(model.Retires);
+            Assert.Null(model.LifecycleNote);
+            Assert.Null(model.Replacement);
+            Assert.Equal(ModelLifecycle.Active, model.Lifecycle);
+            Assert.Null(model.LifecycleWarning());
+            Assert.Equal(builtIn with { Retires = null, LifecycleNote = null, Replacement = null, Source = "user.json" }, model);
+        }
+
+        [Fact]
+        public void An_entry_that_gives_only_a_note_keeps_the_built_in_retirement_day()
+        {
+            var model = Apply(Entry("sora-2", "\"lifecycleNote\":\"Our gateway still serves it.\"")).Get("sora-2");
+            Assert.Equal(new DateTime(2026, 9, 24, 0, 0, 0, DateTimeKind.Utc), model.Retires);
+            Assert.Equal("Our gateway still serves it.", model.LifecycleNote);
+            Assert.Equal(ModelLifecycle.Retired, model.Lifecycle);
+        }
+
+        [Fact]
+        public void A_new_model_is_active_until_its_entry_says_otherwise()
+        {
+            var catalog = Apply("{\"models\":[{\"name\":\"wan3-image-to-video\",\"dialect\":\"Unified\"}," +
+                "{\"name\":\"wan2.1-image-to-video\",\"dialect\":\"Unified\",\"retires\":\"2025-06-30\",\"replacement\":\"wan3-image-to-video\"}]}");
+            Assert.Equal(ModelLifecycle.Active, catalog.Get("wan3-image-to-video").Lifecycle);
+            Assert.Equal(ModelLifecycle.Retired, catalog.Get("wan2.1-image-to-video").Lifecycle);
+        }
+
+        [Theory]
+        [InlineData("\"retires\":\"2027-3-31\"", "\"retires\"", "2027-3-31")]
+        [InlineData("\"retires\":\"2027-02-30\"", "\"retires\"", "2027-02-30")]
+        [InlineData("\"retires\":\"2027-03-31T00:00:00Z\"", "\"retires\"", "2027-03-31T00:00:00Z")]
+        [InlineData("\"lifecycleNote\":5", "\"lifecycleNote\"", "5")]
+        [InlineData("\"lifecycleNote\":[\"gone\"]", "\"lifecycleNote\"", "[\"gone\"]")]
+        [InlineData("\"lifecycleNote\":\"\"", "\"lifecycleNote\"", "\"\"")]
+        [InlineData("\"lifecycleNote\":\"  \"", "\"lifecycleNote\"", "\"  \"")]
+        [InlineData("\"replacement\":\"\"", "\"replacement\"", "\"\"")]
+        [InlineData("\"replacement\":[\"wan2.6-image-to-video\"]", "\"replacement\"", "[\"wan2.6-image-to-video\"]")]
+        public void A_lifecycle_value_that_says_nothing_usable_is_refused_naming_the_field_and_the_value(string fields, string field, string value)
+        {
+            var ex = AssertInvalid(Entry(Wan25, fields));
+            Assert.Contains($"'{Wan25}'", ex.Message);
+            Assert.Contains(field, ex.Message);
+            Assert.Contains(value, ex.Message);
+        }
+
+        [Fact]
+        public void A_model_cannot_be_its_own_replacement()
+        {
+            var ex = AssertInvalid(Entry(Wan25, "\"retires\":\"2027-03-31\",\"replacement\":\"WAN2.5-I2V-PREVIEW\""));
+            Assert.Contains("is the model itself", ex.Message);
+        }
+
+        [Theory]
+        [InlineData("lifecycleNotes")]
+        [InlineData("lifecylceNote")]
+        [InlineData("lifecycle")]
+        public void A_misspelled_lifecycle_note_is_refused_suggesting_the_field(string misspelled)
+        {
+            var ex = AssertInvalid(Entry(Wan25, $"\"{misspelled}\":\"gone\""));
+            Assert.Contains("did you mean \"lifecycleNote\"?", ex.Message);
+        }
+
         // ---- Field names: an unknown one would be ignored, so it is refused -----------------------------
 
         [Theory]
@@ -414,7 +499,7 @@ namespace NebulaVideo.Core.Tests
             var catalog = Apply("{\"models\":[{\"name\":\"all-fields\",\"dialect\":\"Nebula\",\"description\":\"d\",\"layout\":\"sora\",\"image\":\"Optional\"," +
                 "\"imageFormats\":[\"png\"],\"maxImageBytes\":1000,\"imageMinPixels\":10,\"imageMaxPixels\":20,\"imageMatchesSize\":true,\"promptMaxLength\":100," +
                 "\"durations\":[4],\"defaultDuration\":4,\"resolutions\":[],\"defaultResolution\":null,\"sizes\":[\"10x20\"],\"defaultSize\":\"10x20\"," +
-                "\"pricePerSecondUsd\":{\"10x20\":0.5},\"options\":[\"User\"],\"remixIdPrefix\":\"video_\",\"retires\":\"2027-03-31\",\"replacement\":\"sora-2\"}]}");
+                "\"pricePerSecondUsd\":{\"10x20\":0.5},\"options\":[\"User\"],\"remixIdPrefix\":\"video_\",\"retires\":\"2027-03-31\",\"lifecycleNote\":\"n\",\"replacement\":\"sora-2\"}]}");
             Assert.Equal(2m, catalog.Get("all-fields").EstimateCost(null, null));
         }
 

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Images;
@@ -96,6 +97,97 @@ namespace NebulaVideo.Core.Tests
         {
             Assert.Equal(0, Catalog.Resolve(new VideoRequest { Prompt = "p", Image = Landscape, Seed = 0 }).Seed);
             Assert.Equal(int.MaxValue, Catalog.Resolve(new VideoRequest { Prompt = "p", Image = Landscape, Seed = int.MaxValue }).Seed);
+        }
+
+        // ---- Lifecycle ---------------------------------------------------------------------------------------
+
+        private static readonly DateTime SoraShutDown = new DateTime(2026, 9, 24, 0, 0, 0, DateTimeKind.Utc);
+
+        private static ModelInfo Retiring(string? note = null, string? replacement = null) =>
+            new ModelInfo { Name = "wan2.5-i2v-preview", Retires = new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc), LifecycleNote = note, Replacement = replacement };
+
+        [Fact]
+        public void The_built_in_sora_2_is_retired_since_openai_shut_its_api_down_with_no_replacement()
+        {
+            var sora = Catalog.Get("sora-2");
+            Assert.Equal(SoraShutDown, sora.Retires);
+            Assert.Null(sora.Replacement);
+            Assert.Contains("shut its Sora 2 video API down on 2026-09-24", sora.LifecycleNote);
+            Assert.Contains("no direct replacement", sora.LifecycleNote);
+            Assert.Contains("Nebula gateway may still answer", sora.LifecycleNote);
+            Assert.Equal(ModelLifecycle.Retiring, sora.LifecycleOn(SoraShutDown.AddDays(-1)));
+            Assert.Equal(ModelLifecycle.Retired, sora.LifecycleOn(SoraShutDown));
+            Assert.Equal(ModelLifecycle.Retired, sora.Lifecycle);
+            // Nothing replaces it, so listings keep it (marked Retired) rather than hide what only it does.
+            Assert.False(sora.IsSupersededOn(SoraShutDown.AddYears(1)));
+        }
+
+        [Fact]
+        public void The_built_in_sora_2_warning_gives_the_day_the_note_and_that_it_is_still_sent()
+        {
+            var warning = Catalog.Get("sora-2").LifecycleWarning(new DateTime(2026, 12, 7));
+            Assert.StartsWith("sora-2 was retired on 2026-09-24: OpenAI shut its Sora 2 video API down on 2026-09-24", warning);
+            Assert.Contains("NebulaVideo still sends it; the gateway may refuse it.", warning);
+            Assert.DoesNotContain("Move to", warning);
+        }
+
+        [Theory]
+        [InlineData("wan2.5-i2v-preview")]
+        [InlineData("wan2.5-image-to-video")]
+        [InlineData("wan2.6-image-to-video")]
+        public void The_other_built_in_models_are_active_with_nothing_to_warn_of(string name)
+        {
+            var model = Catalog.Get(name);
+            Assert.Equal(ModelLifecycle.Active, model.Lifecycle);
+            Assert.Null(model.LifecycleWarning());
+            Assert.Null(model.LifecycleNote);
+        }
+
+        [Fact]
+        public void A_model_retires_on_its_day_in_utc_whatever_the_time_of_day()
+        {
+            var model = Retiring();
+            Assert.Equal(ModelLifecycle.Retiring, model.LifecycleOn(new DateTime(2027, 3, 30, 23, 59, 59, DateTimeKind.Utc)));
+            Assert.Equal(ModelLifecycle.Retired, model.LifecycleOn(new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc)));
+            Assert.Equal(ModelLifecycle.Retired, model.LifecycleOn(new DateTime(2027, 3, 31, 23, 59, 59, DateTimeKind.Utc)));
+            Assert.Equal(ModelLifecycle.Retired, model.LifecycleOn(new DateTime(2030, 1, 1)));
+            Assert.Equal(ModelLifecycle.Active, (model with { Retires = null }).LifecycleOn(new DateTime(2030, 1, 1)));
+        }
+
+        [Fact]
+        public void A_retiring_model_warns_of_its_day_the_days_left_its_note_and_its_replacement()
+        {
+            var warning = Retiring("The preview ends", "wan2.6-image-to-video").LifecycleWarning(new DateTime(2027, 3, 1));
+            Assert.Equal("wan2.5-i2v-preview retires on 2027-03-31, in 30 days: The preview ends. Move to wan2.6-image-to-video before then.", warning);
+            Assert.Equal("wan2.5-i2v-preview retires on 2027-03-31, in 1 day. No replacement is named.", Retiring().LifecycleWarning(new DateTime(2027, 3, 30)));
+        }
+
+        [Fact]
+        public void A_retired_model_warns_that_it_is_still_sent()
+        {
+            var day = new DateTime(2027, 4, 1);
+            Assert.Equal("wan2.5-i2v-preview was retired on 2027-03-31. Move to wan2.6-image-to-video. NebulaVideo still sends it; the gateway may refuse it.",
+                Retiring(replacement: "wan2.6-image-to-video").LifecycleWarning(day));
+            // The note speaks for a missing replacement; its own end punctuation is kept.
+            Assert.Equal("wan2.5-i2v-preview was retired on 2027-03-31: Gone for good! NebulaVideo still sends it; the gateway may refuse it.",
+                Retiring("Gone for good!").LifecycleWarning(day));
+        }
+
+        [Fact]
+        public void An_active_model_has_no_warning_even_with_a_note_and_a_replacement()
+        {
+            var model = Retiring("Wan 3.0 is out", "wan3-image-to-video") with { Retires = null };
+            Assert.Null(model.LifecycleWarning(new DateTime(2027, 3, 1)));
+            Assert.False(model.IsSupersededOn(new DateTime(2030, 1, 1)));
+        }
+
+        [Fact]
+        public void Only_a_retired_model_that_names_a_replacement_is_superseded()
+        {
+            var after = new DateTime(2027, 4, 1);
+            Assert.True(Retiring(replacement: "wan2.6-image-to-video").IsSupersededOn(after));
+            Assert.False(Retiring(replacement: "wan2.6-image-to-video").IsSupersededOn(new DateTime(2027, 3, 30)));
+            Assert.False(Retiring().IsSupersededOn(after));
         }
 
         [Fact]

@@ -54,13 +54,14 @@ namespace NebulaVideo.Core.Catalog
             public const string Options = "options";
             public const string RemixIdPrefix = "remixIdPrefix";
             public const string Retires = "retires";
+            public const string LifecycleNote = "lifecycleNote";
             public const string Replacement = "replacement";
 
             public static readonly string[] All =
             {
                 Name, Dialect, Description, Layout, Image, ImageFormats, MaxImageBytes, ImageMinPixels, ImageMaxPixels,
                 ImageMatchesSize, PromptMaxLength, Durations, DefaultDuration, Resolutions, DefaultResolution, Sizes,
-                DefaultSize, PricePerSecondUsd, Options, RemixIdPrefix, Retires, Replacement,
+                DefaultSize, PricePerSecondUsd, Options, RemixIdPrefix, Retires, LifecycleNote, Replacement,
             };
         }
 
@@ -202,7 +203,8 @@ namespace NebulaVideo.Core.Catalog
                 Options = m.Strings(Fields.Options) ?? model.Options,
                 RemixIdPrefix = m.Has(Fields.RemixIdPrefix) ? m.Text(Fields.RemixIdPrefix) : model.RemixIdPrefix,
                 Retires = m.Has(Fields.Retires) ? RetiresOf(m) : model.Retires,
-                Replacement = m.Has(Fields.Replacement) ? m.Text(Fields.Replacement) : model.Replacement,
+                LifecycleNote = m.Has(Fields.LifecycleNote) ? m.Words(Fields.LifecycleNote, "the note as text") : model.LifecycleNote,
+                Replacement = m.Has(Fields.Replacement) ? m.Words(Fields.Replacement, "the name of the model to move to") : model.Replacement,
                 Source = source,
             };
             // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
@@ -255,6 +257,8 @@ namespace NebulaVideo.Core.Catalog
             AboveZero(Fields.ImageMinPixels, model.ImageMinPixels);
             AboveZero(Fields.ImageMaxPixels, model.ImageMaxPixels);
             AboveZero(Fields.PromptMaxLength, model.PromptMaxLength);
+            if (string.Equals(model.Replacement, model.Name, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"its replacement '{model.Replacement}' is the model itself; give the model to move to, or null for none");
             if (model.ImageMinPixels > model.ImageMaxPixels)
                 throw new InvalidOperationException($"its imageMinPixels {model.ImageMinPixels} is above its imageMaxPixels {model.ImageMaxPixels}, so no image could pass; give \"imageMinPixels\" at most \"imageMaxPixels\"");
             if (model.DefaultResolution is string resolution && model.Resolutions.Count > 0)
@@ -427,6 +431,17 @@ namespace NebulaVideo.Core.Catalog
                 if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
                 if (value.ValueKind != JsonValueKind.String) throw Wrong(name, value, "a string, or null for none");
                 return value.GetString();
+            }
+
+            /// <summary>
+            /// The field's text, which must say something: null when the entry gives null (none). An empty or
+            /// blank string is refused, as it would read as a value while saying nothing (a replacement named "").
+            /// </summary>
+            public string? Words(string name, string expected)
+            {
+                var text = Text(name);
+                if (text is not null && text.Trim().Length == 0) throw Wrong(name, this[name], $"{expected}, or null for none");
+                return text;
             }
 
             public bool Bool(string name)

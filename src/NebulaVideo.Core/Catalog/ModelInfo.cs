@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Text;
 
 namespace NebulaVideo.Core.Catalog
 {
@@ -64,10 +66,17 @@ namespace NebulaVideo.Core.Catalog
         /// <summary>The id prefix of the tasks a remix may start from (sora-2: "video_").</summary>
         public string? RemixIdPrefix { get; init; }
 
-        /// <summary>The day the gateway stops serving the model, when it has announced one (a catalog file sets it).</summary>
+        /// <summary>
+        /// The day the model stops being served, by its gateway or by the gateway's own upstream, when one is
+        /// announced (the catalog's "retires"): the model is <see cref="ModelLifecycle.Retiring"/> before it and
+        /// <see cref="ModelLifecycle.Retired"/> from it on.
+        /// </summary>
         public DateTime? Retires { get; init; }
 
-        /// <summary>The model to move to before <see cref="Retires"/>, when the gateway names one.</summary>
+        /// <summary>What the catalog says about the model's lifecycle: why it retires, what still works (the catalog's "lifecycleNote").</summary>
+        public string? LifecycleNote { get; init; }
+
+        /// <summary>The model to move to, when there is one (the catalog's "replacement").</summary>
         public string? Replacement { get; init; }
 
         /// <summary>Where the entry came from: "built-in", a user file's path, or "pass-through" (not in any catalog).</summary>
@@ -82,6 +91,59 @@ namespace NebulaVideo.Core.Catalog
         public string? DefaultFormat => DefaultResolution ?? DefaultSize;
 
         public bool IsPriced => PricePerSecondUsd is not null;
+
+        /// <summary>Active, Retiring or Retired today, the day taken in UTC.</summary>
+        public ModelLifecycle Lifecycle => LifecycleOn(DateTime.UtcNow);
+
+        /// <summary>Active without a retirement day; Retiring while that day is after <paramref name="day"/>; Retired on it and after.</summary>
+        public ModelLifecycle LifecycleOn(DateTime day) =>
+            Retires is not DateTime retires ? ModelLifecycle.Active
+            : retires.Date > day.Date ? ModelLifecycle.Retiring
+            : ModelLifecycle.Retired;
+
+        /// <summary>
+        /// Retired and naming a replacement: listings leave it out, since the replacement takes its place. A
+        /// retired model without one stays listed, as nothing else offers what it does and a gateway may still
+        /// serve it. Asked for by name, any model is given.
+        /// </summary>
+        public bool IsSupersededOn(DateTime day) => LifecycleOn(day) == ModelLifecycle.Retired && Replacement is not null;
+
+        /// <summary>What to say, once per command, before a retiring or retired model is used; null for an active model.</summary>
+        public string? LifecycleWarning() => LifecycleWarning(DateTime.UtcNow);
+
+        /// <summary>
+        /// The warning as of <paramref name="day"/>: the model, its retirement day, the catalog's note and the
+        /// replacement. A retired model is still sent (the module refuses no model a gateway may serve), so the
+        /// text says that too. Null for a model active on that day.
+        /// </summary>
+        public string? LifecycleWarning(DateTime day)
+        {
+            if (Retires is not DateTime retires) return null;
+            var date = retires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var lifecycle = LifecycleOn(day);
+            var text = new StringBuilder();
+            if (lifecycle == ModelLifecycle.Retired) text.Append(Name).Append(" was retired on ").Append(date);
+            else
+            {
+                var days = (retires.Date - day.Date).Days;
+                text.Append(Name).Append(" retires on ").Append(date).Append(", in ").Append(days).Append(days == 1 ? " day" : " days");
+            }
+            if (string.IsNullOrWhiteSpace(LifecycleNote)) text.Append('.');
+            else
+            {
+                var note = LifecycleNote!.Trim();
+                text.Append(": ").Append(note);
+                if (!note.EndsWith(".", StringComparison.Ordinal) && !note.EndsWith("!", StringComparison.Ordinal) && !note.EndsWith("?", StringComparison.Ordinal))
+                    text.Append('.');
+            }
+            if (Replacement is string replacement)
+                text.Append(" Move to ").Append(replacement).Append(lifecycle == ModelLifecycle.Retiring ? " before then." : ".");
+            else if (string.IsNullOrWhiteSpace(LifecycleNote))
+                // Without a note the absence of a replacement would go unsaid; with one, the note speaks for it.
+                text.Append(" No replacement is named.");
+            if (lifecycle == ModelLifecycle.Retired) text.Append(" NebulaVideo still sends it; the gateway may refuse it.");
+            return text.ToString();
+        }
 
         public bool Accepts(string option) => Options.Contains(option, StringComparer.OrdinalIgnoreCase);
 

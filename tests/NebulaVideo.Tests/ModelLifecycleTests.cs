@@ -96,5 +96,23 @@ namespace NebulaVideo.Tests
             var said = Assert.Single(run.Verbose, v => v.Contains("wan2.2-i2v-legacy", StringComparison.Ordinal));
             Assert.Contains("-IncludeRetired", said, StringComparison.Ordinal);
         }
+
+        [Fact]
+        public void Sora_2_is_shown_retired_upstream_by_the_model_list_and_by_WhatIf_and_is_still_sendable()
+        {
+            var run = _engine.Run(@"
+                (Get-NebulaVideoModel sora-2 | Format-List | Out-String -Width 80)
+                New-NebulaVideo -Prompt 'a paper boat' -Model sora-2 -WhatIf -WarningVariable said
+                $said | ForEach-Object Message
+                (New-NebulaVideo -Prompt 'a paper boat' -Model sora-2 -WarningAction SilentlyContinue).TaskId", apiKey: EngineFixture.ApiKey);
+
+            Assert.Empty(run.Errors);
+            var text = string.Join("\n", run.Objects<string>());
+            Assert.Matches(@"Lifecycle\s+: Retired on 2026-09-24", text);
+            Assert.Contains("What if: Performing the operation \"Submit video to sora-2, retired on 2026-09-24, estimated cost $0.4 USD", run.Host.Text, StringComparison.Ordinal);
+            Assert.Single(run.Objects<string>(), w => w.StartsWith("sora-2 was retired on 2026-09-24: OpenAI shut its Sora 2 video API down", StringComparison.Ordinal));
+            // Never refused: the gateway may still serve it.
+            Assert.StartsWith("video_", run.Objects<string>().Last(), StringComparison.Ordinal);
+        }
     }
 }

@@ -92,7 +92,7 @@ namespace NebulaVideo.Tests
         {
             using var scratch = new ScratchFolder(_engine.Stills);
             var catalog = scratch["models.json"];
-            File.WriteAllText(catalog, @"{ ""models"": [ { ""name"": ""wan2.5-i2v-preview"", ""retires"": ""2027-03-31"", ""replacement"": ""wan2.6-image-to-video"" } ] }");
+            File.WriteAllText(catalog, @"{ ""models"": [ { ""name"": ""wan2.5-i2v-preview"", ""retires"": ""2099-03-31"", ""replacement"": ""wan2.6-image-to-video"" } ] }");
             PSRun run;
             using (new EnvironmentScope(("NEBULAVIDEO_MODELS", catalog)))
                 run = _engine.Run(@"
@@ -102,10 +102,13 @@ namespace NebulaVideo.Tests
 
             Assert.Empty(run.Errors);
             var warnings = run.Objects<string>().ToList();
-            Assert.Equal(1, warnings.Count(w => w.Contains("retires wan2.5-i2v-preview on 2027-03-31; move to wan2.6-image-to-video", StringComparison.Ordinal)));
+            Assert.Equal(1, warnings.Count(w => w.StartsWith("wan2.5-i2v-preview retires on 2099-03-31, in ", StringComparison.Ordinal)
+                && w.EndsWith(" Move to wan2.6-image-to-video before then.", StringComparison.Ordinal)));
             // 10 s at 1080p is $1.233 against $0.369 for the default 5 s at 720p: said once for the three images.
             Assert.Equal(1, warnings.Count(w => w.Contains("costs $1.233 USD a video, 3.3 times its usual $0.369 USD", StringComparison.Ordinal)));
-            Assert.Equal(2, warnings.Count);   // sora-2 at its defaults: nothing to say
+            // sora-2 at its defaults costs the usual; the built-in catalog says its upstream was shut down.
+            Assert.Equal(1, warnings.Count(w => w.StartsWith("sora-2 was retired on 2026-09-24: OpenAI shut", StringComparison.Ordinal)));
+            Assert.Equal(3, warnings.Count);
         }
 
         private static Dictionary<string, object?> Variables(ScratchFolder scratch) =>

@@ -46,6 +46,10 @@ namespace NebulaVideo.Core.Submissions
         /// <summary>The item as people know it: its image, the video it remixes, or its prompt.</summary>
         public string Source => Request.Image?.DisplayName ?? (Request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
 
+        /// <summary>What -WhatIf says of the model when it is retired (its upstream gone): sent anyway, never refused.</summary>
+        public string Retired => Model.Lifecycle == ModelLifecycle.Retired && Model.Retires is DateTime day
+            ? $" to {Model.Name}, retired on {day:yyyy-MM-dd}" : string.Empty;
+
         /// <summary>What -WhatIf says it costs: the estimate, or why it is unknown (never $0 for an unpublished price).</summary>
         public string CostText() => Cost is decimal cost
             ? $"estimated cost {Money.Usd(cost)} USD at group ratio 1"
@@ -134,9 +138,8 @@ namespace NebulaVideo.Core.Submissions
         public IEnumerable<string> Warnings(SubmissionPlan plan)
         {
             var model = plan.Model;
-            if (model.Retires is DateTime day && _lifecycleSaid.Add(model.Name))
-                yield return $"The gateway {(day.Date <= DateTime.UtcNow.Date ? "retired" : "retires")} {model.Name} on {day:yyyy-MM-dd}"
-                    + (model.Replacement is string next ? $"; move to {next}" : "") + ". Get-NebulaVideoModel shows the models.";
+            if (model.LifecycleWarning() is string lifecycle && _lifecycleSaid.Add(model.Name))
+                yield return lifecycle;
             if (_costSaid) yield break;
             var usual = model.EstimateCost(model.DefaultFormat, model.DefaultDuration);
             if (plan.Cost is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)

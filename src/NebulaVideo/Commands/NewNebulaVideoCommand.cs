@@ -125,7 +125,7 @@ namespace NebulaVideo.Commands
             _engine.CheckBudget(plan);
             var action = plan.Earlier is { } earlier
                 ? $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay"
-                : $"Submit video, {plan.CostText()}";
+                : $"Submit video{plan.Retired}, {plan.CostText()}";
             if (!ShouldProcess($"{plan.Source} ({plan.Model.Name}, {SubmissionEngine.Describe(plan.Request.Duration, plan.Format)})", action))
             {
                 if (IsWhatIf) _engine.CountShown(plan);

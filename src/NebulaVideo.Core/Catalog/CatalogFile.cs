@@ -26,44 +26,6 @@ namespace NebulaVideo.Core.Catalog
         /// <summary>The one field of a catalog document.</summary>
         private const string ModelsField = "models";
 
-        /// <summary>
-        /// The fields of a model entry: the one list of them. A field not listed here is refused (it would
-        /// otherwise be ignored, and a price or limit the user meant to set would silently stay as it was), the
-        /// suggestion for a misspelled one comes from here, and every read of an entry names one of these.
-        /// </summary>
-        private static class Fields
-        {
-            public const string Name = "name";
-            public const string Dialect = "dialect";
-            public const string Description = "description";
-            public const string Layout = "layout";
-            public const string Image = "image";
-            public const string ImageFormats = "imageFormats";
-            public const string MaxImageBytes = "maxImageBytes";
-            public const string ImageMinPixels = "imageMinPixels";
-            public const string ImageMaxPixels = "imageMaxPixels";
-            public const string ImageMatchesSize = "imageMatchesSize";
-            public const string PromptMaxLength = "promptMaxLength";
-            public const string Durations = "durations";
-            public const string DefaultDuration = "defaultDuration";
-            public const string Resolutions = "resolutions";
-            public const string DefaultResolution = "defaultResolution";
-            public const string Sizes = "sizes";
-            public const string DefaultSize = "defaultSize";
-            public const string PricePerSecondUsd = "pricePerSecondUsd";
-            public const string Options = "options";
-            public const string RemixIdPrefix = "remixIdPrefix";
-            public const string Retires = "retires";
-            public const string LifecycleNote = "lifecycleNote";
-            public const string Replacement = "replacement";
-
-            public static readonly string[] All =
-            {
-                Name, Dialect, Description, Layout, Image, ImageFormats, MaxImageBytes, ImageMinPixels, ImageMaxPixels,
-                ImageMatchesSize, PromptMaxLength, Durations, DefaultDuration, Resolutions, DefaultResolution, Sizes,
-                DefaultSize, PricePerSecondUsd, Options, RemixIdPrefix, Retires, LifecycleNote, Replacement,
-            };
-        }
 
         public static ModelCatalog LoadBuiltIn()
         {
@@ -99,8 +61,8 @@ namespace NebulaVideo.Core.Catalog
                 {
                     entry.CheckFields();
                     if (name is null)
-                        throw new InvalidOperationException(entry.Has(Fields.Name)
-                            ? $"its \"name\" is {Shown(entry[Fields.Name])}; give the model's name as the gateway knows it, as a string"
+                        throw new InvalidOperationException(entry.Has(CatalogFields.Name)
+                            ? $"its \"name\" is {Shown(entry[CatalogFields.Name])}; give the model's name as the gateway knows it, as a string"
                             : "it has no \"name\"");
                     var index = models.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
                     if (index >= 0) models[index] = Merge(models[index], entry, source);
@@ -114,7 +76,7 @@ namespace NebulaVideo.Core.Catalog
             return models;
         }
 
-        private static List<Entry> ReadEntries(Stream json, string source)
+        private static List<CatalogEntry> ReadEntries(Stream json, string source)
         {
             try
             {
@@ -129,11 +91,11 @@ namespace NebulaVideo.Core.Catalog
                     models = property.Value;
                 }
                 if (models is not { ValueKind: JsonValueKind.Array } array) throw Invalid(source, "has no \"models\" array.");
-                var entries = new List<Entry>();
+                var entries = new List<CatalogEntry>();
                 foreach (var m in array.EnumerateArray())
                 {
                     if (m.ValueKind != JsonValueKind.Object) throw Invalid(source, "has an entry in \"models\" that is not an object.");
-                    entries.Add(new Entry(m.Clone()));
+                    entries.Add(new CatalogEntry(m.Clone()));
                 }
                 return entries;
             }
@@ -144,7 +106,7 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>"is not a catalog field", with the known field closest to it when one is close, else the list of fields.</summary>
-        private static string UnknownField(string given, string[] known) =>
+        internal static string UnknownField(string given, string[] known) =>
             $"\"{given}\" is not a catalog field" + (Closest(given, known) is string closest ? $" (did you mean \"{closest}\"?)"
                 : known.Length > 1 ? $" (the fields are {string.Join(", ", known)})" : string.Empty);
 
@@ -161,54 +123,54 @@ namespace NebulaVideo.Core.Catalog
             return best <= Math.Max(2, given.Length / 3) ? closest : null;
         }
 
-        private static ModelInfo ReadModel(Entry m, string source)
+        private static ModelInfo ReadModel(CatalogEntry m, string source)
         {
-            if (!m.Has(Fields.Dialect))
+            if (!m.Has(CatalogFields.Dialect))
                 throw new InvalidOperationException($"a new model needs a \"dialect\" ({DialectNames}), the gateway that serves it");
             return Merge(new ModelInfo { Name = m.Name!, Dialect = DialectOf(m), Source = source }, m, source);
         }
 
         private static string DialectNames => string.Join(" or ", Dialects.All.Select(d => d.Name));
 
-        private static string DialectOf(Entry m)
+        private static string DialectOf(CatalogEntry m)
         {
-            var value = m[Fields.Dialect];
+            var value = m[CatalogFields.Dialect];
             return (value.ValueKind == JsonValueKind.String ? Dialects.Find(value.GetString()!)?.Name : null)
-                ?? throw new InvalidOperationException($"its \"dialect\" {Shown(m[Fields.Dialect])} is not a gateway dialect: give {DialectNames}");
+                ?? throw new InvalidOperationException($"its \"dialect\" {Shown(m[CatalogFields.Dialect])} is not a gateway dialect: give {DialectNames}");
         }
 
         /// <summary>A model with every field the entry gives replaced; the rest as they were.</summary>
-        private static ModelInfo Merge(ModelInfo model, Entry m, string source)
+        private static ModelInfo Merge(ModelInfo model, CatalogEntry m, string source)
         {
             // A model's name belongs to its gateway: an entry that names another dialect would otherwise be ignored.
-            if (m.Has(Fields.Dialect) && DialectOf(m) is var dialect && dialect != model.Dialect)
+            if (m.Has(CatalogFields.Dialect) && DialectOf(m) is var dialect && dialect != model.Dialect)
                 throw new InvalidOperationException($"its \"dialect\" {dialect} is not {model.Dialect}, the gateway that serves it; an entry cannot move a model to another gateway (add the model there as a new entry, under the name that gateway knows it by)");
             var merged = model with
             {
-                Description = m.Text(Fields.Description) ?? model.Description,
-                Layout = m.Has(Fields.Layout) ? m.Text(Fields.Layout) : model.Layout,
-                Image = m.Has(Fields.Image) ? ImageOf(m) : model.Image,
-                ImageFormats = m.Strings(Fields.ImageFormats) ?? model.ImageFormats,
-                MaxImageBytes = m.Has(Fields.MaxImageBytes) ? m.Long(Fields.MaxImageBytes) : model.MaxImageBytes,
-                ImageMinPixels = m.Has(Fields.ImageMinPixels) ? m.Int(Fields.ImageMinPixels) : model.ImageMinPixels,
-                ImageMaxPixels = m.Has(Fields.ImageMaxPixels) ? m.Int(Fields.ImageMaxPixels) : model.ImageMaxPixels,
-                ImageMatchesSize = m.Has(Fields.ImageMatchesSize) ? m.Bool(Fields.ImageMatchesSize) : model.ImageMatchesSize,
-                PromptMaxLength = m.Has(Fields.PromptMaxLength) ? m.Int(Fields.PromptMaxLength) : model.PromptMaxLength,
-                Durations = m.Integers(Fields.Durations) ?? model.Durations,
-                DefaultDuration = m.Has(Fields.DefaultDuration) ? m.Int(Fields.DefaultDuration) : model.DefaultDuration,
-                Resolutions = m.Strings(Fields.Resolutions) ?? model.Resolutions,
-                DefaultResolution = m.Has(Fields.DefaultResolution) ? m.Text(Fields.DefaultResolution) : model.DefaultResolution,
-                Sizes = m.Strings(Fields.Sizes) ?? model.Sizes,
-                DefaultSize = m.Has(Fields.DefaultSize) ? m.Text(Fields.DefaultSize) : model.DefaultSize,
-                Options = m.Strings(Fields.Options) ?? model.Options,
-                RemixIdPrefix = m.Has(Fields.RemixIdPrefix) ? m.Text(Fields.RemixIdPrefix) : model.RemixIdPrefix,
-                Retires = m.Has(Fields.Retires) ? RetiresOf(m) : model.Retires,
-                LifecycleNote = m.Has(Fields.LifecycleNote) ? m.Words(Fields.LifecycleNote, "the note as text") : model.LifecycleNote,
-                Replacement = m.Has(Fields.Replacement) ? m.Words(Fields.Replacement, "the name of the model to move to") : model.Replacement,
+                Description = m.Text(CatalogFields.Description) ?? model.Description,
+                Layout = m.Has(CatalogFields.Layout) ? m.Text(CatalogFields.Layout) : model.Layout,
+                Image = m.Has(CatalogFields.Image) ? ImageOf(m) : model.Image,
+                ImageFormats = m.Strings(CatalogFields.ImageFormats) ?? model.ImageFormats,
+                MaxImageBytes = m.Has(CatalogFields.MaxImageBytes) ? m.Long(CatalogFields.MaxImageBytes) : model.MaxImageBytes,
+                ImageMinPixels = m.Has(CatalogFields.ImageMinPixels) ? m.Int(CatalogFields.ImageMinPixels) : model.ImageMinPixels,
+                ImageMaxPixels = m.Has(CatalogFields.ImageMaxPixels) ? m.Int(CatalogFields.ImageMaxPixels) : model.ImageMaxPixels,
+                ImageMatchesSize = m.Has(CatalogFields.ImageMatchesSize) ? m.Bool(CatalogFields.ImageMatchesSize) : model.ImageMatchesSize,
+                PromptMaxLength = m.Has(CatalogFields.PromptMaxLength) ? m.Int(CatalogFields.PromptMaxLength) : model.PromptMaxLength,
+                Durations = m.Integers(CatalogFields.Durations) ?? model.Durations,
+                DefaultDuration = m.Has(CatalogFields.DefaultDuration) ? m.Int(CatalogFields.DefaultDuration) : model.DefaultDuration,
+                Resolutions = m.Strings(CatalogFields.Resolutions) ?? model.Resolutions,
+                DefaultResolution = m.Has(CatalogFields.DefaultResolution) ? m.Text(CatalogFields.DefaultResolution) : model.DefaultResolution,
+                Sizes = m.Strings(CatalogFields.Sizes) ?? model.Sizes,
+                DefaultSize = m.Has(CatalogFields.DefaultSize) ? m.Text(CatalogFields.DefaultSize) : model.DefaultSize,
+                Options = m.Strings(CatalogFields.Options) ?? model.Options,
+                RemixIdPrefix = m.Has(CatalogFields.RemixIdPrefix) ? m.Text(CatalogFields.RemixIdPrefix) : model.RemixIdPrefix,
+                Retires = m.Has(CatalogFields.Retires) ? RetiresOf(m) : model.Retires,
+                LifecycleNote = m.Has(CatalogFields.LifecycleNote) ? m.Words(CatalogFields.LifecycleNote, "the note as text") : model.LifecycleNote,
+                Replacement = m.Has(CatalogFields.Replacement) ? m.Words(CatalogFields.Replacement, "the name of the model to move to") : model.Replacement,
                 Source = source,
             };
             // Last: a price table by resolution is read against the resolutions and sizes the entry leaves.
-            if (m.Has(Fields.PricePerSecondUsd)) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m[Fields.PricePerSecondUsd], merged) };
+            if (m.Has(CatalogFields.PricePerSecondUsd)) merged = merged with { PricePerSecondUsd = Prices(model.PricePerSecondUsd, m[CatalogFields.PricePerSecondUsd], merged) };
             merged = Checked(merged);
             // A price the entry kept from before it, for a resolution the entry took away (a key the entry gives is checked as it is read).
             if (merged.PricePerSecondUsd is { } prices)
@@ -218,9 +180,9 @@ namespace NebulaVideo.Core.Catalog
             return merged;
         }
 
-        private static ImageRequirement ImageOf(Entry m)
+        private static ImageRequirement ImageOf(CatalogEntry m)
         {
-            var value = m[Fields.Image];
+            var value = m[CatalogFields.Image];
             var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
             foreach (ImageRequirement requirement in Enum.GetValues(typeof(ImageRequirement)))
                 if (string.Equals(requirement.ToString(), text, StringComparison.OrdinalIgnoreCase)) return requirement;
@@ -228,12 +190,12 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>The day the model retires, as year-month-day; null clears it.</summary>
-        private static DateTime? RetiresOf(Entry m)
+        private static DateTime? RetiresOf(CatalogEntry m)
         {
-            if (m.Text(Fields.Retires) is not string day) return null;
+            if (m.Text(CatalogFields.Retires) is not string day) return null;
             if (DateTime.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
                 return date;
-            throw new InvalidOperationException($"\"retires\" is {Shown(m[Fields.Retires])}; give the day as year-month-day, like \"2027-03-31\", or null for none");
+            throw new InvalidOperationException($"\"retires\" is {Shown(m[CatalogFields.Retires])}; give the day as year-month-day, like \"2027-03-31\", or null for none");
         }
 
         /// <summary>
@@ -253,18 +215,18 @@ namespace NebulaVideo.Core.Catalog
                 if (model.Durations.Count > 0 && !model.Durations.Contains(d))
                     throw new InvalidOperationException($"its defaultDuration {d} is not among its durations ({string.Join(", ", model.Durations)}); give a \"defaultDuration\" from them");
             }
-            AboveZero(Fields.MaxImageBytes, model.MaxImageBytes);
-            AboveZero(Fields.ImageMinPixels, model.ImageMinPixels);
-            AboveZero(Fields.ImageMaxPixels, model.ImageMaxPixels);
-            AboveZero(Fields.PromptMaxLength, model.PromptMaxLength);
+            AboveZero(CatalogFields.MaxImageBytes, model.MaxImageBytes);
+            AboveZero(CatalogFields.ImageMinPixels, model.ImageMinPixels);
+            AboveZero(CatalogFields.ImageMaxPixels, model.ImageMaxPixels);
+            AboveZero(CatalogFields.PromptMaxLength, model.PromptMaxLength);
             if (string.Equals(model.Replacement, model.Name, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidOperationException($"its replacement '{model.Replacement}' is the model itself; give the model to move to, or null for none");
             if (model.ImageMinPixels > model.ImageMaxPixels)
                 throw new InvalidOperationException($"its imageMinPixels {model.ImageMinPixels} is above its imageMaxPixels {model.ImageMaxPixels}, so no image could pass; give \"imageMinPixels\" at most \"imageMaxPixels\"");
             if (model.DefaultResolution is string resolution && model.Resolutions.Count > 0)
-                model = model with { DefaultResolution = Listed(resolution, model.Resolutions, Fields.DefaultResolution, Fields.Resolutions) };
+                model = model with { DefaultResolution = Listed(resolution, model.Resolutions, CatalogFields.DefaultResolution, CatalogFields.Resolutions) };
             if (model.DefaultSize is string size && model.Sizes.Count > 0)
-                model = model with { DefaultSize = Listed(size, model.Sizes, Fields.DefaultSize, Fields.Sizes) };
+                model = model with { DefaultSize = Listed(size, model.Sizes, CatalogFields.DefaultSize, CatalogFields.Sizes) };
             return model;
         }
 
@@ -376,148 +338,12 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>A JSON value as the user wrote it, cut short, for a message.</summary>
-        private static string Shown(JsonElement e)
+        internal static string Shown(JsonElement e)
         {
             var text = e.GetRawText();
             return text.Length <= 40 ? text : text.Substring(0, 37) + "...";
         }
 
-        /// <summary>
-        /// One entry of a catalog document, its field names matched ignoring case. Plain loops over the
-        /// element instead of a dictionary and LINQ over JsonElement: each generic instantiation over that
-        /// struct is compiled on first use, and the catalog is read by the first command of every session.
-        /// </summary>
-        private sealed class Entry
-        {
-            private readonly JsonElement _element;
-
-            public Entry(JsonElement element) => _element = element;
-
-            /// <summary>The model's name; null when the entry gives none, or not as a string.</summary>
-            public string? Name =>
-                TryGet(Fields.Name, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
-
-            /// <summary>Refuses a field the catalog does not know, and a field given twice (names ignore case, so "durations" and "Durations" are one field).</summary>
-            public void CheckFields()
-            {
-                var seen = new string?[Fields.All.Length];
-                foreach (var property in _element.EnumerateObject())
-                {
-                    var index = IndexOf(property.Name);
-                    if (index < 0)
-                        throw new InvalidOperationException(UnknownField(property.Name, Fields.All));
-                    if (seen[index] is string first)
-                        throw new InvalidOperationException(first == property.Name
-                            ? $"it gives \"{first}\" twice; only one would count, so give it once"
-                            : $"it gives \"{first}\" twice, as \"{first}\" and \"{property.Name}\" (names ignore letter case); only one would count, so give it once");
-                    seen[index] = property.Name;
-                }
-            }
-
-            private static int IndexOf(string name)
-            {
-                for (var i = 0; i < Fields.All.Length; i++)
-                    if (string.Equals(Fields.All[i], name, StringComparison.OrdinalIgnoreCase)) return i;
-                return -1;
-            }
-
-            public bool Has(string name) => TryGet(name, out _);
-
-            public JsonElement this[string name] => TryGet(name, out var value) ? value : throw new KeyNotFoundException($"no \"{name}\"");
-
-            /// <summary>The field's string; null when the entry does not give the field, or gives null.</summary>
-            public string? Text(string name)
-            {
-                if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-                if (value.ValueKind != JsonValueKind.String) throw Wrong(name, value, "a string, or null for none");
-                return value.GetString();
-            }
-
-            /// <summary>
-            /// The field's text, which must say something: null when the entry gives null (none). An empty or
-            /// blank string is refused, as it would read as a value while saying nothing (a replacement named "").
-            /// </summary>
-            public string? Words(string name, string expected)
-            {
-                var text = Text(name);
-                if (text is not null && text.Trim().Length == 0) throw Wrong(name, this[name], $"{expected}, or null for none");
-                return text;
-            }
-
-            public bool Bool(string name)
-            {
-                var value = this[name];
-                if (value.ValueKind == JsonValueKind.True) return true;
-                if (value.ValueKind == JsonValueKind.False) return false;
-                throw Wrong(name, value, "true or false");
-            }
-
-            /// <summary>The field's whole number; null when it is null (no limit).</summary>
-            public long? Long(string name)
-            {
-                var value = this[name];
-                if (value.ValueKind == JsonValueKind.Null) return null;
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
-                    throw Wrong(name, value, "a whole number, or null for none");
-                return number;
-            }
-
-            public int? Int(string name)
-            {
-                var number = Long(name);
-                if (number > int.MaxValue || number < int.MinValue)
-                    throw new InvalidOperationException($"\"{name}\" {number} is too large; give at most {int.MaxValue}");
-                return (int?)number;
-            }
-
-            /// <summary>The field's array of strings; null when the entry does not give the field.</summary>
-            public string[]? Strings(string name)
-            {
-                if (!TryGet(name, out var array)) return null;
-                if (array.ValueKind != JsonValueKind.Array) throw Wrong(name, array, "an array of strings, like [ \"a\", \"b\" ]");
-                var values = new string[array.GetArrayLength()];
-                var i = 0;
-                foreach (var v in array.EnumerateArray())
-                {
-                    if (v.ValueKind != JsonValueKind.String) throw Wrong(name, v, "an array of strings, like [ \"a\", \"b\" ]", inArray: true);
-                    values[i++] = v.GetString()!;
-                }
-                return values;
-            }
-
-            public int[]? Integers(string name)
-            {
-                if (!TryGet(name, out var array)) return null;
-                if (array.ValueKind != JsonValueKind.Array) throw Wrong(name, array, "an array of whole numbers, like [ 5, 10 ]");
-                var values = new int[array.GetArrayLength()];
-                var i = 0;
-                foreach (var v in array.EnumerateArray())
-                {
-                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var number))
-                        throw Wrong(name, v, "an array of whole numbers, like [ 5, 10 ]", inArray: true);
-                    values[i++] = number;
-                }
-                return values;
-            }
-
-            private static InvalidOperationException Wrong(string name, JsonElement value, string expected, bool inArray = false) =>
-                new InvalidOperationException($"\"{name}\" {(inArray ? "has" : "is")} {Shown(value)}; give {expected}");
-
-            public bool TryGet(string name, out JsonElement value)
-            {
-                Debug.Assert(IndexOf(name) >= 0, $"\"{name}\" is read from a catalog entry but is not in CatalogFile.Fields.All.");
-                foreach (var property in _element.EnumerateObject())
-                {
-                    if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-                    {
-                        value = property.Value;
-                        return true;
-                    }
-                }
-                value = default;
-                return false;
-            }
-        }
 
         private static NebulaVideoException Invalid(string path, string what, Exception? inner = null) =>
             new NebulaVideoException(ErrorIds.CatalogFileInvalid, $"The model catalog file '{path}' {what}", path,

@@ -15,7 +15,6 @@ namespace NebulaVideo.Core
         ResourceUnavailable,
         AuthenticationError,
         PermissionDenied,
-        QuotaExceeded,
         LimitsExceeded,
         ConnectionError,
         OperationTimeout,

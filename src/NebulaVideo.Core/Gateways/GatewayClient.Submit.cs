@@ -17,18 +17,6 @@ namespace NebulaVideo.Core.Gateways
     public sealed partial class GatewayClient
     {
         /// <summary>
-        /// Posts one resolved request. A create is never repeated blindly: if its answer is lost the task may
-        /// exist and be billed, so the caller is told that instead of paying twice. The one exception is 429:
-        /// a throttled create was refused unread, so it is sent again after the wait the gateway asks for.
-        /// With a <paramref name="journal"/>, a request submitted within the gateway's retention is not posted
-        /// again: its task is read instead (Resumed); one another run is submitting right now is waited for;
-        /// one whose answer never arrived is refused (SubmitOutcomeUnknown). <paramref name="force"/> submits anyway.
-        /// </summary>
-        public Task<VideoTask> SubmitAsync(VideoRequest request, ModelInfo model, CancellationToken cancellationToken,
-            TaskJournal? journal = null, bool force = false) =>
-            SubmitAsync(Prepare(request, model), cancellationToken, journal, force);
-
-        /// <summary>
         /// The body and fingerprint of a submission to this gateway, built once: the body may hold a whole image,
         /// and the caller may need the fingerprint before it sends (-WhatIf, the budget) as well as when it does.
         /// </summary>
@@ -38,7 +26,14 @@ namespace NebulaVideo.Core.Gateways
             return new PreparedSubmission(request, model, body, TaskJournal.Fingerprint(BaseUri, body));
         }
 
-        /// <summary>Posts a prepared submission; see the overload that takes the request.</summary>
+        /// <summary>
+        /// Posts a prepared submission. A create is never repeated blindly: if its answer is lost the task may
+        /// exist and be billed, so the caller is told that instead of paying twice. The one exception is 429:
+        /// a throttled create was refused unread, so it is sent again after the wait the gateway asks for.
+        /// With a <paramref name="journal"/>, a request submitted within the gateway's retention is not posted
+        /// again: its task is read instead (Resumed); one another run is submitting right now is waited for;
+        /// one whose answer never arrived is refused (SubmitOutcomeUnknown). <paramref name="force"/> submits anyway.
+        /// </summary>
         public async Task<VideoTask> SubmitAsync(PreparedSubmission submission, CancellationToken cancellationToken,
             TaskJournal? journal = null, bool force = false)
         {

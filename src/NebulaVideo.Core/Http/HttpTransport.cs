@@ -13,11 +13,11 @@ namespace NebulaVideo.Core.Http
     /// </summary>
     internal static class HttpTransport
     {
-        private static readonly Lazy<HttpClient> GatewayClient = new Lazy<HttpClient>(() => Create(allowRedirects: false));
-        private static readonly Lazy<HttpClient> StorageClient = new Lazy<HttpClient>(() => Create(allowRedirects: true));
+        private static readonly Lazy<HttpClient> GatewayHttp = new Lazy<HttpClient>(() => Create(allowRedirects: false));
+        private static readonly Lazy<HttpClient> StorageHttp = new Lazy<HttpClient>(() => Create(allowRedirects: true));
 
-        public static HttpClient Gateway => GatewayClient.Value;
-        public static HttpClient Storage => StorageClient.Value;
+        public static HttpClient Gateway => GatewayHttp.Value;
+        public static HttpClient Storage => StorageHttp.Value;
 
         public static readonly ProductInfoHeaderValue UserAgent = new ProductInfoHeaderValue("NebulaVideo",
             typeof(HttpTransport).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");

@@ -62,19 +62,7 @@ namespace NebulaVideo
                 _journalUnusable = true; // the journal helps when it can; reading tasks never depends on it
                 return task;
             }
-            return entry is null ? task : task with
-            {
-                Model = string.IsNullOrEmpty(task.Model) ? entry.Model ?? string.Empty : task.Model,
-                Prompt = task.Prompt ?? entry.Prompt,
-                SourceImage = task.SourceImage ?? entry.Source,
-                Duration = task.Duration ?? entry.Duration,
-                Resolution = task.Resolution ?? entry.Resolution,
-                EstimatedCostUsd = task.EstimatedCostUsd ?? entry.EstimatedCostUsd,
-                SubmittedAt = task.SubmittedAt ?? entry.At,
-                Gateway = task.Gateway ?? entry.Gateway,
-                Connection = task.Connection ?? entry.Connection,
-                Dialect = task.Dialect ?? entry.Dialect,
-            };
+            return entry is null ? task : entry.Fill(task);
         }
 
         /// <summary>The client for a task's own gateway (or the connection named), resolved on the pipeline thread.</summary>

@@ -35,7 +35,7 @@ namespace NebulaVideo.Core.Tasks
         /// </summary>
         JournalClaim Claim(JournalEntry submitting, bool force);
 
-        /// <summary>Records what became of a submission this run claimed (Submitted, Refused, Unanswered).</summary>
+        /// <summary>Records what became of a submission this run claimed (<see cref="JournalEntry.Submitted"/>, Refused, Unanswered).</summary>
         void Record(JournalEntry entry);
 
         /// <summary>The request's submission if a rerun would resume it: submitted, with a task id, within the retention.</summary>

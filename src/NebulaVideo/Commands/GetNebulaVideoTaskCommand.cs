@@ -74,13 +74,7 @@ namespace NebulaVideo.Commands
                     continue;
                 }
                 if (entry.State != JournalState.Submitted || entry.TaskId is null) continue;
-                var known = new VideoTask
-                {
-                    TaskId = entry.TaskId, Model = entry.Model ?? string.Empty, ProviderStatus = "unknown", Prompt = entry.Prompt,
-                    SourceImage = entry.Source, Duration = entry.Duration, Resolution = entry.Resolution, EstimatedCostUsd = entry.EstimatedCostUsd,
-                    SubmittedAt = entry.At, Gateway = entry.Gateway, Connection = entry.Connection, Dialect = entry.Dialect,
-                    SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.FullPath,
-                };
+                var known = entry.ToTask() with { SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.FullPath };
                 ForEachItem(() =>
                 {
                     var client = ClientFor(known, Connection);

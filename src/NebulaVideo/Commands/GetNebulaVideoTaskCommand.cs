@@ -61,8 +61,9 @@ namespace NebulaVideo.Commands
         /// <summary>What a runbook needs to resume the next day: each journaled task as it stands now, with what the journal knew of it.</summary>
         private void ListJournal()
         {
-            var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - TaskJournal.Retention;
-            var journal = OpenJournal(JournalPath);
+            var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+            // What is listed is the journal itself: one that cannot be used is this command's error.
+            var journal = JournalAccess.Required(this, JournalPath).Journal;
             foreach (var entry in journal.Entries())
             {
                 if (entry.At < since) continue;
@@ -74,7 +75,7 @@ namespace NebulaVideo.Commands
                     continue;
                 }
                 if (entry.State != JournalState.Submitted || entry.TaskId is null) continue;
-                var known = entry.ToTask() with { SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.FullPath };
+                var known = entry.ToTask() with { SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.Location };
                 ForEachItem(() =>
                 {
                     var client = ClientFor(known, Connection);

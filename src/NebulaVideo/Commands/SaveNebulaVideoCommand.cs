@@ -5,7 +5,6 @@ using System.Management.Automation;
 using System.Runtime.InteropServices;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Downloads;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -69,9 +68,6 @@ namespace NebulaVideo.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
-
-        // One journal object per file: a batch's tasks usually share one, but tasks from different runs may not.
-        private readonly Dictionary<string, TaskJournal?> _journals = new Dictionary<string, TaskJournal?>(StringComparer.Ordinal);
 
         // -Path and -SourceRoot (and -JournalPath) as file system paths, resolved once: a bad one stops the command before any download.
         private string _path = string.Empty;
@@ -169,41 +165,20 @@ namespace NebulaVideo.Commands
             }
         }
 
+        protected override string WithoutJournal => "saved videos are neither looked up nor recorded in it";
+
         // Where the journal says this task's video went, if it recorded it.
-        private string? SavedTo(VideoTask task)
-        {
-            string? recorded = null;
-            WithJournal(task, journal => recorded = journal.SavedTo(task.TaskId));
-            return recorded;
-        }
+        private string? SavedTo(VideoTask task) => Journal.Use(journal => journal.SavedTo(task.TaskId), null, JournalOf(task));
 
         private static bool SamePath(string a, string b) =>
             string.Equals(System.IO.Path.GetFullPath(a), System.IO.Path.GetFullPath(b),
                 RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
-        private void NoteSaved(VideoTask task, string path) => WithJournal(task, journal => journal.RecordSaved(task, path));
-
         // The video is on disk either way: a journal that cannot be used costs one warning, never a save.
-        private void WithJournal(VideoTask task, Action<TaskJournal> use)
-        {
-            // The task's own journal counts only where it is a journal file on this machine: a task read back from
-            // a file written elsewhere may name a path that means nothing here, which must neither stop the save nor
-            // create folders. Then, as without one, the session's or the default journal (key: empty).
-            var own = JournalPath is null && task.JournalPath is string named && File.Exists(named) && System.IO.Path.IsPathRooted(named) ? named : null;
-            var key = JournalPath ?? own ?? string.Empty;
-            if (_journals.TryGetValue(key, out var known) && known is null) return; // said once already
-            try
-            {
-                var journal = known ?? (own is not null ? new TaskJournal(own) : OpenJournal(JournalPath));
-                _journals[key] = journal;
-                use(journal);
-            }
-            catch (NebulaVideoException ex)
-            {
-                _journals[key] = null;
-                WriteWarning($"The journal cannot be used, so saved videos are neither looked up nor recorded in it: {ex.Message}");
-            }
-        }
+        private void NoteSaved(VideoTask task, string path) => Journal.Use(journal => journal.RecordSaved(task, path), JournalOf(task));
+
+        // -JournalPath, else the task's own journal where it is a journal file on this machine, else (null) the session's or the default.
+        private string? JournalOf(VideoTask task) => JournalPath ?? JournalAccess.OwnJournalOf(task);
 
         private void Report(string activity, long bytes, long? total, TimeSpan elapsed) =>
             WriteProgress(new ProgressRecord(ProgressActivityId, activity, total is long t ? $"{bytes / 1024:N0} of {t / 1024:N0} KB" : $"{bytes / 1024:N0} KB")

@@ -39,26 +39,6 @@ namespace NebulaVideo
             return client;
         }
 
-        private JournalAccess? _journal;
-
-        /// <summary>What the command does without the journal, for the one warning it writes when the journal cannot be used.</summary>
-        protected virtual string WithoutJournal => "tasks that lost what only their submitter knew (a bare id, a CSV row) are not completed from it";
-
-        /// <summary>The journal as the commands that read and save tasks use it: it helps when it can, and never fails a read or a save.</summary>
-        internal JournalAccess Journal => _journal ??= JournalAccess.BestEffort(this, WithoutJournal);
-
-        /// <summary>
-        /// A task that lost what only its submitter knew (a bare id, a CSV with a few columns) gets it back from the
-        /// session's journal: its gateway and connection, so it goes home, and its prompt and source image, so Save names
-        /// the file after the image. A task that knows them, or one the journal never saw, is as it was.
-        /// </summary>
-        protected VideoTask Recover(VideoTask task)
-        {
-            if (task.Gateway is not null && task.SourceImage is not null && task.Prompt is not null) return task;
-            var entry = Journal.Use(journal => journal.FindTask(task.TaskId), null);
-            return entry is null ? task : entry.Fill(task);
-        }
-
         /// <summary>The client for a task's own gateway (or the connection named), resolved on the pipeline thread.</summary>
         protected GatewayClient ClientFor(VideoTask task, string? connectionName) => ClientFor(Connections.ForTask(task, connectionName));
     }

@@ -15,7 +15,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveNebulaVideoCommand : GatewayCmdlet
+    public sealed class SaveNebulaVideoCommand : TaskCmdlet
     {
         private const int ProgressActivityId = 7302;
         private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -24,20 +24,11 @@ namespace NebulaVideo.Commands
         // of saving the first and refusing the rest after it was paid for and downloaded.
         private List<VideoTask>? _forOneFile;
 
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
-        [TaskTransformation]
-        public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
-
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        public string[] TaskId { get; set; } = Array.Empty<string>();
-
         /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
         [Parameter]
         [ArgumentCompleter(typeof(ConnectionCompleter))]
         [ValidateNotNullOrEmpty]
-        public string? Connection { get; set; }
+        public override string? Connection { get; set; }
 
         /// <summary>A folder (created if needed), or a file name ending in .mp4 when saving one task.</summary>
         [Parameter(Position = 0)]
@@ -92,7 +83,7 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
+            foreach (var given in GivenTasks)
             {
                 if (_forOneFile is not null) _forOneFile.Add(given);
                 else ForEachItem(() => Save(given));
@@ -115,10 +106,9 @@ namespace NebulaVideo.Commands
 
         private void Save(VideoTask given)
         {
-            given = Recover(given);
-            var client = ClientFor(given, Connection);
+            var (known, client) = Route(given);
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
-            var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));
+            var task = known.IsFinished ? known : Run(ct => client.GetTaskAsync(known, ct));
             var target = TargetFor(task);
             var recorded = SavedTo(task);
             // A rerun after a crash meets the videos it saved before: the journal says this very task wrote this very

@@ -4,7 +4,6 @@ using NebulaVideo.Core;
 using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Http;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo
 {
@@ -42,43 +41,6 @@ namespace NebulaVideo
                 WriteDebug($"A client for connection '{connection.Name}' ({connection.BaseUri}), kept for this command.");
             }
             return client;
-        }
-
-        private TaskJournal? _journal;
-        private bool _journalUnusable;
-
-        /// <summary>
-        /// A task that lost what only its submitter knew (a bare id, a CSV with a few columns) gets it back from
-        /// the journal: its gateway and connection, so it goes home, and its prompt and source image, so Save
-        /// names the file after the image. A task that knows them, or one the journal never saw, is as it was.
-        /// </summary>
-        protected VideoTask Recover(VideoTask task)
-        {
-            if ((task.Gateway is not null && task.SourceImage is not null && task.Prompt is not null) || _journalUnusable) return task;
-            JournalEntry? entry;
-            try
-            {
-                _journal ??= OpenJournal(null);
-                entry = _journal.FindTask(task.TaskId);
-            }
-            catch (NebulaVideoException)
-            {
-                _journalUnusable = true; // the journal helps when it can; reading tasks never depends on it
-                return task;
-            }
-            return entry is null ? task : task with
-            {
-                Model = string.IsNullOrEmpty(task.Model) ? entry.Model ?? string.Empty : task.Model,
-                Prompt = task.Prompt ?? entry.Prompt,
-                SourceImage = task.SourceImage ?? entry.Source,
-                Duration = task.Duration ?? entry.Duration,
-                Resolution = task.Resolution ?? entry.Resolution,
-                EstimatedCostUsd = task.EstimatedCostUsd ?? entry.EstimatedCostUsd,
-                SubmittedAt = task.SubmittedAt ?? entry.At,
-                Gateway = task.Gateway ?? entry.Gateway,
-                Connection = task.Connection ?? entry.Connection,
-                Dialect = task.Dialect ?? entry.Dialect,
-            };
         }
 
         /// <summary>The client for a task's own gateway (or the connection named), resolved on the pipeline thread.</summary>

@@ -59,13 +59,8 @@ namespace NebulaVideo
         /// <summary>The variable that moves the journal for one session (tests, or a runbook that keeps its own).</summary>
         internal const string JournalVariable = "NebulaVideoJournalPath";
 
-        /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default.</summary>
-        protected TaskJournal OpenJournal(string? path)
-        {
-            var parameter = path is null ? "$" + JournalVariable : "-JournalPath";
-            path ??= GetVariableValue(JournalVariable) as string;
-            return new TaskJournal(path is null ? TaskJournal.DefaultPath : FileSystemPath(path, parameter));
-        }
+        /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default (see <see cref="JournalAccess"/>).</summary>
+        protected TaskJournal OpenJournal(string? path) => JournalAccess.Open(this, path);
 
         /// <summary>
         /// A path as PowerShell means it: relative to the session's current location (not the process's working

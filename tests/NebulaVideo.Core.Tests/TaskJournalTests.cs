@@ -123,7 +123,7 @@ namespace NebulaVideo.Core.Tests
             await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, reloaded);
             Assert.Equal(1, _emulator.SubmissionCount);
             Assert.Equal(JournalState.Refused,
-                reloaded.Find(TaskJournal.Fingerprint(new Uri("http://127.0.0.1:1/"), Seed.Body(Request("clouds"))))!.State);
+                Latest(reloaded, TaskJournal.Fingerprint(new Uri("http://127.0.0.1:1/"), Seed.Body(Request("clouds"))))!.State);
         }
 
         [Fact]
@@ -135,14 +135,14 @@ namespace NebulaVideo.Core.Tests
             File.AppendAllText(JournalFile, "not a journal line\n");
             journal.Record(new JournalEntry("saved:t-old", JournalState.Saved, "t-old", "sora-2", null, DateTimeOffset.UtcNow.AddDays(-2)) { SavedTo = "/videos/old.mp4" });
             journal.Record(new JournalEntry("new", JournalState.Submitted, "t-new", "sora-2", null, DateTimeOffset.UtcNow));
-            Assert.NotNull(elsewhere.Find("old"));
+            Assert.NotNull(Latest(elsewhere, "old"));
 
             // One submission and one saved video: the saved line is not counted as a request of its own.
             Assert.Equal((1, 1), journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
 
             Assert.Single(File.ReadAllLines(JournalFile));
-            Assert.Null(elsewhere.Find("old"));
-            Assert.Equal("t-new", elsewhere.Find("new")!.TaskId);
+            Assert.Null(Latest(elsewhere, "old"));
+            Assert.Equal("t-new", Latest(elsewhere, "new")!.TaskId);
             Assert.Equal((0, 0), journal.Prune(DateTimeOffset.UtcNow - TaskJournal.Retention));
         }
 
@@ -216,8 +216,8 @@ namespace NebulaVideo.Core.Tests
             File.AppendAllText(JournalFile, "{\"fingerprint\":\"def\",\"sta");
 
             var reloaded = new TaskJournal(JournalFile);
-            Assert.Equal("video_1", reloaded.Find("abc")!.TaskId);
-            Assert.Null(reloaded.Find("def"));
+            Assert.Equal("video_1", Latest(reloaded, "abc")!.TaskId);
+            Assert.Null(Latest(reloaded, "def"));
         }
 
         [Fact]
@@ -229,6 +229,9 @@ namespace NebulaVideo.Core.Tests
             Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("http://127.0.0.1:5080/"), body));
             Assert.NotEqual(here, TaskJournal.Fingerprint(new Uri("https://llm.ai-nebula.com/"), Seed.Body(Request("waves!"))));
         }
+
+        /// <summary>What the journal lists as a request's latest record (null when it lists none).</summary>
+        private static JournalEntry? Latest(TaskJournal journal, string fingerprint) => journal.Entries().SingleOrDefault(e => e.Fingerprint == fingerprint);
 
         private static ModelInfo Sora => ModelCatalog.BuiltIn.Get("sora-2");
 

@@ -23,11 +23,11 @@ namespace NebulaVideo.Commands
 
         protected override void EndProcessing() => ForEachItem(() =>
         {
-            var cutoff = Before is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - TaskJournal.Retention;
-            var journal = OpenJournal(JournalPath);
-            if (!ShouldProcess(journal.FullPath, $"Remove the records written before {cutoff:u}")) return;
+            var cutoff = Before is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+            var journal = JournalAccess.Required(this, JournalPath).Journal;
+            if (!ShouldProcess(journal.Location, $"Remove the records written before {cutoff:u}")) return;
             var (requests, saves) = journal.Prune(cutoff);
-            WriteVerbose($"Removed the records of {requests} submission(s) and {saves} saved video(s) from {journal.FullPath}.");
+            WriteVerbose($"Removed the records of {requests} submission(s) and {saves} saved video(s) from {journal.Location}.");
         });
     }
 }

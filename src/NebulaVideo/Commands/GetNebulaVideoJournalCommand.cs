@@ -35,7 +35,7 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord() => ForEachItem(() =>
         {
-            var journal = OpenJournal(JournalPath);
+            var journal = JournalAccess.Required(this, JournalPath).Journal;
             // A fingerprint is a prefix: "3fa8c2d1e0b4" finds its entry as "3fa8c2d1e0b4*" does.
             var patterns = Fingerprint?.Select(f => new WildcardPattern(WildcardPattern.ContainsWildcardCharacters(f) ? f : f + "*", WildcardOptions.IgnoreCase)).ToList();
             var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.MinValue;

@@ -9,23 +9,19 @@ namespace NebulaVideo.Commands
     // The task set is the default so a piped task binds as a task (keeping its gateway) rather than by its TaskId.
     [Cmdlet(VerbsCommon.Get, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
-    public sealed class GetNebulaVideoTaskCommand : GatewayCmdlet
+    public sealed class GetNebulaVideoTaskCommand : TaskCmdlet
     {
+        /// <summary>Task ids, also by position.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
-        public string[] TaskId { get; set; } = Array.Empty<string>();
-
-        /// <summary>Tasks from New-NebulaVideo; refreshing one keeps what only it knew (prompt, source image, estimate).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
-        [TaskTransformation]
-        public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
+        public override string[] TaskId { get; set; } = Array.Empty<string>();
 
         /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
         [Parameter]
         [ArgumentCompleter(typeof(ConnectionCompleter))]
         [ValidateNotNullOrEmpty]
-        public string? Connection { get; set; }
+        public override string? Connection { get; set; }
 
         /// <summary>Lists the tasks the journal recorded as submitted (in the last 24 hours, or since -Since), read fresh from their gateways.</summary>
         [Parameter(Mandatory = true, ParameterSetName = JournalSet)]
@@ -49,20 +45,16 @@ namespace NebulaVideo.Commands
                 ForEachItem(ListJournal);
                 return;
             }
-            foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
-                ForEachItem(() =>
-                {
-                    var task = Recover(given);
-                    var client = ClientFor(task, Connection);
-                    WriteObject(Run(ct => client.GetTaskAsync(task, ct)));
-                });
+            // Refreshing a task keeps what only it knew (prompt, source image, estimate).
+            ForEachTask((task, client) => WriteObject(Run(ct => client.GetTaskAsync(task, ct))));
         }
 
         /// <summary>What a runbook needs to resume the next day: each journaled task as it stands now, with what the journal knew of it.</summary>
         private void ListJournal()
         {
-            var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - TaskJournal.Retention;
-            var journal = OpenJournal(JournalPath);
+            var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+            // What is listed is the journal itself: one that cannot be used is this command's error.
+            var journal = JournalAccess.Required(this, JournalPath).Journal;
             foreach (var entry in journal.Entries())
             {
                 if (entry.At < since) continue;
@@ -74,13 +66,7 @@ namespace NebulaVideo.Commands
                     continue;
                 }
                 if (entry.State != JournalState.Submitted || entry.TaskId is null) continue;
-                var known = new VideoTask
-                {
-                    TaskId = entry.TaskId, Model = entry.Model ?? string.Empty, ProviderStatus = "unknown", Prompt = entry.Prompt,
-                    SourceImage = entry.Source, Duration = entry.Duration, Resolution = entry.Resolution, EstimatedCostUsd = entry.EstimatedCostUsd,
-                    SubmittedAt = entry.At, Gateway = entry.Gateway, Connection = entry.Connection, Dialect = entry.Dialect,
-                    SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.FullPath,
-                };
+                var known = entry.ToTask() with { SavedTo = journal.SavedTo(entry.TaskId), JournalPath = journal.Location };
                 ForEachItem(() =>
                 {
                     var client = ClientFor(known, Connection);

@@ -5,7 +5,6 @@ using System.Management.Automation;
 using System.Runtime.InteropServices;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Downloads;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -16,7 +15,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveNebulaVideoCommand : GatewayCmdlet
+    public sealed class SaveNebulaVideoCommand : TaskCmdlet
     {
         private const int ProgressActivityId = 7302;
         private readonly HashSet<string> _written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -25,20 +24,11 @@ namespace NebulaVideo.Commands
         // of saving the first and refusing the rest after it was paid for and downloaded.
         private List<VideoTask>? _forOneFile;
 
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
-        [TaskTransformation]
-        public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
-
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        public string[] TaskId { get; set; } = Array.Empty<string>();
-
         /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
         [Parameter]
         [ArgumentCompleter(typeof(ConnectionCompleter))]
         [ValidateNotNullOrEmpty]
-        public string? Connection { get; set; }
+        public override string? Connection { get; set; }
 
         /// <summary>A folder (created if needed), or a file name ending in .mp4 when saving one task.</summary>
         [Parameter(Position = 0)]
@@ -70,9 +60,6 @@ namespace NebulaVideo.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
-        // One journal object per file: a batch's tasks usually share one, but tasks from different runs may not.
-        private readonly Dictionary<string, TaskJournal?> _journals = new Dictionary<string, TaskJournal?>(StringComparer.Ordinal);
-
         // -Path and -SourceRoot (and -JournalPath) as file system paths, resolved once: a bad one stops the command before any download.
         private string _path = string.Empty;
         private string? _sourceRoot;
@@ -96,7 +83,7 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var given in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
+            foreach (var given in GivenTasks)
             {
                 if (_forOneFile is not null) _forOneFile.Add(given);
                 else ForEachItem(() => Save(given));
@@ -119,10 +106,9 @@ namespace NebulaVideo.Commands
 
         private void Save(VideoTask given)
         {
-            given = Recover(given);
-            var client = ClientFor(given, Connection);
+            var (known, client) = Route(given);
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
-            var task = given.IsFinished ? given : Run(ct => client.GetTaskAsync(given, ct));
+            var task = known.IsFinished ? known : Run(ct => client.GetTaskAsync(known, ct));
             var target = TargetFor(task);
             var recorded = SavedTo(task);
             // A rerun after a crash meets the videos it saved before: the journal says this very task wrote this very
@@ -169,41 +155,20 @@ namespace NebulaVideo.Commands
             }
         }
 
+        protected override string WithoutJournal => "saved videos are neither looked up nor recorded in it";
+
         // Where the journal says this task's video went, if it recorded it.
-        private string? SavedTo(VideoTask task)
-        {
-            string? recorded = null;
-            WithJournal(task, journal => recorded = journal.SavedTo(task.TaskId));
-            return recorded;
-        }
+        private string? SavedTo(VideoTask task) => Journal.Use(journal => journal.SavedTo(task.TaskId), null, JournalOf(task));
 
         private static bool SamePath(string a, string b) =>
             string.Equals(System.IO.Path.GetFullPath(a), System.IO.Path.GetFullPath(b),
                 RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
-        private void NoteSaved(VideoTask task, string path) => WithJournal(task, journal => journal.RecordSaved(task, path));
-
         // The video is on disk either way: a journal that cannot be used costs one warning, never a save.
-        private void WithJournal(VideoTask task, Action<TaskJournal> use)
-        {
-            // The task's own journal counts only where it is a journal file on this machine: a task read back from
-            // a file written elsewhere may name a path that means nothing here, which must neither stop the save nor
-            // create folders. Then, as without one, the session's or the default journal (key: empty).
-            var own = JournalPath is null && task.JournalPath is string named && File.Exists(named) && System.IO.Path.IsPathRooted(named) ? named : null;
-            var key = JournalPath ?? own ?? string.Empty;
-            if (_journals.TryGetValue(key, out var known) && known is null) return; // said once already
-            try
-            {
-                var journal = known ?? (own is not null ? new TaskJournal(own) : OpenJournal(JournalPath));
-                _journals[key] = journal;
-                use(journal);
-            }
-            catch (NebulaVideoException ex)
-            {
-                _journals[key] = null;
-                WriteWarning($"The journal cannot be used, so saved videos are neither looked up nor recorded in it: {ex.Message}");
-            }
-        }
+        private void NoteSaved(VideoTask task, string path) => Journal.Use(journal => journal.RecordSaved(task, path), JournalOf(task));
+
+        // -JournalPath, else the task's own journal where it is a journal file on this machine, else (null) the session's or the default.
+        private string? JournalOf(VideoTask task) => JournalPath ?? JournalAccess.OwnJournalOf(task);
 
         private void Report(string activity, long bytes, long? total, TimeSpan elapsed) =>
             WriteProgress(new ProgressRecord(ProgressActivityId, activity, total is long t ? $"{bytes / 1024:N0} of {t / 1024:N0} KB" : $"{bytes / 1024:N0} KB")

@@ -11,7 +11,7 @@ namespace NebulaVideo.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "NebulaVideoTask", DefaultParameterSetName = TaskSets.ByTask)]
     [OutputType(typeof(VideoTask))]
-    public sealed class WaitNebulaVideoTaskCommand : GatewayCmdlet
+    public sealed class WaitNebulaVideoTaskCommand : TaskCmdlet
     {
         /// <summary>The seed documents recommend polling every 3-5 seconds; 5 is gentler on busy accounts.</summary>
         internal const double DefaultPollIntervalSec = 5;
@@ -21,20 +21,16 @@ namespace NebulaVideo.Commands
 
         private PipelineWaiter? _waiter;
 
+        /// <summary>Tasks from New-NebulaVideo, also by position.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskSets.ByTask, ValueFromPipeline = true)]
         [TaskTransformation]
-        public VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
-
-        [Parameter(Mandatory = true, ParameterSetName = TaskSets.ById, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        public string[] TaskId { get; set; } = Array.Empty<string>();
+        public override VideoTask[] InputObject { get; set; } = Array.Empty<VideoTask>();
 
         /// <summary>The connection to read bare task ids (or all given tasks) from, instead of the one each task names.</summary>
         [Parameter]
         [ArgumentCompleter(typeof(ConnectionCompleter))]
         [ValidateNotNullOrEmpty]
-        public string? Connection { get; set; }
+        public override string? Connection { get; set; }
 
         /// <summary>Seconds to wait in all; 0 (the default) waits until every task finishes.</summary>
         [Parameter]
@@ -54,12 +50,7 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var task in TaskSets.From(ParameterSetName == TaskSets.ByTask ? InputObject : null, TaskId))
-                ForEachItem(() =>
-                {
-                    var known = Recover(task);
-                    _waiter!.Add(known, ClientFor(known, Connection));
-                });
+            ForEachTask((task, client) => _waiter!.Add(task, client));
             _waiter!.EmitReady();
         }
 

@@ -76,6 +76,9 @@ namespace NebulaVideo
         /// <summary>Required: the journal if it could be opened, else null, never an error: for what goes on without it (a -WhatIf preview).</summary>
         public ITaskJournal? Opened => _required;
 
+        /// <summary>Required: why the journal cannot be used, for whoever fails each item with it (the submission engine); null when it can.</summary>
+        public NebulaVideoException? Error => _requiredError;
+
         /// <summary>
         /// What <paramref name="work"/> makes of a journal, or <paramref name="otherwise"/> when it cannot be used: Required,
         /// its error is thrown; BestEffort, a warning says so (once per journal) and the journal is not tried again.
@@ -116,11 +119,14 @@ namespace NebulaVideo
         public static string? OwnJournalOf(VideoTask task) =>
             task.JournalPath is string named && File.Exists(named) && Path.IsPathRooted(named) ? named : null;
 
+        /// <summary>The variable that moves the journal for one session (tests, or a runbook that keeps its own).</summary>
+        internal const string JournalVariable = "NebulaVideoJournalPath";
+
         /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default, resolved as PowerShell means paths.</summary>
         public static TaskJournal Open(NebulaVideoCmdlet cmdlet, string? path)
         {
-            var parameter = path is null ? "$" + NebulaVideoCmdlet.JournalVariable : "-JournalPath";
-            path ??= cmdlet.GetVariableValue(NebulaVideoCmdlet.JournalVariable) as string;
+            var parameter = path is null ? "$" + JournalVariable : "-JournalPath";
+            path ??= cmdlet.GetVariableValue(JournalVariable) as string;
             return new TaskJournal(path is null ? TaskJournal.DefaultPath : cmdlet.FileSystemPath(path, parameter));
         }
     }

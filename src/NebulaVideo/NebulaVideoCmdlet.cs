@@ -56,11 +56,6 @@ namespace NebulaVideo
             while (_posted.TryTake(out var action)) action();
         }
 
-        /// <summary>The variable that moves the journal for one session (tests, or a runbook that keeps its own).</summary>
-        internal const string JournalVariable = "NebulaVideoJournalPath";
-
-        /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default (see <see cref="JournalAccess"/>).</summary>
-        protected TaskJournal OpenJournal(string? path) => JournalAccess.Open(this, path);
 
         /// <summary>
         /// A path as PowerShell means it: relative to the session's current location (not the process's working

@@ -35,7 +35,7 @@ namespace NebulaVideo.Core.Gateways
         /// one whose answer never arrived is refused (SubmitOutcomeUnknown). <paramref name="force"/> submits anyway.
         /// </summary>
         public async Task<VideoTask> SubmitAsync(PreparedSubmission submission, CancellationToken cancellationToken,
-            TaskJournal? journal = null, bool force = false)
+            ITaskJournal? journal = null, bool force = false)
         {
             var (request, model, body, fingerprint) = (submission.Request, submission.Model, submission.Body, submission.Fingerprint);
             var target = request.Image?.DisplayName ?? request.Prompt;
@@ -51,24 +51,20 @@ namespace NebulaVideo.Core.Gateways
                 Connection = _connection.Name,
                 Dialect = Dialect.Name,
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
-                JournalPath = journal?.FullPath,
+                JournalPath = journal?.Location,
             };
-            JournalEntry? Entry(JournalState state, string? taskId) => journal is null ? null
-                : new JournalEntry(fingerprint, state, taskId, model.Name, request.Image?.DisplayName, DateTimeOffset.UtcNow)
-                {
-                    Connection = _connection.Name, Gateway = BaseUri, Dialect = Dialect.Name, Prompt = request.Prompt,
-                    Duration = known.Duration, Resolution = known.Resolution, EstimatedCostUsd = known.EstimatedCostUsd,
-                };
+            // The journal's own mapping of the task to its records: what a later run needs of it, written before the post.
+            var submitting = JournalEntry.Submitting(fingerprint, known);
 
             if (journal is not null)
             {
-                var claim = await ClaimAsync(journal, Entry(JournalState.Submitting, null)!, force, cancellationToken).ConfigureAwait(false);
+                var claim = await ClaimAsync(journal, submitting, force, cancellationToken).ConfigureAwait(false);
                 if (claim.Kind == ClaimKind.Resume)
                 {
-                    _log?.Invoke($"Journal {journal.FullPath}: submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}; reading it instead of paying again.");
+                    _log?.Invoke($"Journal {journal.Location}: submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}; reading it instead of paying again.");
                     VideoTask resumed;
                     // A read that fails leaves the task as the error's target, so $err.TargetObject | Wait-NebulaVideoTask resumes it.
-                    var earlierTask = known with { TaskId = claim.Earlier!.TaskId!, SubmittedAt = claim.Earlier.At, Resumed = true };
+                    var earlierTask = claim.Earlier!.Resume(known);
                     try
                     {
                         resumed = await GetTaskAsync(earlierTask, cancellationToken).ConfigureAwait(false);
@@ -77,13 +73,13 @@ namespace NebulaVideo.Core.Gateways
                     {
                         throw new NebulaVideoException(ErrorIds.GatewayTaskNotFound,
                             $"The journal says this request was submitted at {claim.Earlier!.At:u} as task {claim.Earlier.TaskId}, but the gateway does not know that task.",
-                            target, $"If the gateway really has no such task, run the same command with -Force to submit it again (journal {journal.FullPath}).", ex);
+                            target, $"If the gateway really has no such task, run the same command with -Force to submit it again (journal {journal.Location}).", ex);
                     }
                     if (resumed.Status != VideoStatus.Failed && resumed.Status != VideoStatus.Expired)
                         return resumed with { Resumed = true };
                     // A task that failed (or whose video is gone) made nothing to keep: running the request again means making it again.
                     _log?.Invoke($"Task {resumed.TaskId} ended {resumed.Status}; submitting the request again.");
-                    claim = journal.Claim(Entry(JournalState.Submitting, null)!, force: true);
+                    claim = journal.Claim(JournalEntry.Submitting(fingerprint, known), force: true);
                 }
                 if (claim.Kind == ClaimKind.OutcomeUnknown)
                     throw new NebulaVideoException(ErrorIds.SubmitOutcomeUnknown,
@@ -99,7 +95,7 @@ namespace NebulaVideo.Core.Gateways
             catch (NebulaVideoException ex) when (ex is GatewayException || ex.Id == ErrorIds.GatewayUnreachable)
             {
                 // An error answer, or no connection at all, means nothing was created: it may be sent again later.
-                if (journal is not null) journal.Record(Entry(JournalState.Refused, null)!);
+                journal?.Record(submitting.Refused());
                 throw;
             }
             catch (UnansweredSubmissionException ex) when (journal is not null)
@@ -108,7 +104,7 @@ namespace NebulaVideo.Core.Gateways
                 // and Get-NebulaVideoJournal shows what arrived, for the user to settle it after checking the gateway.
                 try
                 {
-                    journal.Record(Entry(JournalState.Unanswered, null)! with { Outcome = ex.Message, Answer = ex.Arrived });
+                    journal.Record(submitting.Unanswered(ex.Message, ex.Arrived));
                 }
                 catch (NebulaVideoException unwritable) when (unwritable.Id == ErrorIds.JournalUnwritable)
                 {
@@ -120,7 +116,7 @@ namespace NebulaVideo.Core.Gateways
             var task = Dialect.ParseTask(json, known);
             try
             {
-                journal?.Record(Entry(JournalState.Submitted, task.TaskId)!);
+                journal?.Record(submitting.Submitted(task.TaskId));
             }
             catch (NebulaVideoException ex) when (ex.Id == ErrorIds.JournalUnwritable)
             {
@@ -130,19 +126,19 @@ namespace NebulaVideo.Core.Gateways
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration, task.GroupRatio) };
         }
 
-        private static string UnknownOutcomeAdvice(TaskJournal journal, string fingerprint) =>
-            $"Get-NebulaVideoJournal -Fingerprint {JournalEntry.ShortFingerprint(fingerprint)} -JournalPath '{journal.FullPath}' shows what is known (when it was sent, what of the answer arrived). "
+        private static string UnknownOutcomeAdvice(ITaskJournal journal, string fingerprint) =>
+            $"Get-NebulaVideoJournal -Fingerprint {JournalEntry.ShortFingerprint(fingerprint)} -JournalPath '{journal.Location}' shows what is known (when it was sent, what of the answer arrived). "
             + "Look for the task among the gateway's tasks before sending it again, so it is not paid twice; if there is none, run the same command with -Force.";
 
         /// <summary>Claims a request in the journal, waiting while another run is submitting the same one.</summary>
-        private async Task<JournalClaim> ClaimAsync(TaskJournal journal, JournalEntry submitting, bool force, CancellationToken cancellationToken)
+        private async Task<JournalClaim> ClaimAsync(ITaskJournal journal, JournalEntry submitting, bool force, CancellationToken cancellationToken)
         {
             var said = false;
             while (true)
             {
                 var claim = journal.Claim(submitting with { At = DateTimeOffset.UtcNow }, force);
                 if (claim.Kind != ClaimKind.InProgress) return claim;
-                if (!said) _log?.Invoke($"Journal {journal.FullPath}: another run is submitting this request; waiting for its answer.");
+                if (!said) _log?.Invoke($"Journal {journal.Location}: another run is submitting this request; waiting for its answer.");
                 said = true;
                 await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
             }

@@ -74,7 +74,7 @@ namespace NebulaVideo.Core.Submissions
     {
         private readonly ConnectionSet _connections;
         private readonly Func<GatewayConnection, GatewayClient> _clientFor;
-        private readonly TaskJournal? _journal;
+        private readonly ITaskJournal? _journal;
         private readonly NebulaVideoException? _journalError;
         private readonly bool _force;
         private readonly Dictionary<string, int> _imageNames = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -89,7 +89,7 @@ namespace NebulaVideo.Core.Submissions
         /// <param name="maxCostUsd">The budget (-MaxCostUsd); null for none.</param>
         /// <param name="throttleLimit">The most tasks at once (-ThrottleLimit); null for the account's own pace.</param>
         /// <param name="options">The session's patience (the create policy's delays and caps).</param>
-        public SubmissionEngine(ConnectionSet connections, Func<GatewayConnection, GatewayClient> clientFor, TaskJournal? journal,
+        public SubmissionEngine(ConnectionSet connections, Func<GatewayConnection, GatewayClient> clientFor, ITaskJournal? journal,
             NebulaVideoException? journalError, bool force, decimal? maxCostUsd, int? throttleLimit, ClientOptions options)
         {
             _connections = connections;
@@ -110,7 +110,7 @@ namespace NebulaVideo.Core.Submissions
 
         public int Resumed { get; private set; }
 
-        public TaskJournal? Journal => _journal;
+        public ITaskJournal? Journal => _journal;
 
         /// <summary>
         /// Step 1: everything that can be known without sending: the model (an unknown one refused), the image's kind

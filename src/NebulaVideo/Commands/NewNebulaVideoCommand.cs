@@ -83,18 +83,9 @@ namespace NebulaVideo.Commands
             base.BeginProcessing();
             if (Wait.IsPresent || ThrottleLimit is not null)
                 _waiter = new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
-            // An unusable journal fails each item (nothing is sent without it), not the whole pipeline.
-            TaskJournal? journal = null;
-            NebulaVideoException? journalError = null;
-            try
-            {
-                journal = OpenJournal(JournalPath);
-            }
-            catch (NebulaVideoException ex)
-            {
-                journalError = ex;
-            }
-            _engine = new SubmissionEngine(Connections, ClientFor, journal, journalError, Force.IsPresent, MaxCostUsd, ThrottleLimit, base.RequestOptions);
+            // Required: an unusable journal fails each item (nothing is sent without it), not the whole pipeline.
+            var journal = JournalAccess.Required(this, JournalPath);
+            _engine = new SubmissionEngine(Connections, ClientFor, journal.Opened, journal.Error, Force.IsPresent, MaxCostUsd, ThrottleLimit, base.RequestOptions);
         }
 
         protected override void ProcessRecord()
@@ -107,7 +98,7 @@ namespace NebulaVideo.Commands
         {
             WarnIgnoredColumns();
             if (_engine.Resumed > 0)
-                WriteWarning($"{_engine.Resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_engine.Journal?.FullPath}, not paid again. -Force submits them anew.");
+                WriteWarning($"{_engine.Resumed} item(s) had been submitted in the last 24 hours and were resumed from the journal {_engine.Journal?.Location}, not paid again. -Force submits them anew.");
             if (_engine.Budget.Summary() is string budget) WriteWarning(budget);
             if (_engine.Sent > 0) WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity, $"{_engine.Sent} submitted") { RecordType = ProgressRecordType.Completed });
             _waiter?.EmitAll();

@@ -8,7 +8,6 @@ using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Images;
 using NebulaVideo.Core.Submissions;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {

@@ -1,11 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
-using System.IO;
-using System.Linq;
 using System.Text.Json;
-using NebulaVideo.Core.Gateways;
 
 namespace NebulaVideo.Core.Catalog
 {

@@ -1,15 +1,10 @@
 using System;
 using System.IO;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
-using NebulaVideo.Core.Catalog;
-using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Http;
-using NebulaVideo.Core.Tasks;
-using Polly;
 
 namespace NebulaVideo.Core.Gateways
 {

@@ -6,9 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Connections;
-using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Http;
-using NebulaVideo.Core.Tasks;
 using Polly;
 
 namespace NebulaVideo.Core.Gateways

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -24,12 +25,6 @@ namespace NebulaVideo
         private static readonly HashSet<string> TaskFields = new HashSet<string>(
             typeof(VideoTask).GetProperties().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
 
-        private static readonly string[] CommonParameters =
-        {
-            "Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable",
-            "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable", "WhatIf", "Confirm",
-        };
-
         /// <summary>New-NebulaVideo's columns (declared after the tables above, which its constructor reads).</summary>
         public static readonly PipelineColumns NewVideo = new PipelineColumns(typeof(NewNebulaVideoCommand));
 
@@ -37,8 +32,14 @@ namespace NebulaVideo
         private readonly Dictionary<string, string> _bindable = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, string> _commandLineOnly = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+        // What each column name is (bound, the user's own data, or a mistake): the same for every row, so decided once.
+        private readonly ConcurrentDictionary<string, NebulaVideoException?> _verdicts = new ConcurrentDictionary<string, NebulaVideoException?>(StringComparer.OrdinalIgnoreCase);
+        private readonly string _cmdlet;
+
         private PipelineColumns(Type cmdlet)
         {
+            var attribute = cmdlet.GetCustomAttribute<CmdletAttribute>()!;
+            _cmdlet = $"{attribute.VerbName}-{attribute.NounName}";
             foreach (var property in cmdlet.GetProperties())
             {
                 var parameters = property.GetCustomAttributes<ParameterAttribute>().ToList();
@@ -49,9 +50,8 @@ namespace NebulaVideo
                 foreach (var name in names) (byName ? _bindable : _commandLineOnly)[name] = property.Name;
             }
             // -Verbose, -WhatIf...: a column of that name is no more a per-row setting than -MaxCostUsd is.
-            foreach (var common in CommonParameters) _commandLineOnly[common] = common;
+            foreach (var common in Cmdlet.CommonParameters.Concat(Cmdlet.OptionalCommonParameters)) _commandLineOnly[common] = common;
         }
-
 
         /// <summary>
         /// The text New-NebulaVideo binds to <paramref name="parameter"/> from a piped object: its property of that
@@ -67,9 +67,9 @@ namespace NebulaVideo
         }
 
         /// <summary>The warning, once per command, that names the columns no parameter took.</summary>
-        public static string Ignored(IEnumerable<string> columns) =>
-            $"The column(s) {string.Join(", ", columns)} of the piped rows bind to no parameter of New-NebulaVideo and were ignored. "
-            + "Get-Help New-NebulaVideo -Parameter * lists the columns a row can give.";
+        public string Ignored(IEnumerable<string> columns) =>
+            $"The column(s) {string.Join(", ", columns)} of the piped rows bind to no parameter of {_cmdlet} and were ignored. "
+            + $"Get-Help {_cmdlet} -Parameter * lists the columns a row can give.";
 
         /// <summary>True when the object is a row of data (Import-Csv, ConvertFrom-Json), whose every column is the user's.</summary>
         public static bool IsRow(PSObject? item) => item?.BaseObject is PSCustomObject;
@@ -79,22 +79,30 @@ namespace NebulaVideo
         /// one typo away from a parameter's name, is a mistake that would change what is paid for (ColumnNotBound, the row's
         /// error); any other is simply the user's own data, said once per command as <paramref name="ignored"/>.
         /// </summary>
-        public void Check(PSObject row, string cmdlet, ICollection<string> ignored)
+        public void Check(PSObject row, ICollection<string> ignored)
         {
             foreach (var property in row.Properties)
             {
                 var column = property.Name;
                 if (_bindable.ContainsKey(column) || TaskFields.Contains(column)) continue;
-                if (_commandLineOnly.TryGetValue(column, out var parameter))
-                    throw new NebulaVideoException(ErrorIds.ColumnNotBound,
-                        $"The column '{column}' names -{parameter}, which {cmdlet} takes only on the command line, not from a row.", row,
-                        $"Remove the column and give -{parameter} on the command line, or run the rows that need it as a command of their own.");
-                if (NearestName.Closest(column, _bindable.Keys) is string meant)
-                    throw new NebulaVideoException(ErrorIds.ColumnNotBound,
-                        $"The column '{column}' binds to no parameter of {cmdlet}; did you mean '{meant}'? Its values would be ignored and the default used.", row,
-                        $"Rename the column to '{meant}'.");
+                if (_verdicts.GetOrAdd(column, Mistake) is { } mistake)
+                    throw new NebulaVideoException(mistake.Id, mistake.Message, row, mistake.RecommendedAction);
                 if (!ignored.Contains(column)) ignored.Add(column);
             }
+        }
+
+        // A column that binds to nothing is a mistake when it names a command-line-only parameter or is a typo of one that binds.
+        private NebulaVideoException? Mistake(string column)
+        {
+            if (_commandLineOnly.TryGetValue(column, out var parameter))
+                return new NebulaVideoException(ErrorIds.ColumnNotBound,
+                    $"The column '{column}' names -{parameter}, which {_cmdlet} takes only on the command line, not from a row.", null,
+                    $"Remove the column and give -{parameter} on the command line, or run the rows that need it as a command of their own.");
+            return NearestName.Closest(column, _bindable.Keys) is string meant
+                ? new NebulaVideoException(ErrorIds.ColumnNotBound,
+                    $"The column '{column}' binds to no parameter of {_cmdlet}; did you mean '{meant}'? Its values would be ignored and the default used.", null,
+                    $"Rename the column to '{meant}'.")
+                : null;
         }
     }
 }

@@ -150,9 +150,10 @@ namespace NebulaVideo
         /// </summary>
         protected void ForEachRequest(Action<ImageInputKind?, string?, Func<ModelInfo, ImageInput?>> request)
         {
-            _item = InputObject is null ? null : new PipedItem(InputObject, ++_itemNumber, this);
-            if (InputObject is not null && PipelineColumns.IsRow(InputObject)
-                && !ForEachItem(() => PipelineColumns.NewVideo.Check(InputObject, "New-NebulaVideo", _ignoredColumns)))
+            // Only a row's errors are named by their item (a file names itself), so only a row's label is made.
+            if (InputObject is not null) _itemNumber++;
+            _item = PipelineColumns.IsRow(InputObject) ? new PipedItem(InputObject!, _itemNumber, this) : null;
+            if (_item is not null && !ForEachItem(() => PipelineColumns.NewVideo.Check(InputObject!, _ignoredColumns)))
                 return;
             var paths = Array.FindAll(Path, p => !string.IsNullOrWhiteSpace(p));
             var literalPaths = Array.FindAll(LiteralPath, p => !string.IsNullOrWhiteSpace(p));
@@ -220,15 +221,17 @@ namespace NebulaVideo
         /// <summary>Once per command, at its end: the columns of piped rows that no parameter took.</summary>
         protected void WarnIgnoredColumns()
         {
-            if (_ignoredColumns.Count > 0) WriteWarning(PipelineColumns.Ignored(_ignoredColumns));
+            if (_ignoredColumns.Count > 0) WriteWarning(PipelineColumns.NewVideo.Ignored(_ignoredColumns));
         }
 
         /// <summary>A piped row's errors name the row and carry it as their target, so the user finds it among hundreds.</summary>
-        protected override (object Target, string Label)? CurrentItem =>
-            _item is { } item && PipelineColumns.IsRow(item.Value) ? (item.Value, item.Label) : null;
+        protected override (object Target, string Label)? CurrentItem => _item is { } item ? (item.Value, item.Label) : null;
 
-        // A data URI is an image too (a task piped back in names its inline source so), never a file name.
-        private static bool IsUrl(string path) =>
+        /// <summary>
+        /// True for an image given as an address rather than a file: an http(s) URL, or a data URI (a task piped back in
+        /// names its inline source so), never a file name. Measure-NebulaVideoCost tells them apart by the same rule.
+        /// </summary>
+        internal static bool IsUrl(string path) =>
             path.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
             || path.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
 

@@ -70,7 +70,7 @@ namespace NebulaVideo.Commands
                         _tally.Add(info, task.Resolution, task.Duration, task.GroupRatio, 1);
                         return;
                     }
-                    if (PipelineColumns.IsRow(item)) PipelineColumns.NewVideo.Check(item, "New-NebulaVideo", _ignoredColumns);
+                    if (PipelineColumns.IsRow(item)) PipelineColumns.NewVideo.Check(item, _ignoredColumns);
                     AddRequest(item);
                 });
         }
@@ -109,21 +109,19 @@ namespace NebulaVideo.Commands
                 string text => text,
                 _ => PipelineColumns.NewVideo.Text(item, "Path"),
             };
-            if (path is not null && !IsUrl(path))
+            if (path is not null && !VideoRequestCmdlet.IsUrl(path))
                 return WildcardPattern.ContainsWildcardCharacters(path) ? ImageFiles(path) : new[] { path };
             return (path ?? PipelineColumns.NewVideo.Text(item, "LiteralPath") ?? PipelineColumns.NewVideo.Text(item, "ImageUrl")) is string image
                 ? new[] { image } : Array.Empty<string>();
         }
 
         private Core.Images.ImageInfo? Probe(string image, ModelInfo model) =>
-            (IsUrl(image) ? Core.Images.ImageInput.FromUrl(image, model.MaxImageBytes) : Core.Images.ImageInput.FromFile(ImageFile(image), model.MaxImageBytes)).Info;
-
-        private static bool IsUrl(string text) => Uri.TryCreate(text, UriKind.Absolute, out var uri) && !uri.IsFile;
+            (VideoRequestCmdlet.IsUrl(image) ? Core.Images.ImageInput.FromUrl(image, model.MaxImageBytes) : Core.Images.ImageInput.FromFile(ImageFile(image), model.MaxImageBytes)).Info;
 
         protected override void EndProcessing()
         {
             if (_ignoredColumns.Count > 0)
-                WriteWarning(PipelineColumns.Ignored(_ignoredColumns));
+                WriteWarning(PipelineColumns.NewVideo.Ignored(_ignoredColumns));
             WriteObject(_tally.Groups, enumerateCollection: true);
             var total = _tally.Total;
             if (total.UnpricedCount > 0)

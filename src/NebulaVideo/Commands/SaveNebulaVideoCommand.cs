@@ -160,9 +160,12 @@ namespace NebulaVideo.Commands
         // Where the journal says this task's video went, if it recorded it.
         private string? SavedTo(VideoTask task) => Journal.Use(journal => journal.SavedTo(task.TaskId), null, JournalOf(task));
 
+        // File names compare as the file system does: without case on Windows, with it elsewhere.
+        private static readonly StringComparison PathComparison =
+            RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
         private static bool SamePath(string a, string b) =>
-            string.Equals(System.IO.Path.GetFullPath(a), System.IO.Path.GetFullPath(b),
-                RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+            string.Equals(System.IO.Path.GetFullPath(a), System.IO.Path.GetFullPath(b), PathComparison);
 
         // The video is on disk either way: a journal that cannot be used costs one warning, never a save.
         private void NoteSaved(VideoTask task, string path) => Journal.Use(journal => journal.RecordSaved(task, path), JournalOf(task));
@@ -209,8 +212,7 @@ namespace NebulaVideo.Commands
         {
             var root = _sourceRoot!.TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
             var source = task.SourceImage;
-            var comparison = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            if (string.IsNullOrEmpty(source) || !System.IO.Path.IsPathRooted(source) || !System.IO.Path.GetFullPath(source).StartsWith(root, comparison))
+            if (string.IsNullOrEmpty(source) || !System.IO.Path.IsPathRooted(source) || !System.IO.Path.GetFullPath(source).StartsWith(root, PathComparison))
                 throw new NebulaVideoException(ErrorIds.SourceRootMismatch,
                     $"Task {task.TaskId}'s image ({source ?? "none"}) is not under -SourceRoot '{SourceRoot}', so it has no relative folder there.", task,
                     "Give -SourceRoot the folder the images were listed from (Get-ChildItem <folder> -Recurse), or leave it out.");

@@ -19,7 +19,7 @@ namespace NebulaVideo
         public static ErrorRecord From(NebulaVideoException ex, (object Target, string Label)? item)
         {
             var category = Enum.TryParse<ErrorCategory>(ex.Kind.ToString(), out var parsed) ? parsed : ErrorCategory.NotSpecified;
-            var record = new ErrorRecord(ex, ex.ErrorId, category, item?.Target ?? ex.Target);
+            var record = new ErrorRecord(ex, ex.Id.Name, category, item?.Target ?? ex.Target);
             var message = item is { } piped ? $"{piped.Label}: {ex.Message}" : ex.Message;
             if (ex.RecommendedAction is string action || item is not null)
                 record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = ex.RecommendedAction };

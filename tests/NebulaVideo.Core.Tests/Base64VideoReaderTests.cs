@@ -36,7 +36,7 @@ namespace NebulaVideo.Core.Tests
             var output = new MemoryStream();
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() =>
                 Base64VideoReader.CopyAsync(new MemoryStream(Encoding.ASCII.GetBytes(Seed.Json("sora2-download"))), output, null, CancellationToken.None));
-            Assert.Equal("DownloadCorrupt", ex.ErrorId);
+            Assert.Equal("DownloadCorrupt", ex.Id.Name);
         }
 
         [Fact]

@@ -27,7 +27,7 @@ namespace NebulaVideo.Core.Tests
         private static NebulaVideoException AssertInvalid(string json, string source = "user.json")
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Apply(json, source));
-            Assert.Equal("CatalogFileInvalid", ex.ErrorId);
+            Assert.Equal("CatalogFileInvalid", ex.Id.Name);
             Assert.Equal(ErrorKind.InvalidData, ex.Kind);
             Assert.Equal(source, ex.Target);
             Assert.Contains(ModelCatalog.UserFileVariable, ex.RecommendedAction);
@@ -74,9 +74,9 @@ namespace NebulaVideo.Core.Tests
             var model = catalog.Get(Wan26);
             var image = Images.ImageInput.FromUrl("https://example.com/image1.png");
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.Resolve(new VideoRequest { Model = Wan26, Prompt = "p", Image = image, Duration = 10 }, model));
-            Assert.Equal("DurationNotSupported", ex.ErrorId);
+            Assert.Equal("DurationNotSupported", ex.Id.Name);
             ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.Resolve(new VideoRequest { Model = Wan26, Prompt = "12345678901", Image = image }, model));
-            Assert.Equal("PromptTooLong", ex.ErrorId);
+            Assert.Equal("PromptTooLong", ex.Id.Name);
         }
 
         [Fact]
@@ -571,7 +571,7 @@ namespace NebulaVideo.Core.Tests
         public void An_unknown_model_is_refused_with_the_way_to_add_or_allow_it()
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.BuiltIn.Get("nope"));
-            Assert.Equal("UnknownModel", ex.ErrorId);
+            Assert.Equal("UnknownModel", ex.Id.Name);
             Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
             Assert.Equal("nope", ex.Target);
             Assert.Contains("NEBULAVIDEO_MODELS", ex.RecommendedAction);
@@ -636,7 +636,7 @@ namespace NebulaVideo.Core.Tests
                 File.WriteAllText(path, "{\"models\":[{\"name\":\"veo-3\"}]}");
                 Environment.SetEnvironmentVariable(ModelCatalog.UserFileVariable, path);
                 var ex = Assert.ThrowsAny<NebulaVideoException>(() => ModelCatalog.Current);
-                Assert.Equal("CatalogFileInvalid", ex.ErrorId);
+                Assert.Equal("CatalogFileInvalid", ex.Id.Name);
                 Assert.Equal(Path.GetFullPath(path), ex.Target);
             }
             finally

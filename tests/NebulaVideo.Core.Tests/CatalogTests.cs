@@ -67,7 +67,7 @@ namespace NebulaVideo.Core.Tests
         public void Each_bad_request_is_refused_with_its_stable_id(VideoRequest request, string errorId, object target)
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Catalog.Resolve(request));
-            Assert.Equal(errorId, ex.ErrorId);
+            Assert.Equal(errorId, ex.Id.Name);
             Assert.Equal(target, ex.Target);
             Assert.False(string.IsNullOrEmpty(ex.RecommendedAction));
         }

@@ -154,7 +154,7 @@ namespace NebulaVideo.Core.Tests
         public void A_base_uri_variable_that_is_not_an_address_is_refused()
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Set(("UNIFIED_API_KEY", Secret), ("UNIFIED_BASE_URI", "not an address")).ForDialect(Dialects.Unified));
-            Assert.Equal("BaseUriInvalid", ex.ErrorId);
+            Assert.Equal("BaseUriInvalid", ex.Id.Name);
             Assert.Equal("not an address", ex.Target);
         }
 
@@ -165,7 +165,7 @@ namespace NebulaVideo.Core.Tests
         {
             var set = Set(("OTHER", Secret), (variable == "UNIFIED_API_KEY" ? "NEBULA_API_KEY" : "UNIFIED_API_KEY", Secret));
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => set.ForDialect(Dialects.Get(dialect)));
-            Assert.Equal("ApiKeyMissing", ex.ErrorId);
+            Assert.Equal("ApiKeyMissing", ex.Id.Name);
             Assert.Equal(ErrorKind.AuthenticationError, ex.Kind);
             Assert.Equal(dialect, ex.Target);
             Assert.Contains(variable, ex.Message);
@@ -176,7 +176,7 @@ namespace NebulaVideo.Core.Tests
         public void An_empty_key_variable_counts_as_unset()
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Set(("UNIFIED_API_KEY", "")).ForDialect(Dialects.Unified));
-            Assert.Equal("ApiKeyMissing", ex.ErrorId);
+            Assert.Equal("ApiKeyMissing", ex.Id.Name);
         }
 
         [Fact]
@@ -185,7 +185,7 @@ namespace NebulaVideo.Core.Tests
             var set = Set();
             set.Add(Connection("neb", Dialects.Nebula), makeDefault: true);
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => set.ForDialect(Dialects.Unified, "neb", "wan2.5-image-to-video"));
-            Assert.Equal("ConnectionDialectMismatch", ex.ErrorId);
+            Assert.Equal("ConnectionDialectMismatch", ex.Id.Name);
             Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
             Assert.Equal("neb", ex.Target);
             Assert.Equal("neb", set.ForDialect(Dialects.Nebula, "NEB").Name);
@@ -199,7 +199,7 @@ namespace NebulaVideo.Core.Tests
             foreach (var call in new Action[] { () => set.ForDialect(Dialects.Unified, "nope"), () => set.Named("nope"), () => set.ForTask(new VideoTask { TaskId = UnifiedTaskId }, "nope") })
             {
                 var ex = Assert.ThrowsAny<NebulaVideoException>(call);
-                Assert.Equal("ConnectionNotFound", ex.ErrorId);
+                Assert.Equal("ConnectionNotFound", ex.Id.Name);
                 Assert.Equal(ErrorKind.ObjectNotFound, ex.Kind);
                 Assert.Equal("nope", ex.Target);
             }
@@ -268,7 +268,7 @@ namespace NebulaVideo.Core.Tests
             var set = Set();
             set.Add(Connection("neb", Dialects.Nebula), makeDefault: true);
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(new VideoTask { TaskId = UnifiedTaskId }));
-            Assert.Equal("ApiKeyMissing", ex.ErrorId);
+            Assert.Equal("ApiKeyMissing", ex.Id.Name);
             Assert.Contains("UNIFIED_API_KEY", ex.RecommendedAction);
         }
 
@@ -279,7 +279,7 @@ namespace NebulaVideo.Core.Tests
             set.Add(Connection("uni", Dialects.Unified, Emulator), makeDefault: true);
             var task = new VideoTask { TaskId = UnifiedTaskId, Dialect = "Unified", Gateway = new Uri("https://other.example.com/apiv1/"), Connection = "uni" };
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task));
-            Assert.Equal("TaskFromOtherGateway", ex.ErrorId);
+            Assert.Equal("TaskFromOtherGateway", ex.Id.Name);
             Assert.Equal(ErrorKind.InvalidOperation, ex.Kind);
             Assert.Same(task, ex.Target);
             Assert.Contains("https://other.example.com/apiv1/", ex.RecommendedAction);
@@ -291,7 +291,7 @@ namespace NebulaVideo.Core.Tests
             var set = Set();
             set.Add(Connection("uni", Dialects.Unified, Emulator), makeDefault: true);
             var task = new VideoTask { TaskId = UnifiedTaskId, Dialect = "Unified", Gateway = new Uri("http://127.0.0.1:5080/apiv2/") };
-            Assert.Equal("TaskFromOtherGateway", Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task)).ErrorId);
+            Assert.Equal("TaskFromOtherGateway", Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task)).Id.Name);
         }
 
         [Fact]
@@ -301,7 +301,7 @@ namespace NebulaVideo.Core.Tests
             var set = Set();
             set.Add(Connection("uni", Dialects.Unified), makeDefault: true);
             var task = new VideoTask { TaskId = UnifiedTaskId, Dialect = "Unified", Gateway = new Uri("http://gateway.example.com/apiv1/") };
-            Assert.Equal("TaskFromOtherGateway", Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task)).ErrorId);
+            Assert.Equal("TaskFromOtherGateway", Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task)).Id.Name);
         }
 
         [Fact]
@@ -310,7 +310,7 @@ namespace NebulaVideo.Core.Tests
             var set = Set();
             set.Add(Connection("neb", Dialects.Nebula, Emulator), makeDefault: true);
             var task = new VideoTask { TaskId = UnifiedTaskId, Dialect = "Unified", Gateway = Emulator };
-            Assert.Equal("TaskFromOtherGateway", Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task)).ErrorId);
+            Assert.Equal("TaskFromOtherGateway", Assert.ThrowsAny<NebulaVideoException>(() => set.ForTask(task)).Id.Name);
         }
 
         // ---- List and the key --------------------------------------------------------------------------
@@ -403,7 +403,7 @@ namespace NebulaVideo.Core.Tests
         public void A_plain_http_address_off_this_machine_is_refused(string address)
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri(address)));
-            Assert.Equal("BaseUriInsecure", ex.ErrorId);
+            Assert.Equal("BaseUriInsecure", ex.Id.Name);
             Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
         }
 
@@ -464,7 +464,7 @@ namespace NebulaVideo.Core.Tests
 
         private static void AssertRefusedShowing(NebulaVideoException ex, string shown)
         {
-            Assert.Equal("BaseUriInvalid", ex.ErrorId);
+            Assert.Equal("BaseUriInvalid", ex.Id.Name);
             Assert.Equal(shown, ex.Target);
             Assert.Contains(shown, ex.Message);
             foreach (var text in new[] { ex.Message, ex.Target?.ToString(), ex.RecommendedAction })
@@ -476,7 +476,7 @@ namespace NebulaVideo.Core.Tests
 
         [Fact]
         public void A_non_http_address_is_invalid() =>
-            Assert.Equal("BaseUriInvalid", Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri("ftp://example.com/"))).ErrorId);
+            Assert.Equal("BaseUriInvalid", Assert.ThrowsAny<NebulaVideoException>(() => Connection("x", Dialects.Unified, new Uri("ftp://example.com/"))).Id.Name);
 
         [Theory]
         [InlineData("https://ai.odkkk.com/apiv1", "https://ai.odkkk.com/apiv1/")]
@@ -494,7 +494,7 @@ namespace NebulaVideo.Core.Tests
         public void An_empty_key_is_refused()
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => new GatewayConnection("x", Dialects.Unified, UnifiedPublic, new SecureString(), "test"));
-            Assert.Equal("ApiKeyMissing", ex.ErrorId);
+            Assert.Equal("ApiKeyMissing", ex.Id.Name);
         }
 
         [Fact]

@@ -50,7 +50,7 @@ namespace NebulaVideo.Core.Tests
 
         [Fact]
         public void A_missing_file_is_not_found() =>
-            Assert.Equal("ImageNotFound", Assert.Throws<NebulaVideoException>(() => ImageInput.FromFile(Path.Combine(_folder, "none.png"), 5 << 20)).ErrorId);
+            Assert.Equal("ImageNotFound", Assert.Throws<NebulaVideoException>(() => ImageInput.FromFile(Path.Combine(_folder, "none.png"), 5 << 20)).Id.Name);
 
         [Fact]
         public void A_file_over_the_limit_is_too_large()
@@ -58,7 +58,7 @@ namespace NebulaVideo.Core.Tests
             var path = Path.Combine(_folder, "big.png");
             File.WriteAllBytes(path, new byte[(5 << 20) + 1]);
             var ex = Assert.Throws<NebulaVideoException>(() => ImageInput.FromFile(path, 5 << 20));
-            Assert.Equal(("ImageTooLarge", ErrorKind.InvalidData, (object)path), (ex.ErrorId, ex.Kind, ex.Target));
+            Assert.Equal(("ImageTooLarge", ErrorKind.InvalidData, (object)path), (ex.Id.Name, ex.Kind, ex.Target));
         }
 
         [Fact]
@@ -66,7 +66,7 @@ namespace NebulaVideo.Core.Tests
         {
             var path = Path.Combine(_folder, "fake.png");
             File.WriteAllText(path, "hello");
-            Assert.Equal("ImageFormatNotSupported", Assert.Throws<NebulaVideoException>(() => ImageInput.FromFile(path, 5 << 20)).ErrorId);
+            Assert.Equal("ImageFormatNotSupported", Assert.Throws<NebulaVideoException>(() => ImageInput.FromFile(path, 5 << 20)).Id.Name);
         }
 
         [Theory]
@@ -74,7 +74,7 @@ namespace NebulaVideo.Core.Tests
         [InlineData("ftp://example.com/cat.jpg")]
         [InlineData("cat.jpg")]
         public void Only_https_urls_are_accepted(string url) =>
-            Assert.Equal("ImageUrlInvalid", Assert.Throws<NebulaVideoException>(() => ImageInput.FromUrl(url, 5 << 20)).ErrorId);
+            Assert.Equal("ImageUrlInvalid", Assert.Throws<NebulaVideoException>(() => ImageInput.FromUrl(url, 5 << 20)).Id.Name);
 
         [Fact]
         public void A_data_uri_is_decoded_and_checked()
@@ -82,8 +82,8 @@ namespace NebulaVideo.Core.Tests
             var png = File.ReadAllBytes(Seed.RepoFile("samples", "stills", "tower.png"));
             var image = ImageInput.FromUrl("data:image/png;base64," + Convert.ToBase64String(png), 5 << 20);
             Assert.Equal((ImageInputKind.DataUri, 720, 1280, "(data URI)"), (image.Kind, image.Info!.Width, image.Info.Height, image.DisplayName));
-            Assert.Equal("ImageUrlInvalid", Assert.Throws<NebulaVideoException>(() => ImageInput.FromUrl("data:image/png;base64,@@@", 5 << 20)).ErrorId);
-            Assert.Equal("ImageUrlInvalid", Assert.Throws<NebulaVideoException>(() => ImageInput.FromUrl("data:image/png,rawbytes", 5 << 20)).ErrorId);
+            Assert.Equal("ImageUrlInvalid", Assert.Throws<NebulaVideoException>(() => ImageInput.FromUrl("data:image/png;base64,@@@", 5 << 20)).Id.Name);
+            Assert.Equal("ImageUrlInvalid", Assert.Throws<NebulaVideoException>(() => ImageInput.FromUrl("data:image/png,rawbytes", 5 << 20)).Id.Name);
         }
     }
 }

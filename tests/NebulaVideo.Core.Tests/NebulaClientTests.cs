@@ -107,7 +107,7 @@ namespace NebulaVideo.Core.Tests
         public async Task An_unknown_task_is_not_found()
         {
             var ex = await Assert.ThrowsAsync<GatewayException>(() => Client(Key).GetTaskAsync(new VideoTask { TaskId = "video_nope" }, CancellationToken.None));
-            Assert.Equal(("GatewayTaskNotFound", ErrorKind.ObjectNotFound), (ex.ErrorId, ex.Kind));
+            Assert.Equal(("GatewayTaskNotFound", ErrorKind.ObjectNotFound), (ex.Id.Name, ex.Kind));
         }
 
         [Fact]
@@ -118,10 +118,10 @@ namespace NebulaVideo.Core.Tests
             _emulator.ExpireTask(task.TaskId);
 
             var stale = await Assert.ThrowsAsync<NebulaVideoException>(() => client.DownloadAsync(task, new MemoryStream(), null, CancellationToken.None));
-            Assert.Equal("VideoExpired", stale.ErrorId);
+            Assert.Equal("VideoExpired", stale.Id.Name);
             var fresh = await client.GetTaskAsync(task, CancellationToken.None);
             Assert.Equal(VideoStatus.Expired, fresh.Status);
-            Assert.Equal("VideoExpired", (await Assert.ThrowsAsync<NebulaVideoException>(() => client.DownloadAsync(fresh, new MemoryStream(), null, CancellationToken.None))).ErrorId);
+            Assert.Equal("VideoExpired", (await Assert.ThrowsAsync<NebulaVideoException>(() => client.DownloadAsync(fresh, new MemoryStream(), null, CancellationToken.None))).Id.Name);
         }
 
         [Fact]
@@ -156,7 +156,7 @@ namespace NebulaVideo.Core.Tests
         public void Plain_http_is_refused_except_on_loopback()
         {
             var ex = Assert.Throws<NebulaVideoException>(() => new GatewayConnection(Dialects.Nebula, new Uri("http://gateway.example.invalid"), GatewayConnection.SecureKey("sk-x"), "test"));
-            Assert.Equal("BaseUriInsecure", ex.ErrorId);
+            Assert.Equal("BaseUriInsecure", ex.Id.Name);
             Assert.Equal(new Uri("http://127.0.0.1:5080/api/"), new GatewayConnection(Dialects.Nebula, new Uri("http://127.0.0.1:5080/api"), GatewayConnection.SecureKey("sk-x"), "test").BaseUri);
         }
 
@@ -183,7 +183,7 @@ namespace NebulaVideo.Core.Tests
 
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() => client.GetTaskAsync(new VideoTask { TaskId = "t" }, CancellationToken.None));
 
-            Assert.Equal("ResponseTooLarge", ex.ErrorId);
+            Assert.Equal("ResponseTooLarge", ex.Id.Name);
             await serving.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
         }
 

@@ -289,7 +289,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(400, error.HttpStatus);
             Assert.Equal("InvalidParameter.ImageFormat", error.ProviderCode);
             Assert.Equal("Image format not supported or incorrect format", error.ProviderMessage);
-            Assert.Equal("GatewayRejectedRequest", error.ErrorId);
+            Assert.Equal("GatewayRejectedRequest", error.Id.Name);
         }
 
         [Fact]

@@ -99,8 +99,8 @@ namespace NebulaVideo.Core.Tests
             budget.Commit(0.369m);
             budget.Check(0.369m, "b.png");
             budget.Commit(0.369m);
-            Assert.Equal("BudgetExceeded", Assert.Throws<NebulaVideoException>(() => budget.Check(0.369m, "c.png")).ErrorId);
-            Assert.Equal("BudgetPriceUnknown", Assert.Throws<NebulaVideoException>(() => budget.Check(null, "d.png")).ErrorId);
+            Assert.Equal("BudgetExceeded", Assert.Throws<NebulaVideoException>(() => budget.Check(0.369m, "c.png")).Id.Name);
+            Assert.Equal("BudgetPriceUnknown", Assert.Throws<NebulaVideoException>(() => budget.Check(null, "d.png")).Id.Name);
 
             Assert.Equal((0.738m, 2, 0.369m), (budget.CommittedUsd, budget.Refused, budget.RefusedUsd));
             Assert.Equal("-MaxCostUsd $1: $0.738 USD committed; 2 item(s) not submitted (estimated $0.369 USD, plus any of unknown price).", budget.Summary());
@@ -159,7 +159,7 @@ namespace NebulaVideo.Core.Tests
             });
 
             var refused = Assert.Throws<NebulaVideoException>(() => Engine(new TaskJournal(JournalFile)).Submit(plan, DirectHost()));
-            Assert.Equal("SubmitOutcomeUnknown", refused.ErrorId);
+            Assert.Equal("SubmitOutcomeUnknown", refused.Id.Name);
             Assert.Contains("Get-NebulaVideoJournal -Fingerprint " + plan.Prepared.Fingerprint.Substring(0, 12), refused.RecommendedAction);
             Assert.DoesNotContain(_emulator.Requests, r => r.Method == "POST");
 
@@ -173,7 +173,7 @@ namespace NebulaVideo.Core.Tests
         public void Bad_input_is_refused_while_planning_and_an_unusable_journal_fails_the_item_before_any_post()
         {
             Assert.Equal("DurationNotSupported", Assert.Throws<NebulaVideoException>(() =>
-                Engine(new TaskJournal(JournalFile)).Plan(Item("waves") with { Request = new VideoRequest { Prompt = "waves", Duration = 5 } })).ErrorId);
+                Engine(new TaskJournal(JournalFile)).Plan(Item("waves") with { Request = new VideoRequest { Prompt = "waves", Duration = 5 } })).Id.Name);
 
             var unusable = new NebulaVideoException(ErrorIds.JournalUnwritable, "Cannot write the journal.", JournalFile, "Fix it.");
             var engine = new SubmissionEngine(Connections(), c => new GatewayClient(c), null, unusable, false, null, null, ClientOptions.Default);

@@ -71,7 +71,7 @@ namespace NebulaVideo.Core.Tests
 
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() =>
                 Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile)));
-            Assert.Equal("SubmitOutcomeUnknown", ex.ErrorId);
+            Assert.Equal("SubmitOutcomeUnknown", ex.Id.Name);
             Assert.Contains(JournalFile, ex.RecommendedAction);
             Assert.Contains("-Force", ex.RecommendedAction);
             Assert.DoesNotContain(_emulator.Requests, r => r.Method == "POST");
@@ -117,7 +117,7 @@ namespace NebulaVideo.Core.Tests
             await Assert.ThrowsAsync<GatewayException>(() => Client("bad-key").SubmitAsync(Request("waves"), Sora, CancellationToken.None, journal));
             var offline = new GatewayClient(new GatewayConnection(Dialects.Nebula, new Uri("http://127.0.0.1:1/"), GatewayConnection.SecureKey("sk-x"), "test"));
             var unreachable = await Assert.ThrowsAsync<NebulaVideoException>(() => offline.SubmitAsync(Request("clouds"), Sora, CancellationToken.None, journal));
-            Assert.Equal("GatewayUnreachable", unreachable.ErrorId);
+            Assert.Equal("GatewayUnreachable", unreachable.Id.Name);
 
             var reloaded = new TaskJournal(JournalFile);
             await Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, reloaded);
@@ -200,7 +200,7 @@ namespace NebulaVideo.Core.Tests
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() =>
                 Client("sk-x").SubmitAsync(Request("waves"), Sora, CancellationToken.None, new TaskJournal(JournalFile)));
 
-            Assert.Equal("GatewayTaskNotFound", ex.ErrorId);
+            Assert.Equal("GatewayTaskNotFound", ex.Id.Name);
             Assert.Contains("video_gone", ex.Message);
             Assert.Contains("-Force", ex.RecommendedAction);
             Assert.DoesNotContain(_emulator.Requests, r => r.Method == "POST");

@@ -171,7 +171,7 @@ namespace NebulaVideo.Core.Tests
         {
             var error = Unified.ParseError(status, Seed.Json($"unified-error-{status}"));
             Assert.Equal(status, error.HttpStatus);
-            Assert.Equal(errorId, error.ErrorId);
+            Assert.Equal(errorId, error.Id.Name);
             Assert.Equal(kind, error.Kind);
             Assert.Equal(message, error.ProviderMessage);
             Assert.Equal(type, error.ProviderType);
@@ -191,7 +191,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("invalid_task_id", error.ProviderCode);
             Assert.Equal("Task id must start with task-unified-", error.ProviderMessage);
             Assert.Equal("task_id", error.ProviderParameter);
-            Assert.Equal("GatewayRejectedRequest", error.ErrorId);
+            Assert.Equal("GatewayRejectedRequest", error.Id.Name);
             Assert.Contains("invalid_task_id", error.Message);
         }
 
@@ -211,7 +211,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal("insufficient_quota", error.ProviderCode);
             Assert.Equal("insufficient_quota", error.ProviderType);
             Assert.Equal("Insufficient quota", error.ProviderMessage);
-            Assert.Equal("GatewayPermissionDenied", error.ErrorId);
+            Assert.Equal("GatewayPermissionDenied", error.Id.Name);
             Assert.Contains("recharge your account", error.RecommendedAction);
         }
 
@@ -220,7 +220,7 @@ namespace NebulaVideo.Core.Tests
         {
             var error = Unified.ParseError(502, "<html>Bad Gateway</html>");
             Assert.Equal(502, error.HttpStatus);
-            Assert.Equal("GatewayServerError", error.ErrorId);
+            Assert.Equal("GatewayServerError", error.Id.Name);
             Assert.Null(error.ProviderCode);
             Assert.Equal("<html>Bad Gateway</html>", error.ProviderMessage);
             Assert.Contains("<html>Bad Gateway</html>", error.Message);
@@ -232,7 +232,7 @@ namespace NebulaVideo.Core.Tests
         {
             var error = Unified.ParseError(503, string.Empty);
             Assert.False(string.IsNullOrWhiteSpace(error.ProviderMessage));
-            Assert.Equal("GatewayServerError", error.ErrorId);
+            Assert.Equal("GatewayServerError", error.Id.Name);
         }
 
         [Fact]
@@ -479,7 +479,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Contains("-ImageUrl", ex.RecommendedAction);
 
             var direct = Assert.Throws<NebulaVideoException>(() => ModelCatalog.CheckImageSource(Catalog.Get(model), ImageInputKind.File, file.DisplayName));
-            Assert.Equal(("ImageUrlRequired", ErrorKind.InvalidArgument, (object)file.DisplayName), (direct.ErrorId, direct.Kind, direct.Target));
+            Assert.Equal(("ImageUrlRequired", ErrorKind.InvalidArgument, (object)file.DisplayName), (direct.Id.Name, direct.Kind, direct.Target));
             Assert.Contains("-ImageUrl", direct.RecommendedAction);
         }
 
@@ -495,7 +495,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Contains("-ImageUrl", ex.RecommendedAction);
 
             var direct = Assert.Throws<NebulaVideoException>(() => ModelCatalog.CheckImageSource(Catalog.Get(model), ImageInputKind.DataUri, "(data URI)"));
-            Assert.Equal(("ImageUrlRequired", ErrorKind.InvalidArgument, (object)"(data URI)"), (direct.ErrorId, direct.Kind, direct.Target));
+            Assert.Equal(("ImageUrlRequired", ErrorKind.InvalidArgument, (object)"(data URI)"), (direct.Id.Name, direct.Kind, direct.Target));
         }
 
         [Theory]
@@ -587,7 +587,7 @@ namespace NebulaVideo.Core.Tests
         private static NebulaVideoException AssertRefused(VideoRequest request, string errorId, ErrorKind kind, object target)
         {
             var ex = Assert.ThrowsAny<NebulaVideoException>(() => Catalog.Resolve(request));
-            Assert.Equal(errorId, ex.ErrorId);
+            Assert.Equal(errorId, ex.Id.Name);
             Assert.Equal(kind, ex.Kind);
             Assert.Equal(target, ex.Target);
             Assert.False(string.IsNullOrWhiteSpace(ex.RecommendedAction));

@@ -92,7 +92,7 @@ namespace NebulaVideo.Core.Tests
             var target = Path.Combine(_folder, "cat.mp4");
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() => VideoFile.WriteAsync(target, false,
                 (s, ct) => s.WriteAsync(new byte[] { (byte)'<', (byte)'h', (byte)'t', (byte)'m', (byte)'l', (byte)'>', 0, 0 }, 0, 8, ct), CancellationToken.None));
-            Assert.Equal("DownloadNotMp4", ex.ErrorId);
+            Assert.Equal("DownloadNotMp4", ex.Id.Name);
             Assert.Empty(Directory.GetFileSystemEntries(_folder));
         }
 
@@ -102,7 +102,7 @@ namespace NebulaVideo.Core.Tests
             var target = Path.Combine(_folder, "cat.mp4");
             File.WriteAllText(target, "keep me");
             var ex = await Assert.ThrowsAsync<NebulaVideoException>(() => VideoFile.WriteAsync(target, false, (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None));
-            Assert.Equal(("FileExists", ErrorKind.ResourceExists), (ex.ErrorId, ex.Kind));
+            Assert.Equal(("FileExists", ErrorKind.ResourceExists), (ex.Id.Name, ex.Kind));
             Assert.Equal("keep me", File.ReadAllText(target));
 
             await VideoFile.WriteAsync(target, true, (s, ct) => s.WriteAsync(Mp4Head, 0, Mp4Head.Length, ct), CancellationToken.None);
@@ -128,7 +128,7 @@ namespace NebulaVideo.Core.Tests
         public void A_template_with_an_unknown_token_or_nothing_to_tell_videos_apart_is_refused(string template)
         {
             var ex = Assert.Throws<NebulaVideoException>(() => VideoFile.NameFor(new VideoTask { TaskId = "t" }, template));
-            Assert.Equal(("NameTemplateInvalid", ErrorKind.InvalidArgument, (object)template), (ex.ErrorId, ex.Kind, ex.Target));
+            Assert.Equal(("NameTemplateInvalid", ErrorKind.InvalidArgument, (object)template), (ex.Id.Name, ex.Kind, ex.Target));
         }
     }
 }

@@ -3,8 +3,8 @@ using System;
 namespace NebulaVideo.Core
 {
     /// <summary>
-    /// A failure the user can do something about. <see cref="ErrorId"/> is stable across releases so
-    /// scripts can match on it; <see cref="Target"/> is the input that caused it.
+    /// A failure the user can do something about. <see cref="Id"/> is stable across releases so
+    /// scripts can match on its name; <see cref="Target"/> is the input that caused it.
     /// </summary>
     public class NebulaVideoException : Exception
     {
@@ -17,8 +17,8 @@ namespace NebulaVideo.Core
             RecommendedAction = recommendedAction;
         }
 
+        /// <summary>The stable id (its Name is what scripts match on) and its one kind.</summary>
         public ErrorId Id { get; }
-        public string ErrorId => Id.Name;
         public ErrorKind Kind => Id.Kind;
         public object? Target { get; }
         public string? RecommendedAction { get; }

@@ -72,7 +72,7 @@ namespace NebulaVideo.Core.Gateways
             {
                 await GetTaskAsync(new VideoTask { TaskId = Dialect.KeyCheckTaskId, Model = Dialect.DefaultModel }, BaseUri.ToString(), cancellationToken).ConfigureAwait(false);
             }
-            catch (GatewayException ex) when (ex.ErrorId == ErrorIds.GatewayTaskNotFound.Name)
+            catch (GatewayException ex) when (ex.Id.Name == ErrorIds.GatewayTaskNotFound.Name)
             {
                 // What a good key gets for a task nobody made.
             }

@@ -1,0 +1,51 @@
+using System;
+using System.Threading;
+
+namespace NebulaVideo.Core.Storage
+{
+    /// <summary>
+    /// Where the session puts a local image so that a gateway which takes images only by URL can fetch it: the
+    /// user's own Azure Blob container, or the user's own uploader. One per session, registered with
+    /// Connect-NebulaVideoStorage; the submission engine stages through it only what it is about to send.
+    /// </summary>
+    public interface IImageStore
+    {
+        /// <summary>What Get-NebulaVideoStorage shows of it: never a key, token or connection string.</summary>
+        ImageStoreInfo Info { get; }
+
+        /// <summary>
+        /// Where an image of this content will be (an address without any query), known without any network call, so
+        /// -WhatIf can name it and the journal can record it; null where the store learns it only by uploading.
+        /// </summary>
+        string? PlannedLocation(StagingImage image);
+
+        /// <summary>
+        /// Puts the image in the store unless its content is there already, and returns the URL the gateway gets.
+        /// Throws <see cref="NebulaVideoException"/> (an id of its own, the file as target) when it cannot.
+        /// </summary>
+        StagedImage Stage(StagingImage image, CancellationToken cancellation);
+    }
+
+    /// <summary>A local image about to be staged: read and checked against its model already.</summary>
+    /// <param name="Path">The file as the user named it (full path): the target of any error.</param>
+    /// <param name="Bytes">Its content.</param>
+    /// <param name="Sha256">The content's SHA-256, lower-case hex: its name in the store, so a content is uploaded once.</param>
+    /// <param name="Extension">"png", "jpg", "bmp" or "webp", from its content.</param>
+    /// <param name="MediaType">"image/png" and alike, from its content.</param>
+    public sealed record StagingImage(string Path, byte[] Bytes, string Sha256, string Extension, string MediaType);
+
+    /// <summary>An image in the store.</summary>
+    /// <param name="Location">Its address without a query (no SAS): what tasks and the journal keep.</param>
+    /// <param name="ReadUrl">The URL the gateway fetches (a read-only SAS for a blob): given to the gateway only.</param>
+    /// <param name="Uploaded">False when its content was in the store already and was reused.</param>
+    public sealed record StagedImage(string Location, Uri ReadUrl, bool Uploaded);
+
+    /// <summary>A store as people see it.</summary>
+    /// <param name="Kind">"AzureBlob" or "ScriptBlock".</param>
+    /// <param name="Account">The storage account's name; null for a script block.</param>
+    /// <param name="Container">The container's name; null for a script block.</param>
+    /// <param name="Location">The container's address without a query; null for a script block.</param>
+    /// <param name="UrlLifetime">How long a read URL given to a gateway lasts; null where the uploader decides.</param>
+    /// <param name="Credential">"AccountKey" or "SasToken" for a container; "ScriptBlock" otherwise.</param>
+    public sealed record ImageStoreInfo(string Kind, string? Account, string? Container, string? Location, TimeSpan? UrlLifetime, string Credential);
+}

@@ -20,7 +20,7 @@ namespace NebulaVideo.Core.Catalog
     internal static class CatalogFile
     {
         private const string UnknownPrice = "unknown";
-        private const string AllFormats = "*";
+        private const string AllResolutions = "*";
         private const string BuiltInSource = "built-in";
 
         /// <summary>The one field of a catalog document.</summary>
@@ -175,8 +175,8 @@ namespace NebulaVideo.Core.Catalog
             // A price the entry kept from before it, for a resolution the entry took away (a key the entry gives is checked as it is read).
             if (merged.PricePerSecondUsd is { } prices)
                 foreach (var pair in prices)
-                    if (pair.Key != AllFormats && !IsFormat(merged, pair.Key))
-                        throw new InvalidOperationException($"its price for '{pair.Key}', kept from before this entry, is not for one of {FormatsOf(merged)} nor \"*\"; remove it with \"pricePerSecondUsd\": {{ \"{pair.Key}\": \"unknown\" }}, or keep {pair.Key} among them");
+                    if (pair.Key != AllResolutions && !IsResolution(merged, pair.Key))
+                        throw new InvalidOperationException($"its price for '{pair.Key}', kept from before this entry, is not for one of {ResolutionsOf(merged)} nor \"*\"; remove it with \"pricePerSecondUsd\": {{ \"{pair.Key}\": \"unknown\" }}, or keep {pair.Key} among them");
             return merged;
         }
 
@@ -254,7 +254,7 @@ namespace NebulaVideo.Core.Catalog
         private static IReadOnlyDictionary<string, decimal>? Prices(IReadOnlyDictionary<string, decimal>? existing, JsonElement e, ModelInfo model)
         {
             if (IsUnknown(e)) return null;
-            if (e.ValueKind == JsonValueKind.Number) return Flat(Price(e, AllFormats));
+            if (e.ValueKind == JsonValueKind.Number) return Flat(Price(e, AllResolutions));
             if (e.ValueKind != JsonValueKind.Object)
                 throw new InvalidOperationException($"\"pricePerSecondUsd\" is {Shown(e)}; give USD per second as a number (one price for all), an object of prices by resolution like {{ \"720p\": 0.07 }}, or \"unknown\"");
 
@@ -266,48 +266,48 @@ namespace NebulaVideo.Core.Catalog
                         throw new InvalidOperationException($"\"pricePerSecondUsd\" gives the price of '{p.Name}' twice");
                 given.Add(p.Name);
             }
-            if (e.TryGetProperty(AllFormats, out var star))
+            if (e.TryGetProperty(AllResolutions, out var star))
             {
                 if (given.Count > 1)
-                    throw new InvalidOperationException($"\"pricePerSecondUsd\" gives \"*\" (one price for every resolution) together with '{(given[0] == AllFormats ? given[1] : given[0])}'; give either \"*\" alone or a price for each resolution");
-                return IsUnknown(star) ? null : Flat(Price(star, AllFormats));
+                    throw new InvalidOperationException($"\"pricePerSecondUsd\" gives \"*\" (one price for every resolution) together with '{(given[0] == AllResolutions ? given[1] : given[0])}'; give either \"*\" alone or a price for each resolution");
+                return IsUnknown(star) ? null : Flat(Price(star, AllResolutions));
             }
 
             var prices = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
             if (existing is not null)
                 foreach (var pair in existing)
                 {
-                    if (pair.Key != AllFormats || (model.Resolutions.Count == 0 && model.Sizes.Count == 0)) prices[pair.Key] = pair.Value;
+                    if (pair.Key != AllResolutions || (model.Resolutions.Count == 0 && model.Sizes.Count == 0)) prices[pair.Key] = pair.Value;
                     else
                     {
-                        foreach (var format in model.Resolutions) prices[format] = pair.Value;
-                        foreach (var format in model.Sizes) prices[format] = pair.Value;
+                        foreach (var resolution in model.Resolutions) prices[resolution] = pair.Value;
+                        foreach (var resolution in model.Sizes) prices[resolution] = pair.Value;
                     }
                 }
             foreach (var p in e.EnumerateObject())
             {
                 // Removing a price the model has is fine whatever its key (the entry may just have dropped that resolution).
                 var removesOne = IsUnknown(p.Value) && prices.ContainsKey(p.Name);
-                if (!removesOne && !IsFormat(model, p.Name))
+                if (!removesOne && !IsResolution(model, p.Name))
                     throw new InvalidOperationException(model.Resolutions.Count == 0 && model.Sizes.Count == 0
                         ? $"\"pricePerSecondUsd\" prices '{p.Name}', but the model lists no resolutions or sizes; give its \"resolutions\" (or \"sizes\"), or one price for all as \"*\""
-                        : $"\"pricePerSecondUsd\" prices '{p.Name}', which is not one of {FormatsOf(model)} nor \"*\" (one price for all); correct the key{ClosestFormat(model, p.Name)}");
+                        : $"\"pricePerSecondUsd\" prices '{p.Name}', which is not one of {ResolutionsOf(model)} nor \"*\" (one price for all); correct the key{ClosestResolution(model, p.Name)}");
                 if (IsUnknown(p.Value)) prices.Remove(p.Name);
                 else prices[p.Name] = Price(p.Value, p.Name);
             }
             return prices.Count == 0 ? null : prices;
         }
 
-        private static bool IsFormat(ModelInfo model, string key)
+        private static bool IsResolution(ModelInfo model, string key)
         {
-            foreach (var format in model.Resolutions)
-                if (string.Equals(format, key, StringComparison.OrdinalIgnoreCase)) return true;
-            foreach (var format in model.Sizes)
-                if (string.Equals(format, key, StringComparison.OrdinalIgnoreCase)) return true;
+            foreach (var resolution in model.Resolutions)
+                if (string.Equals(resolution, key, StringComparison.OrdinalIgnoreCase)) return true;
+            foreach (var resolution in model.Sizes)
+                if (string.Equals(resolution, key, StringComparison.OrdinalIgnoreCase)) return true;
             return false;
         }
 
-        private static string ClosestFormat(ModelInfo model, string key)
+        private static string ClosestResolution(ModelInfo model, string key)
         {
             var formats = new List<string>(model.Resolutions);
             formats.AddRange(model.Sizes);
@@ -315,7 +315,7 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>"its resolutions (480p, 720p)", "its sizes (...)", or both; for a message.</summary>
-        private static string FormatsOf(ModelInfo model)
+        private static string ResolutionsOf(ModelInfo model)
         {
             var resolutions = model.Resolutions.Count == 0 ? null : $"resolutions ({string.Join(", ", model.Resolutions)})";
             var sizes = model.Sizes.Count == 0 ? null : $"sizes ({string.Join(", ", model.Sizes)})";
@@ -326,7 +326,7 @@ namespace NebulaVideo.Core.Catalog
             e.ValueKind == JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && string.Equals(e.GetString(), UnknownPrice, StringComparison.OrdinalIgnoreCase));
 
         private static Dictionary<string, decimal> Flat(decimal price) =>
-            new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase) { [AllFormats] = price };
+            new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase) { [AllResolutions] = price };
 
         private static decimal Price(JsonElement e, string key)
         {

@@ -40,14 +40,14 @@ namespace NebulaVideo.Core.Catalog
         public void Add(ModelInfo model, string? resolution, int? duration, decimal groupRatio, int count)
         {
             var seconds = duration ?? model.DefaultDuration;
-            var format = resolution ?? model.DefaultFormat;
-            var index = _groups.FindIndex(g => g.Model == model.Name && string.Equals(g.Resolution, format, System.StringComparison.OrdinalIgnoreCase)
+            resolution = model.ResolutionOrDefault(resolution);
+            var index = _groups.FindIndex(g => g.Model == model.Name && string.Equals(g.Resolution, resolution, System.StringComparison.OrdinalIgnoreCase)
                                                && g.Duration == seconds && g.GroupRatio == groupRatio);
             var group = index >= 0 ? _groups[index] : new CostEstimate
             {
-                Model = model.Name, Resolution = format, Duration = seconds, PricePerSecondUsd = model.PricePerSecond(format), GroupRatio = groupRatio,
+                Model = model.Name, Resolution = resolution, Duration = seconds, PricePerSecondUsd = model.PricePerSecond(resolution), GroupRatio = groupRatio,
             };
-            var each = model.EstimateCost(format, seconds, groupRatio);
+            var each = model.EstimateCost(resolution, seconds, groupRatio);
             var total = group.Count + count;
             group = group with
             {

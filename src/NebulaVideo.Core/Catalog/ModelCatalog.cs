@@ -125,10 +125,10 @@ namespace NebulaVideo.Core.Catalog
             RejectUnsupportedOptions(model, request);
             RequestBody.RejectManaged(request, model, dialect.ManagedFields(model));
 
-            var (format, duration) = ResolveFormat(model, request.Resolution, request.Size, request.Duration, request.Image?.Info);
+            var (resolution, duration) = ResolveResolution(model, request.Resolution, request.Size, request.Duration, request.Image?.Info);
             resolved = model.Sizes.Count > 0
-                ? resolved with { Size = format, Resolution = null, Duration = duration }
-                : resolved with { Resolution = format, Duration = duration };
+                ? resolved with { Size = resolution, Resolution = null, Duration = duration }
+                : resolved with { Resolution = resolution, Duration = duration };
 
             CheckImage(model, dialect, resolved);
 
@@ -154,18 +154,18 @@ namespace NebulaVideo.Core.Catalog
         /// one place for New-NebulaVideo and Measure-NebulaVideoCost alike. Without a size or resolution, a model that
         /// needs the image at the frame size takes the image's orientation (a landscape still makes a landscape video).
         /// </summary>
-        public static (string? Format, int? Duration) ResolveFormat(ModelInfo model, string? resolution, string? size, int? duration, ImageInfo? image)
+        public static (string? Resolution, int? Duration) ResolveResolution(ModelInfo model, string? resolution, string? size, int? duration, ImageInfo? image)
         {
             if (size is null && resolution is null && model.ImageMatchesSize && image is not null)
                 size = model.Sizes.FirstOrDefault(s => ParseSize(s) is var (w, h) && (w > h) == image.IsLandscape && w != h);
-            return ResolveFormat(model, resolution, size, duration);
+            return ResolveResolution(model, resolution, size, duration);
         }
 
         /// <summary>
         /// Checks a duration and a resolution or size against the model and fills in its defaults: all a
         /// price depends on. Returns the resolution (or size) and the seconds; null where the model leaves them open.
         /// </summary>
-        public static (string? Format, int? Duration) ResolveFormat(ModelInfo model, string? resolution, string? size, int? duration)
+        public static (string? Resolution, int? Duration) ResolveResolution(ModelInfo model, string? resolution, string? size, int? duration)
         {
             var seconds = duration ?? model.DefaultDuration;
             if (model.Durations.Count > 0 && !(seconds is int s && model.Durations.Contains(s)))

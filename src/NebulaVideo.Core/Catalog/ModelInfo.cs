@@ -87,8 +87,11 @@ namespace NebulaVideo.Core.Catalog
 
         internal const string PassThroughSource = "pass-through";
 
-        /// <summary>The resolution or size a request gets when it names none.</summary>
-        public string? DefaultFormat => DefaultResolution ?? DefaultSize;
+        /// <summary>
+        /// The resolution a request gets: the one given, else the model's default. A sized model's resolution is its
+        /// frame size (720x1280), the one name the module uses for both, as -Resolution and a task's Resolution do.
+        /// </summary>
+        public string? ResolutionOrDefault(string? resolution) => resolution ?? DefaultResolution ?? DefaultSize;
 
         public bool IsPriced => PricePerSecondUsd is not null;
 
@@ -152,7 +155,7 @@ namespace NebulaVideo.Core.Catalog
         {
             if (PricePerSecondUsd is null) return null;
             if (PricePerSecondUsd.TryGetValue("*", out var flat)) return flat;
-            var key = resolution ?? DefaultFormat ?? string.Empty;
+            var key = ResolutionOrDefault(resolution) ?? string.Empty;
             foreach (var pair in PricePerSecondUsd)
                 if (string.Equals(pair.Key, key, StringComparison.OrdinalIgnoreCase)) return pair.Value;
             return null;

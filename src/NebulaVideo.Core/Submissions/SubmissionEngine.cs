@@ -40,8 +40,8 @@ namespace NebulaVideo.Core.Submissions
     public sealed record SubmissionPlan(ModelInfo Model, VideoRequest Request, GatewayConnection? Connection, GatewayClient? Client,
         PreparedSubmission? Prepared, JournalEntry? Earlier, decimal? Cost)
     {
-        /// <summary>The resolution, or a sized model's frame size.</summary>
-        public string? Format => Request.Resolution ?? Request.Size;
+        /// <summary>The resolution: a sized model's is its frame size.</summary>
+        public string? Resolution => Request.Resolution ?? Request.Size;
 
         /// <summary>The item as people know it: its image, the video it remixes, or its prompt.</summary>
         public string Source => Request.Image?.DisplayName ?? (Request.RemixFromVideoId is string remix ? $"remix of {remix}" : "text prompt");
@@ -58,7 +58,7 @@ namespace NebulaVideo.Core.Submissions
         // What the catalog lacks to price it: the resolution's price, or a duration (a model without a default one).
         private string MissingPrice() =>
             !Model.IsPriced ? string.Empty
-            : Model.PricePerSecond(Format) is null ? $" at {Format ?? "its default resolution"}"
+            : Model.PricePerSecond(Resolution) is null ? $" at {Resolution ?? "its default resolution"}"
             : " without a duration";
     }
 
@@ -133,7 +133,7 @@ namespace NebulaVideo.Core.Submissions
 
         /// <summary>
         /// Said once per command, before spending: a model the catalog says is retired or retiring, and a video that
-        /// costs more than twice its model's usual one (its default duration and format), worth a look in a batch of hundreds.
+        /// costs more than twice its model's usual one (its default duration and resolution), worth a look in a batch of hundreds.
         /// </summary>
         public IEnumerable<string> Warnings(SubmissionPlan plan)
         {
@@ -141,12 +141,12 @@ namespace NebulaVideo.Core.Submissions
             if (model.LifecycleWarning() is string lifecycle && _lifecycleSaid.Add(model.Name))
                 yield return lifecycle;
             if (_costSaid) yield break;
-            var usual = model.EstimateCost(model.DefaultFormat, model.DefaultDuration);
+            var usual = model.EstimateCost(model.ResolutionOrDefault(null), model.DefaultDuration);
             if (plan.Cost is decimal cost && usual is decimal typical && typical > 0 && cost > 2 * typical)
             {
                 _costSaid = true;
-                yield return $"{model.Name} at {Describe(plan.Request.Duration, plan.Format)} costs {Money.Usd(cost)} USD a video, {(cost / typical).ToString("0.#", CultureInfo.InvariantCulture)} times its usual "
-                    + $"{Money.Usd(typical)} USD ({Describe(model.DefaultDuration, model.DefaultFormat)}). Said once per command; -WhatIf lists every price.";
+                yield return $"{model.Name} at {Describe(plan.Request.Duration, plan.Resolution)} costs {Money.Usd(cost)} USD a video, {(cost / typical).ToString("0.#", CultureInfo.InvariantCulture)} times its usual "
+                    + $"{Money.Usd(typical)} USD ({Describe(model.DefaultDuration, model.ResolutionOrDefault(null))}). Said once per command; -WhatIf lists every price.";
             }
         }
 
@@ -190,8 +190,8 @@ namespace NebulaVideo.Core.Submissions
         }
 
         /// <summary>"5 s, 720p", with the gateway's defaults named where the model leaves them open.</summary>
-        public static string Describe(int? duration, string? format) =>
-            string.Join(", ", new[] { duration is int d ? $"{d} s" : "gateway's default length", format ?? "gateway's default resolution" });
+        public static string Describe(int? duration, string? resolution) =>
+            string.Join(", ", new[] { duration is int d ? $"{d} s" : "gateway's default length", resolution ?? "gateway's default resolution" });
 
         /// <summary>
         /// How many items of this command, this one included, came from an image of this name (harbor.png and

@@ -94,8 +94,8 @@ namespace NebulaVideo.Commands
             {
                 // The image is read only when its orientation decides the price (sora-2 without a size).
                 var orientation = image is not null && model.ImageMatchesSize && size is null && resolution is null ? Probe(image, model) : null;
-                var (format, seconds) = ModelCatalog.ResolveFormat(model, resolution, size, duration, orientation);
-                _tally.Add(model, format, seconds, GroupRatio, 1);
+                var resolved = ModelCatalog.ResolveResolution(model, resolution, size, duration, orientation);
+                _tally.Add(model, resolved.Resolution, resolved.Duration, GroupRatio, 1);
             }
         }
 
@@ -135,8 +135,8 @@ namespace NebulaVideo.Commands
         {
             // The same checks as a real submission, so an estimate never prices a video that cannot be made.
             var info = SubmissionEngine.ChooseModel(Connections, model, null, allowUnknownModel: false);
-            var (format, seconds) = ModelCatalog.ResolveFormat(info, resolution, null, duration);
-            _tally.Add(info, format, seconds, groupRatio, count);
+            var resolved = ModelCatalog.ResolveResolution(info, resolution, null, duration);
+            _tally.Add(info, resolved.Resolution, resolved.Duration, groupRatio, count);
         }
     }
 }

@@ -116,7 +116,7 @@ namespace NebulaVideo.Commands
             var action = plan.Earlier is { } earlier
                 ? $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay"
                 : $"Submit video{plan.Retired}, {plan.CostText()}";
-            if (!ShouldProcess($"{plan.Source} ({plan.Model.Name}, {SubmissionEngine.Describe(plan.Request.Duration, plan.Format)})", action))
+            if (!ShouldProcess($"{plan.Source} ({plan.Model.Name}, {SubmissionEngine.Describe(plan.Request.Duration, plan.Resolution)})", action))
             {
                 if (IsWhatIf) _engine.CountShown(plan);
                 return;

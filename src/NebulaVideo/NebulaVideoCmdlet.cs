@@ -65,17 +65,9 @@ namespace NebulaVideo
         /// </summary>
         protected internal string FileSystemPath(string path, string parameter)
         {
-            string resolved;
-            ProviderInfo provider;
-            try
-            {
-                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-            }
-            catch (Exception ex) when (ex is DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException)
-            {
-                throw new NebulaVideoException(ErrorIds.PathNotOnFileSystem, $"{parameter} '{path}' is not a path PowerShell can resolve: {ex.Message}", path,
-                    $"Give {parameter} a file system path, such as ./videos or Temp:/videos.", ex);
-            }
+            var (resolved, provider) = Resolve(path, p => (SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out var on, out _), on),
+                ex => new NebulaVideoException(ErrorIds.PathNotOnFileSystem, $"{parameter} '{path}' is not a path PowerShell can resolve: {ex.Message}", path,
+                    $"Give {parameter} a file system path, such as ./videos or Temp:/videos.", ex));
             if (provider.Name != "FileSystem")
                 throw new NebulaVideoException(ErrorIds.PathNotOnFileSystem,
                     $"{parameter} '{path}' is on the {provider.Name} provider, not on a file system drive.", path,
@@ -89,7 +81,7 @@ namespace NebulaVideo
             List<string> files;
             try
             {
-                files = GetResolvedProviderPathFromPSPath(path, out var provider).ToList();
+                (files, var provider) = Resolve(path, p => (GetResolvedProviderPathFromPSPath(p, out var on).ToList(), on), ex => Unresolvable(path, ex));
                 RequireFileSystem(provider, path);
             }
             catch (ItemNotFoundException ex)
@@ -107,10 +99,29 @@ namespace NebulaVideo
         /// <summary>The image file a -LiteralPath means (resolved first, so errors name the file, not the provider path a piped file binds as).</summary>
         protected string ImageFile(string literalPath)
         {
-            var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(literalPath, out var provider, out _);
+            var (resolved, provider) = Resolve(literalPath, p => (SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out var on, out _), on),
+                ex => Unresolvable(literalPath, ex));
             RequireFileSystem(provider, literalPath);
             return resolved;
         }
+
+        // A drive or provider that does not exist, or a path PowerShell cannot parse: the item's own error, in the
+        // module's words, rather than the provider's exception ending the command.
+        private static (T Resolved, ProviderInfo Provider) Resolve<T>(string path, Func<string, (T, ProviderInfo)> resolve, Func<Exception, NebulaVideoException> refuse)
+        {
+            try
+            {
+                return resolve(path);
+            }
+            catch (Exception ex) when (ex is DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                throw refuse(ex);
+            }
+        }
+
+        private static NebulaVideoException Unresolvable(string path, Exception ex) =>
+            new NebulaVideoException(ErrorIds.ImageNotOnFileSystem, $"'{path}' is not a path PowerShell can resolve: {ex.Message}", path,
+                "Give the path of an image file on a file system drive (Get-PSDrive -PSProvider FileSystem lists them).", ex);
 
         private static void RequireFileSystem(ProviderInfo provider, string path)
         {

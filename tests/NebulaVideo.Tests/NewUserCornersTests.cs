@@ -164,6 +164,27 @@ namespace NebulaVideo.Tests
             Assert.Equal(0, _engine.PostsSince(since));
         }
 
+        [Theory]
+        [InlineData("-LiteralPath")]
+        [InlineData("-Path")]
+        public void An_image_on_a_drive_that_does_not_exist_is_that_items_error_and_the_rest_go_on(string parameter)
+        {
+            using var scratch = new ScratchFolder(_engine.Stills);
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run($@"
+                'NoSuchDrive:/stills/harbor.png', (Join-Path $stills 'tower.png') |
+                    ForEach-Object {{ New-NebulaVideo -Prompt 'drives' {parameter} $_ -JournalPath (Join-Path $stills j.jsonl) }}",
+                variables: new Dictionary<string, object?> { ["stills"] = scratch.Stills });
+
+            var error = Assert.Single(run.Errors);
+            Assert.StartsWith("ImageNotOnFileSystem,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal("NoSuchDrive:/stills/harbor.png", error.TargetObject);
+            Assert.Contains("NoSuchDrive", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Single(run.Objects<VideoTask>());
+            Assert.Equal(1, _engine.PostsSince(since));
+        }
+
         [Fact]
         public void Paths_resolve_through_the_session_location_and_file_system_drives()
         {

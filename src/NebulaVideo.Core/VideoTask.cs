@@ -54,6 +54,12 @@ namespace NebulaVideo.Core
         /// </summary>
         public int? ImageOccurrence { get; init; }
 
+        /// <summary>
+        /// Where the local image was staged for a gateway that takes images only by URL (the session's image store):
+        /// its address without any SAS or query. Null when the image went inline or as the user's own URL.
+        /// </summary>
+        public string? StagedImage { get; init; }
+
         public DateTimeOffset? SubmittedAt { get; init; }
         /// <summary>
         /// When the task finished: the gateway's end time where it gives one (wan2.5), else the moment this client saw

@@ -187,8 +187,8 @@ namespace NebulaVideo.Core.Catalog
         }
 
         /// <summary>
-        /// Refuses an image source the model's gateway cannot take, before the image is even read: a
-        /// gateway that fetches images by URL gets no local file (and nothing is ever uploaded elsewhere).
+        /// Refuses an image source the model's gateway cannot take, before the image is even read: a gateway that
+        /// fetches images by URL gets no local file unless the session has an image store to stage it in.
         /// </summary>
         public static void CheckImageSource(ModelInfo model, ImageInputKind kind, string target)
         {
@@ -196,7 +196,9 @@ namespace NebulaVideo.Core.Catalog
             target = ImageInput.Describe(target); // a data URI is megabytes: never put whole into a message
             throw Invalid(ErrorIds.ImageUrlRequired,
                 $"{model.Name} on the {model.Dialect} gateway takes its image only as a URL the gateway fetches itself, so the {(kind == ImageInputKind.File ? "local file" : "inline image")} '{target}' cannot be sent.",
-                target, "Publish the image where the gateway can fetch it and pass that https address with -ImageUrl (an ImageUrl column in a CSV). NebulaVideo never uploads images anywhere.");
+                target, kind == ImageInputKind.File
+                    ? "Register a place to stage local images once per session: Connect-NebulaVideoStorage -ConnectionString <SecureString> -Container <name> (your Azure Blob container), or -ScriptBlock { param($File) ...; <url> } for any other; or pass an https address the gateway can fetch with -ImageUrl (an ImageUrl column in a CSV)."
+                    : "Pass an https address the gateway can fetch with -ImageUrl (an ImageUrl column in a CSV), or save the image to a file and register an image store with Connect-NebulaVideoStorage.");
         }
 
         private static void RejectUnsupportedOptions(ModelInfo model, VideoRequest request)
@@ -247,7 +249,8 @@ namespace NebulaVideo.Core.Catalog
             }
             if (model.Image == ImageRequirement.None)
                 throw NotSupported(model, "ImageUrl", image.DisplayName, "Leave the image out.");
-            CheckImageSource(model, image.Kind, image.DisplayName);
+            // An image the session's store will stage reaches the gateway as a URL.
+            CheckImageSource(model, image.StagedAt is null ? image.Kind : ImageInputKind.Url, image.DisplayName);
             if (request.RemixFromVideoId is not null)
                 throw Invalid(ErrorIds.RemixWithImage, "A remix starts from a video, not an image.", image.DisplayName,
                     "Leave the image out when you use -RemixFrom.");

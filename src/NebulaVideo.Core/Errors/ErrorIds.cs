@@ -43,6 +43,8 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ImageRequired = new ErrorId(nameof(ImageRequired), ErrorKind.InvalidArgument);
         public static readonly ErrorId ImageGivenTwice = new ErrorId(nameof(ImageGivenTwice), ErrorKind.InvalidArgument);
         public static readonly ErrorId ImageUrlRequired = new ErrorId(nameof(ImageUrlRequired), ErrorKind.InvalidArgument);
+        // A script block registered as the image store (Connect-NebulaVideoStorage -ScriptBlock) threw or answered no URL.
+        public static readonly ErrorId StagingScriptFailed = new ErrorId(nameof(StagingScriptFailed), ErrorKind.InvalidResult);
         public static readonly ErrorId ImageUrlInvalid = new ErrorId(nameof(ImageUrlInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId ImagePathInvalid = new ErrorId(nameof(ImagePathInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId ImageNotOnFileSystem = new ErrorId(nameof(ImageNotOnFileSystem), ErrorKind.InvalidArgument);

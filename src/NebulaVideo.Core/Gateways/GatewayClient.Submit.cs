@@ -84,6 +84,25 @@ namespace NebulaVideo.Core.Gateways
                         target, UnknownOutcomeAdvice(journal, fingerprint));
             }
 
+            if (submission.Stage is not null)
+            {
+                // Staged only now that it is really to be sent: a resumed request uploads nothing, and a read URL is
+                // minted fresh for each post. Nothing was posted if staging fails, so the request stays free to send.
+                StagedBody staged;
+                try
+                {
+                    staged = await submission.Stage(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception) when (journal is not null)
+                {
+                    journal.Record(submitting.Refused());
+                    throw;
+                }
+                body = staged.Body;
+                known = known with { StagedImage = staged.Location };
+                submitting = submitting with { StagedImage = staged.Location };
+            }
+
             string json;
             try
             {

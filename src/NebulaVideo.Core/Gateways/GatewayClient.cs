@@ -172,6 +172,16 @@ namespace NebulaVideo.Core.Gateways
                 $"Check the address (Connect-NebulaVideo -BaseUri, or {Dialect.BaseUriVariable}) and the network.", ex);
     }
 
-    /// <summary>A request ready to post to one gateway: its exact body and the fingerprint the journal knows it by.</summary>
-    public sealed record PreparedSubmission(VideoRequest Request, ModelInfo Model, byte[] Body, string Fingerprint);
+    /// <summary>
+    /// A request ready to post to one gateway: its exact body and the fingerprint the journal knows it by. A request
+    /// whose local image must first be staged carries <see cref="Stage"/>: called only when the request is really to be
+    /// posted (never for one the journal resumes), it puts the image in the store and gives the body to send instead.
+    /// </summary>
+    public sealed record PreparedSubmission(VideoRequest Request, ModelInfo Model, byte[] Body, string Fingerprint)
+    {
+        public Func<CancellationToken, Task<StagedBody>>? Stage { get; init; }
+    }
+
+    /// <summary>The body to post once the image is staged, and where it was staged (no query).</summary>
+    public sealed record StagedBody(byte[] Body, string Location);
 }

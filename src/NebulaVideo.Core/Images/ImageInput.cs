@@ -16,12 +16,14 @@ namespace NebulaVideo.Core.Images
     /// </summary>
     public sealed class ImageInput
     {
-        private ImageInput(ImageInputKind kind, string value, byte[]? bytes, ImageInfo? info)
+        private ImageInput(ImageInputKind kind, string value, byte[]? bytes, ImageInfo? info, string? stagedAt = null, Uri? readUrl = null)
         {
             Kind = kind;
             Value = value;
             Bytes = bytes;
             Info = info;
+            StagedAt = stagedAt;
+            ReadUrl = readUrl;
         }
 
         public ImageInputKind Kind { get; }
@@ -35,6 +37,22 @@ namespace NebulaVideo.Core.Images
         /// <summary>Format and size when the bytes are known and readable.</summary>
         public ImageInfo? Info { get; }
 
+        /// <summary>
+        /// A local image bound for a gateway that takes images only by URL: where the session's image store keeps it
+        /// (an address without a query, or its content's hash where the store names it only on upload). It stands
+        /// for the image in the request's fingerprint, so the same still is the same request whatever URL is minted.
+        /// </summary>
+        public string? StagedAt { get; }
+
+        /// <summary>The URL the gateway fetches once the image is staged (read-only, short-lived); null until then.</summary>
+        public Uri? ReadUrl { get; }
+
+        /// <summary>This image, to be staged at <paramref name="location"/>.</summary>
+        public ImageInput StagingAt(string location) => new ImageInput(Kind, Value, Bytes, Info, location);
+
+        /// <summary>This image, staged: the gateway gets <paramref name="readUrl"/>.</summary>
+        public ImageInput Staged(Uri readUrl) => new ImageInput(Kind, Value, Bytes, Info, StagedAt, readUrl);
+
         /// <summary>How the image is shown to people: the path or URL, never a whole data URI.</summary>
         public string DisplayName => Kind == ImageInputKind.DataUri ? DataUriName : Value;
 
@@ -44,8 +62,11 @@ namespace NebulaVideo.Core.Images
         public static string Describe(string given) =>
             given.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? DataUriName : given;
 
-        /// <summary>What goes on the wire: a URL as is, anything local as a base64 data URI.</summary>
-        public string ToWireValue() => Kind switch
+        /// <summary>
+        /// What goes on the wire: a URL as is, a staged image's read URL, anything else local as a base64 data URI. An
+        /// image to be staged but not yet staged gives its store address: that body is only ever fingerprinted.
+        /// </summary>
+        public string ToWireValue() => ReadUrl?.AbsoluteUri ?? StagedAt ?? Kind switch
         {
             ImageInputKind.Url => Value,
             ImageInputKind.DataUri => Value,

@@ -1,5 +1,7 @@
 using System;
+using System.Security.Cryptography;
 using System.Threading;
+using NebulaVideo.Core.Images;
 
 namespace NebulaVideo.Core.Storage
 {
@@ -32,7 +34,18 @@ namespace NebulaVideo.Core.Storage
     /// <param name="Sha256">The content's SHA-256, lower-case hex: its name in the store, so a content is uploaded once.</param>
     /// <param name="Extension">"png", "jpg", "bmp" or "webp", from its content.</param>
     /// <param name="MediaType">"image/png" and alike, from its content.</param>
-    public sealed record StagingImage(string Path, byte[] Bytes, string Sha256, string Extension, string MediaType);
+    public sealed record StagingImage(string Path, byte[] Bytes, string Sha256, string Extension, string MediaType)
+    {
+        /// <summary>A local image read already (its bytes and format known), ready to stage.</summary>
+        public static StagingImage Of(ImageInput image)
+        {
+            var bytes = image.Bytes ?? throw new ArgumentException("Only an image read from a file can be staged.", nameof(image));
+            using var sha = SHA256.Create();
+            var hash = BitConverter.ToString(sha.ComputeHash(bytes)).Replace("-", string.Empty).ToLowerInvariant();
+            var format = image.Info?.Format.ToString().ToLowerInvariant() ?? "bin";
+            return new StagingImage(image.Value, bytes, hash, format == "jpeg" ? "jpg" : format, image.Info?.MediaType ?? "application/octet-stream");
+        }
+    }
 
     /// <summary>An image in the store.</summary>
     /// <param name="Location">Its address without a query (no SAS): what tasks and the journal keep.</param>

@@ -7,6 +7,7 @@ using NebulaVideo.Core.Downloads;
 using NebulaVideo.Core.Gateways;
 using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Images;
+using NebulaVideo.Core.Storage;
 using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Core.Submissions
@@ -40,6 +41,18 @@ namespace NebulaVideo.Core.Submissions
     public sealed record SubmissionPlan(ModelInfo Model, VideoRequest Request, GatewayConnection? Connection, GatewayClient? Client,
         PreparedSubmission? Prepared, JournalEntry? Earlier, decimal? Cost)
     {
+        /// <summary>The local image to stage in the session's image store before sending (its model takes only URLs); null for none.</summary>
+        public StagingImage? Staging { get; init; }
+
+        /// <summary>The store it goes to.</summary>
+        public ImageStoreInfo? Store { get; init; }
+
+        /// <summary>What -WhatIf says of staging: which file, how big, where; empty when nothing is staged.</summary>
+        public string StagingText() => Staging is null || Store is null ? string.Empty
+            : $"Stage {System.IO.Path.GetFileName(Staging.Path)} ({Staging.Bytes.Length / 1048576.0:0.0#} MB) in "
+              + (Store.Container is string container ? $"container '{container}' of storage account '{Store.Account}'" : "the script block's storage")
+              + " (uploaded unless its content is there already), then ";
+
         /// <summary>The resolution: a sized model's is its frame size.</summary>
         public string? Resolution => Request.Resolution ?? Request.Size;
 
@@ -75,6 +88,8 @@ namespace NebulaVideo.Core.Submissions
         private readonly ConnectionSet _connections;
         private readonly Func<GatewayConnection, GatewayClient> _clientFor;
         private readonly ITaskJournal? _journal;
+        private readonly IImageStore? _imageStore;
+        private readonly Dictionary<string, StagedImage> _staged = new Dictionary<string, StagedImage>(StringComparer.Ordinal);
         private readonly NebulaVideoException? _journalError;
         private readonly bool _force;
         private readonly Dictionary<string, int> _imageNames = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -89,9 +104,11 @@ namespace NebulaVideo.Core.Submissions
         /// <param name="maxCostUsd">The budget (-MaxCostUsd); null for none.</param>
         /// <param name="throttleLimit">The most tasks at once (-ThrottleLimit); null for the account's own pace.</param>
         /// <param name="options">The session's patience (the create policy's delays and caps).</param>
+        /// <param name="imageStore">Where a local image goes for a model that takes images only by URL; null for none (then such an image is refused).</param>
         public SubmissionEngine(ConnectionSet connections, Func<GatewayConnection, GatewayClient> clientFor, ITaskJournal? journal,
-            NebulaVideoException? journalError, bool force, decimal? maxCostUsd, int? throttleLimit, ClientOptions options)
+            NebulaVideoException? journalError, bool force, decimal? maxCostUsd, int? throttleLimit, ClientOptions options, IImageStore? imageStore = null)
         {
+            _imageStore = imageStore;
             _connections = connections;
             _clientFor = clientFor;
             _journal = journal;
@@ -114,21 +131,31 @@ namespace NebulaVideo.Core.Submissions
 
         /// <summary>
         /// Step 1: everything that can be known without sending: the model (an unknown one refused), the image's kind
-        /// against the gateway, every field against the model, the connection and body (when a key is there: -WhatIf
-        /// needs none), and whether the journal holds the request already. Throws for bad input, before any money.
+        /// against the gateway, every field against the model, where a local image will be staged for a gateway that
+        /// takes only URLs, the connection and body (when a key is there: -WhatIf needs none), and whether the journal
+        /// holds the request already. Throws for bad input, before any upload and any money.
         /// </summary>
         public SubmissionPlan Plan(SubmissionItem item)
         {
             var model = ChooseModel(_connections, item.Model, item.Connection, item.AllowUnknownModel);
-            if (item.ImageKind is ImageInputKind kind) ModelCatalog.CheckImageSource(model, kind, item.ImageName!);
-            var request = ModelCatalog.Resolve(item.Request with { Model = model.Name, Image = item.LoadImage(model) }, model);
             var dialect = Dialects.Get(model.Dialect);
+            var stage = item.ImageKind == ImageInputKind.File && !dialect.AcceptsInlineImages && _imageStore is not null;
+            if (item.ImageKind is ImageInputKind kind && !stage) ModelCatalog.CheckImageSource(model, kind, item.ImageName!);
+            var image = item.LoadImage(model);
+            var staging = stage && image is not null ? StagingImage.Of(image) : null;
+            // The store's address (or the content's hash) stands for the image in the fingerprint: one still, one request.
+            if (staging is not null) image = image!.StagingAt(_imageStore!.PlannedLocation(staging) ?? "sha256:" + staging.Sha256);
+            var request = ModelCatalog.Resolve(item.Request with { Model = model.Name, Image = image }, model);
             // A connection named is checked now; without one, planning needs no key (sending will say what is missing).
             var connection = item.Connection is null ? TryConnection(dialect) : _connections.ForDialect(dialect, item.Connection, model.Name);
             var client = connection is null ? null : _clientFor(connection);
             var prepared = client?.Prepare(request, model);
             var earlier = _force || prepared is null ? null : _journal?.FindResumable(prepared.Fingerprint);
-            return new SubmissionPlan(model, request, connection, client, prepared, earlier, model.EstimateCost(request.Resolution ?? request.Size, request.Duration));
+            return new SubmissionPlan(model, request, connection, client, prepared, earlier, model.EstimateCost(request.Resolution ?? request.Size, request.Duration))
+            {
+                Staging = staging,
+                Store = staging is null ? null : _imageStore!.Info,
+            };
         }
 
         /// <summary>
@@ -171,11 +198,32 @@ namespace NebulaVideo.Core.Submissions
             var client = plan.Client ?? _clientFor(_connections.ForDialect(Dialects.Get(plan.Model.Dialect), forWhat: plan.Model.Name));
             var prepared = plan.Prepared ?? client.Prepare(plan.Request, plan.Model);
             if (_journalError is not null) throw _journalError;
+            if (plan.Staging is { } staging) prepared = prepared with { Stage = ct => Stage(plan, staging, client, host, ct) };
             var task = Pace.Submit(ct => client.SubmitAsync(prepared, ct, _journal, _force), host) with { ImageOccurrence = Occurrence(plan.Request.Image) };
             if (task.Resumed) Resumed++;
             else Budget.Commit(plan.Cost);
             Sent++;
             return (task, client);
+        }
+
+        /// <summary>
+        /// Step 3a, only for a request really about to be posted: the image goes to the store (on the host's thread, where
+        /// a script block may run; a content already there is reused) and the body is built again with its read URL.
+        /// </summary>
+        private async System.Threading.Tasks.Task<StagedBody> Stage(SubmissionPlan plan, StagingImage staging, GatewayClient client, SubmissionHost host,
+            System.Threading.CancellationToken cancellation)
+        {
+            var staged = await host.OnHostThread(() =>
+            {
+                // Once per content in a command: two rows with one still upload it (or call the script block) once.
+                if (_staged.TryGetValue(staging.Sha256, out var earlier)) return earlier;
+                host.Log($"Staging {staging.Path} ({staging.Bytes.Length} bytes) in the image store ({plan.Store?.Location ?? plan.Store?.Kind}).");
+                var result = _imageStore!.Stage(staging, cancellation);
+                host.Log($"{(result.Uploaded ? "Uploaded" : "Reused")} {result.Location} for {staging.Path}.");
+                return _staged[staging.Sha256] = result;
+            }).ConfigureAwait(false);
+            var request = plan.Request with { Image = plan.Request.Image!.Staged(staged.ReadUrl) };
+            return new StagedBody(client.Prepare(request, plan.Model).Body, staged.Location);
         }
 
         /// <summary>

@@ -36,6 +36,9 @@ namespace NebulaVideo.Core.Tasks
         public string? Resolution { get; init; }
         public decimal? EstimatedCostUsd { get; init; }
 
+        /// <summary>Where the request's local image was staged (an address without its SAS), so a rerun knows it without uploading.</summary>
+        public string? StagedImage { get; init; }
+
         /// <summary>Where Save-NebulaVideo wrote the task's video (Saved entries only).</summary>
         public string? SavedTo { get; init; }
 
@@ -81,6 +84,7 @@ namespace NebulaVideo.Core.Tasks
                 Gateway = task.Gateway,
                 Connection = task.Connection,
                 Dialect = task.Dialect,
+                StagedImage = task.StagedImage,
             };
 
         /// <summary>
@@ -100,6 +104,7 @@ namespace NebulaVideo.Core.Tasks
             Gateway = task.Gateway ?? Gateway,
             Connection = task.Connection ?? Connection,
             Dialect = task.Dialect ?? Dialect,
+            StagedImage = task.StagedImage ?? StagedImage,
         };
 
         /// <summary>The submitted task as this record knows it, its status still to be read from its gateway.</summary>

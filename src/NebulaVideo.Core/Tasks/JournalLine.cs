@@ -31,6 +31,7 @@ namespace NebulaVideo.Core.Tasks
                 Text(w, "prompt", entry.Prompt);
                 if (entry.Duration is int duration) w.WriteNumber("duration", duration);
                 Text(w, "resolution", entry.Resolution);
+                Text(w, "staged_image", entry.StagedImage);
                 Text(w, "saved_to", entry.SavedTo);
                 if (entry.EstimatedCostUsd is decimal cost) w.WriteNumber("estimated_cost_usd", cost);
                 Text(w, "owner", entry.Owner);
@@ -67,6 +68,7 @@ namespace NebulaVideo.Core.Tasks
                     Duration = (int?)root.Long("duration"),
                     Resolution = root.Str("resolution"),
                     EstimatedCostUsd = root.Decimal("estimated_cost_usd"),
+                    StagedImage = root.Str("staged_image"),
                     SavedTo = root.Str("saved_to"),
                     Owner = root.Str("owner"),
                     Outcome = root.Str("outcome"),

@@ -140,7 +140,8 @@ if ($Error.Count) {{ $Error | Select-Object -First 3 | ForEach-Object {{ [Consol
         var (_, note) = Check(videos, (int)report.Number("errors"));
         Console.WriteLine($"  {seconds:0.0} s; {emulator.CreatedTaskCount} created, peak {emulator.PeakConcurrentTasks} at once");
         _rows.Add(new Row($"untold cap {_s.C} (no -ThrottleLimit): wall / ceil(N/C)*T",
-            $"{seconds / Limit:0.00} ({seconds:0.0} s / {Limit:0.0} s){note}", "<= 1.25"));
+            // A poller at the default pace is bound near 1.125 (a finish is noticed up to a poll late, once a wave).
+            $"{seconds / Limit:0.00} ({seconds:0.0} s / {Limit:0.0} s){note}", "<= 1.15"));
         _rows.Add(new Row("untold cap: tasks created twice (DuplicateSubmissionCount)",
             $"{emulator.DuplicateSubmissionCount} ({emulator.CreatedTaskCount} created for {_s.N} images)", "0"));
         _rows.Add(new Row("untold cap: creates refused 429 (AccountLimitRefusals)",

@@ -27,6 +27,10 @@
         'Save-NebulaVideo'
         'Measure-NebulaVideoCost'
         'Get-NebulaVideoModel'
+        'Connect-NebulaVideoStorage'
+        'Get-NebulaVideoStorage'
+        'Disconnect-NebulaVideoStorage'
+        'Remove-NebulaVideoStagedImage'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -45,6 +45,8 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ImageUrlRequired = new ErrorId(nameof(ImageUrlRequired), ErrorKind.InvalidArgument);
         // A script block registered as the image store (Connect-NebulaVideoStorage -ScriptBlock) threw or answered no URL.
         public static readonly ErrorId StagingScriptFailed = new ErrorId(nameof(StagingScriptFailed), ErrorKind.InvalidResult);
+        // Remove-NebulaVideoStagedImage without an Azure Blob image store in the session.
+        public static readonly ErrorId StorageNotConnected = new ErrorId(nameof(StorageNotConnected), ErrorKind.InvalidOperation);
         public static readonly ErrorId ImageUrlInvalid = new ErrorId(nameof(ImageUrlInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId ImagePathInvalid = new ErrorId(nameof(ImagePathInvalid), ErrorKind.InvalidArgument);
         public static readonly ErrorId ImageNotOnFileSystem = new ErrorId(nameof(ImageNotOnFileSystem), ErrorKind.InvalidArgument);

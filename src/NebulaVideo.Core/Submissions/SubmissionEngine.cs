@@ -51,7 +51,7 @@ namespace NebulaVideo.Core.Submissions
         public string StagingText() => Staging is null || Store is null ? string.Empty
             : $"Stage {System.IO.Path.GetFileName(Staging.Path)} ({Staging.Bytes.Length / 1048576.0:0.0#} MB) in "
               + (Store.Container is string container ? $"container '{container}' of storage account '{Store.Account}'" : "the script block's storage")
-              + " (uploaded unless its content is there already), then ";
+              + " (uploaded unless its content is there already)";
 
         /// <summary>The resolution: a sized model's is its frame size.</summary>
         public string? Resolution => Request.Resolution ?? Request.Size;

@@ -84,7 +84,8 @@ namespace NebulaVideo.Commands
                 _waiter = new PipelineWaiter(this, PollIntervalSec, TimeoutSec, WaitNebulaVideoTaskCommand.DefaultThrottleLimit, CancelToken);
             // Required: an unusable journal fails each item (nothing is sent without it), not the whole pipeline.
             var journal = JournalAccess.Required(this, JournalPath);
-            _engine = new SubmissionEngine(Connections, ClientFor, journal.Opened, journal.Error, Force.IsPresent, MaxCostUsd, ThrottleLimit, base.RequestOptions);
+            _engine = new SubmissionEngine(Connections, ClientFor, journal.Opened, journal.Error, Force.IsPresent, MaxCostUsd, ThrottleLimit, base.RequestOptions,
+                SessionStorage.Current);
         }
 
         protected override void ProcessRecord()
@@ -115,7 +116,7 @@ namespace NebulaVideo.Commands
             _engine.CheckBudget(plan);
             var action = plan.Earlier is { } earlier
                 ? $"Resume task {earlier.TaskId} from the journal (submitted {earlier.At:u}): nothing new to pay"
-                : $"Submit video{plan.Retired}, {plan.CostText()}";
+                : (plan.Staging is null ? "Submit" : plan.StagingText() + ", then submit") + $" video{plan.Retired}, {plan.CostText()}";
             if (!ShouldProcess($"{plan.Source} ({plan.Model.Name}, {SubmissionEngine.Describe(plan.Request.Duration, plan.Resolution)})", action))
             {
                 if (IsWhatIf) _engine.CountShown(plan);
@@ -150,7 +151,8 @@ namespace NebulaVideo.Commands
                 await Task.Delay(wait, ct).ConfigureAwait(false);
                 return true;
             }),
-            log: WriteVerbose);
+            log: WriteVerbose,
+            post: Post);
 
         /// <summary>Follows this command's submitted tasks only to know when a slot frees (they were written already).</summary>
         private PipelineWaiter Pacer()

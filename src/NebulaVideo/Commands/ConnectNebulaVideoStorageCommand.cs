@@ -1,0 +1,93 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using NebulaVideo.Core;
+using NebulaVideo.Core.Storage;
+
+namespace NebulaVideo.Commands
+{
+    /// <summary>
+    /// Registers this session's image store: where New-NebulaVideo stages a local image for a model that takes images
+    /// only by URL. Your Azure Blob container (by connection string, or by a container URL with a write and a read SAS
+    /// token), or a script block that uploads a file anywhere and returns its URL. One per session; connecting again
+    /// replaces it.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "NebulaVideoStorage", DefaultParameterSetName = ConnectionStringSet)]
+    [OutputType(typeof(ImageStoreInfo))]
+    public sealed class ConnectNebulaVideoStorageCommand : NebulaVideoCmdlet
+    {
+        private const string ConnectionStringSet = "ConnectionString";
+        private const string SasSet = "ContainerSas";
+        private const string ScriptSet = "ScriptBlock";
+
+        /// <summary>An Azure Storage connection string with the account key (Get-Secret, Get-AzKeyVaultSecret -AsPlainText | ConvertTo-SecureString).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ConnectionStringSet)]
+        public SecureString ConnectionString { get; set; } = null!;
+
+        /// <summary>The blob container images are staged in; created if missing.</summary>
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ConnectionStringSet)]
+        [ValidateNotNullOrEmpty]
+        public string Container { get; set; } = null!;
+
+        /// <summary>The container's URL (https://account.blob.core.windows.net/container), for a store reached by SAS tokens.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SasSet)]
+        public Uri ContainerUri { get; set; } = null!;
+
+        /// <summary>A SAS token that may create and write blobs in the container (sp=cw or more); it goes to the storage account only.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SasSet)]
+        public SecureString WriteSasToken { get; set; } = null!;
+
+        /// <summary>A read-only SAS token (sp=r) for the container: what the gateway gets with each image's address. One granting more is refused.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SasSet)]
+        public SecureString ReadSasToken { get; set; } = null!;
+
+        /// <summary>How long the read URL minted for each image lasts (default 1 day, at most 7 days).</summary>
+        [Parameter(ParameterSetName = ConnectionStringSet)]
+        [Parameter(ParameterSetName = SasSet)]
+        public TimeSpan? UrlLifetime { get; set; }
+
+        /// <summary>
+        /// Uploads one file and returns the URL the gateway fetches: param($File) receives a FileInfo. Called once per
+        /// distinct image in a command, on the pipeline thread; an error it throws is that image's error.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = ScriptSet)]
+        public ScriptBlock ScriptBlock { get; set; } = null!;
+
+        protected override void ProcessRecord() => ForEachItem(() =>
+        {
+            var store = ParameterSetName switch
+            {
+                ScriptSet => Uploader(ScriptBlock),
+                SasSet => AzureBlobImageStore.FromContainerSas(ContainerUri, Plain(WriteSasToken), Plain(ReadSasToken),
+                    UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
+                _ => AzureBlobImageStore.FromConnectionString(Plain(ConnectionString), Container,
+                    UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
+            };
+            SessionStorage.Register(store);
+            WriteObject(store.Info);
+        });
+
+        // The script block runs where New-NebulaVideo calls the store: on its pipeline thread, in this session. The store
+        // keeps the script block alone, not this command.
+        private static UploaderImageStore Uploader(ScriptBlock script) => new UploaderImageStore((image, cancellation) =>
+        {
+            try
+            {
+                var output = script.Invoke(new FileInfo(image.Path));
+                for (var i = output.Count - 1; i >= 0; i--)
+                    if (output[i]?.BaseObject is { } last) return last;
+                return null;
+            }
+            catch (RuntimeException ex)
+            {
+                throw new NebulaVideoException(ErrorIds.StagingScriptFailed,
+                    $"The image store's script block failed for '{image.Path}': {ex.Message}", image.Path,
+                    "Fix the script block (Connect-NebulaVideoStorage -ScriptBlock), or run it by hand on this file to see what it does.", ex);
+            }
+        });
+
+        private static string Plain(SecureString secret) => new NetworkCredential(string.Empty, secret).Password;
+    }
+}

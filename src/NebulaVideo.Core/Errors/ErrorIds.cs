@@ -91,6 +91,17 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ResponseTooLarge = new ErrorId(nameof(ResponseTooLarge), ErrorKind.InvalidData);
         public static readonly ErrorId SubmitOutcomeUnknown = new ErrorId(nameof(SubmitOutcomeUnknown), ErrorKind.OperationStopped);
 
+        // The image store: the user's own Azure Blob container, where local images are staged for gateways that take URLs.
+        public static readonly ErrorId StorageSettingInvalid = new ErrorId(nameof(StorageSettingInvalid), ErrorKind.InvalidArgument);
+        public static readonly ErrorId StorageReadTokenTooBroad = new ErrorId(nameof(StorageReadTokenTooBroad), ErrorKind.InvalidArgument);
+        public static readonly ErrorId StorageTokenExpired = new ErrorId(nameof(StorageTokenExpired), ErrorKind.InvalidArgument);
+        public static readonly ErrorId StorageUnreachable = new ErrorId(nameof(StorageUnreachable), ErrorKind.ConnectionError);
+        public static readonly ErrorId StorageTimeout = new ErrorId(nameof(StorageTimeout), ErrorKind.OperationTimeout);
+        public static readonly ErrorId StorageAccessDenied = new ErrorId(nameof(StorageAccessDenied), ErrorKind.PermissionDenied);
+        public static readonly ErrorId StorageContainerUnavailable = new ErrorId(nameof(StorageContainerUnavailable), ErrorKind.ObjectNotFound);
+        public static readonly ErrorId StorageUploadFailed = new ErrorId(nameof(StorageUploadFailed), ErrorKind.WriteError);
+        public static readonly ErrorId StorageRequestFailed = new ErrorId(nameof(StorageRequestFailed), ErrorKind.ConnectionError);
+
         // Tasks and their videos.
         public static readonly ErrorId TaskFailed = new ErrorId(nameof(TaskFailed), ErrorKind.InvalidResult);
         public static readonly ErrorId TaskNotSucceeded = new ErrorId(nameof(TaskNotSucceeded), ErrorKind.InvalidOperation);

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Net.Http;
 using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Storage;
 
 namespace NebulaVideo.Core
 {
@@ -20,6 +21,7 @@ namespace NebulaVideo.Core
         {
             GatewayException { HttpStatus: 404 } => taskIsNew,
             GatewayException gateway => IsStatus(gateway.HttpStatus),
+            StorageStatusException storage => IsStatus(storage.Status),
             AttemptTimeoutException or HttpRequestException or IOException => true,
             NebulaVideoException known => known.Id == ErrorIds.GatewayTimeout || known.Id == ErrorIds.GatewayUnreachable
                 || known.Id == ErrorIds.GatewayConnectionLost || known.Id == ErrorIds.DownloadIncomplete,

@@ -1,0 +1,309 @@
+using System;
+using System.Collections.Generic;
+using System.Text.RegularExpressions;
+using System.Threading;
+using NebulaVideo.Core.Http;
+using Polly;
+
+namespace NebulaVideo.Core.Storage
+{
+    /// <summary>
+    /// The image store in the user's own Azure Blob container. A local image goes in once, named by its content's hash
+    /// (<see cref="BlobPrefix"/>&lt;sha256&gt;.&lt;ext&gt;), so two rows or a rerun with the same image upload it once; the
+    /// gateway gets a read-only SAS URL of that one blob. With an account key the store signs each blob's URL itself; with
+    /// a container SAS it uploads with the write token and hands the gateway the read token.
+    /// </summary>
+    /// <remarks>
+    /// Nothing here names an Azure SDK type (they live in BlobContainerAccess), so the SDK loads only when a store is
+    /// made. No key, token or connection string is ever in <see cref="Info"/>, <see cref="ToString"/>, a message or a
+    /// verbose line, and the key and the write token only ever go to the storage endpoint.
+    /// </remarks>
+    public sealed class AzureBlobImageStore : IImageStore
+    {
+        /// <summary>Where in the container staged images go: the one folder <see cref="ListStaged"/> looks in.</summary>
+        public const string BlobPrefix = "nebulavideo/";
+
+        /// <summary>How long a gateway's read URL lasts unless the user says otherwise.</summary>
+        public static readonly TimeSpan DefaultUrlLifetime = TimeSpan.FromHours(24);
+
+        /// <summary>The longest a read URL may last: a week, as long as Azure lets a user delegation SAS last.</summary>
+        public static readonly TimeSpan MaxUrlLifetime = TimeSpan.FromDays(7);
+
+        /// <summary>How far before now a minted read URL starts, for a gateway whose clock runs behind.</summary>
+        internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+        private static readonly Regex ContainerName = new Regex("^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant);
+        private static readonly Regex Hash = new Regex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant);
+        private static readonly Regex Extension = new Regex("^[a-z0-9]{1,8}$", RegexOptions.CultureInvariant);
+
+        private readonly BlobContainerAccess _access;
+        private readonly SasToken? _readToken;
+        private readonly SasToken? _writeToken;
+        private readonly TimeSpan _lifetime;
+        private readonly ResiliencePipeline _retry;
+        private readonly StorageFailures _failures;
+        private readonly Action<string>? _log;
+        private readonly object _gate = new object();
+        private bool _containerReady;
+
+        private AzureBlobImageStore(BlobContainerAccess access, TimeSpan lifetime, SasToken? writeToken, SasToken? readToken, ClientOptions options, Action<string>? log)
+        {
+            _access = access;
+            _lifetime = lifetime;
+            _writeToken = writeToken;
+            _readToken = readToken;
+            _log = log;
+            _retry = ReadRetry.Create(options, log);
+            _failures = new StorageFailures(access.Location, access.HasKey, options);
+            Info = new ImageStoreInfo("AzureBlob", access.Account.Length == 0 ? null : access.Account, access.Container, access.Location, lifetime,
+                access.HasKey ? "AccountKey" : "SasToken");
+        }
+
+        /// <summary>
+        /// A store on a connection string with an account key (AccountName=...;AccountKey=...): it creates the container
+        /// when missing and signs a read-only service SAS for each blob (sp=r, sr=b, from a few minutes ago until
+        /// <paramref name="urlLifetime"/> from now). The endpoint must be https, or http on this machine (Azurite).
+        /// </summary>
+        public static AzureBlobImageStore FromConnectionString(string connectionString, string container, TimeSpan urlLifetime, ClientOptions options, Action<string>? log)
+        {
+            CheckLifetime(urlLifetime);
+            CheckContainerName(container);
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw Invalid("The storage connection string is empty.", container, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
+            var access = BlobContainerAccess.FromConnectionString(connectionString, container, options, log, out var problem)
+                ?? throw Invalid($"The storage connection string cannot be used: {problem}", container, "Copy the connection string again from the storage account's Access keys.");
+            CheckSecure(new Uri(access.Location), container);
+            return new AzureBlobImageStore(access, urlLifetime, null, null, options, log);
+        }
+
+        /// <summary>
+        /// A store on a container's address and two SAS tokens of the user's: <paramref name="writeSasToken"/> uploads
+        /// (it must allow create or write) and goes only to the storage endpoint; <paramref name="readSasToken"/> is what
+        /// gateways get beside each blob's address, so it must grant read and nothing else (sp=r) and be for the container.
+        /// </summary>
+        public static AzureBlobImageStore FromContainerSas(Uri containerUri, string writeSasToken, string readSasToken, TimeSpan urlLifetime, ClientOptions options, Action<string>? log)
+        {
+            CheckLifetime(urlLifetime);
+            if (containerUri is null || !containerUri.IsAbsoluteUri)
+                throw Invalid("The container address is not an absolute URL.", containerUri, "Give the container's address: https://ACCOUNT.blob.core.windows.net/CONTAINER.");
+            var shown = containerUri.GetLeftPart(UriPartial.Path);
+            if (containerUri.Query.Length > 0)
+                throw Invalid($"The container address {shown} carries a query; its tokens must be given apart.", shown,
+                    "Give the address without '?...', the write token and the read token separately.");
+            CheckSecure(containerUri, shown);
+            var write = SasToken.TryParse(writeSasToken)
+                ?? throw Invalid("The write token is not a SAS token (sv=...&sp=...&se=...&sig=...).", shown, "Mint a SAS for the container that allows create and write (sp=cw).");
+            var read = SasToken.TryParse(readSasToken)
+                ?? throw Invalid("The read token is not a SAS token (sv=...&sp=r&se=...&sig=...).", shown, "Mint a read-only SAS for the container (sp=r).");
+            CheckNotExpired(write, "write", shown);
+            CheckNotExpired(read, "read", shown);
+            if ((write.Permissions ?? string.Empty).IndexOfAny(new[] { 'c', 'w' }) < 0)
+                throw Invalid("The write token does not allow creating blobs (its sp has neither c nor w).", shown, "Mint a SAS for the container that allows create and write (sp=cw).");
+            CheckReadOnly(read, shown);
+            var access = BlobContainerAccess.FromContainerSas(new Uri(shown), write.Query, options, log, out var problem)
+                ?? throw Invalid($"The container address {shown} cannot be used: {problem}", shown, "Give the container's address: https://ACCOUNT.blob.core.windows.net/CONTAINER.");
+            var store = new AzureBlobImageStore(access, urlLifetime, write, read, options, log);
+            if (read.ExpiresOn is DateTimeOffset end && end < DateTimeOffset.UtcNow + urlLifetime)
+                log?.Invoke($"The read token expires at {end:u}, sooner than the URL lifetime ({urlLifetime}): gateways must fetch staged images before then.");
+            return store;
+        }
+
+        public ImageStoreInfo Info { get; }
+
+        /// <summary>The container's address, without a query.</summary>
+        public string Location => _access.Location;
+
+        /// <summary>The blob's address (without a query) that <see cref="Stage"/> will give this content: no network call.</summary>
+        public string PlannedLocation(StagingImage image) => Location + "/" + BlobName(image);
+
+        string? IImageStore.PlannedLocation(StagingImage image) => PlannedLocation(image);
+
+        public StagedImage Stage(StagingImage image, CancellationToken cancellation)
+        {
+            if (image is null) throw new ArgumentNullException(nameof(image));
+            var name = BlobName(image);
+            var location = Location + "/" + name;
+            var operation = $"the upload of {name}";
+            CheckStillValid(image.Path);
+            bool uploaded;
+            try
+            {
+                EnsureContainer(image.Path, cancellation);
+                try
+                {
+                    uploaded = Run($"PUT {location}", token => _access.UploadIfAbsent(name, image.Bytes, image.MediaType, token), cancellation);
+                }
+                catch (StorageStatusException missing) when (missing.Status == 404)
+                {
+                    // The container went away (or, with a SAS, was never there): make it once more, then upload again.
+                    lock (_gate) _containerReady = false;
+                    CreateContainer(operation, image.Path, cancellation);
+                    uploaded = Run($"PUT {location}", token => _access.UploadIfAbsent(name, image.Bytes, image.MediaType, token), cancellation);
+                }
+            }
+            catch (Exception ex) when (_failures.Describe(ex, operation, image.Path, ErrorIds.StorageUploadFailed) is { } error)
+            {
+                throw error;
+            }
+            _log?.Invoke(uploaded ? $"Staged {image.Path} as {location}." : $"{image.Path} is in the store already as {location}; reusing it.");
+            var query = _readToken?.Query ?? _access.MintReadQuery(name, _lifetime);
+            return new StagedImage(location, new Uri(location + "?" + query), uploaded);
+        }
+
+        /// <summary>
+        /// Makes sure the container is there: with an account key it is created when missing; with a SAS nothing can be
+        /// checked before the first upload, which creates it if the write token allows. <see cref="Stage"/> does this
+        /// before its first upload; a caller may do it earlier to find a wrong key or address at once.
+        /// </summary>
+        public void EnsureContainer(CancellationToken cancellation) => EnsureContainer(Location, cancellation);
+
+        /// <summary>
+        /// The staged images (under <see cref="BlobPrefix"/>) last changed before <paramref name="modifiedBefore"/>: what a
+        /// clean-up may delete. With a SAS, the write token must allow list (l).
+        /// </summary>
+        public IReadOnlyList<StagedBlob> ListStaged(DateTimeOffset modifiedBefore, CancellationToken cancellation) =>
+            Guarded($"the listing of {BlobPrefix}", Location,
+                () => Run($"GET {Location} (list {BlobPrefix})", token => _access.List(BlobPrefix, modifiedBefore, token), cancellation));
+
+        /// <summary>
+        /// Deletes one staged image (a name from <see cref="ListStaged"/>); false when it was gone already. Only names
+        /// under <see cref="BlobPrefix"/> are taken. With a SAS, the write token must allow delete (d).
+        /// </summary>
+        public bool DeleteStaged(string blobName, CancellationToken cancellation)
+        {
+            if (blobName is null || !blobName.StartsWith(BlobPrefix, StringComparison.Ordinal) || blobName.Length == BlobPrefix.Length
+                || blobName.IndexOf("..", StringComparison.Ordinal) >= 0 || blobName.IndexOfAny(new[] { '?', '#', '\\' }) >= 0)
+                throw new ArgumentException($"Only a staged image's name ({BlobPrefix}...) can be deleted.", nameof(blobName));
+            var location = Location + "/" + blobName;
+            return Guarded($"the deletion of {blobName}", location,
+                () => Run($"DELETE {location}", token => _access.DeleteIfExists(blobName, token), cancellation));
+        }
+
+        public override string ToString() => $"AzureBlob {Location} ({Info.Credential}; read URLs last {_lifetime})";
+
+        private void EnsureContainer(object target, CancellationToken cancellation)
+        {
+            lock (_gate)
+            {
+                if (_containerReady) return;
+                // With a SAS the first upload finds out (and creates it on a 404, if the token may).
+                if (_access.HasKey)
+                    Guarded("the creation of the container", target, () => CreateContainer("the creation of the container", target, cancellation));
+                _containerReady = true;
+            }
+        }
+
+        private bool CreateContainer(string operation, object target, CancellationToken cancellation)
+        {
+            try
+            {
+                var created = Run($"PUT {Location} (create container)", _access.CreateContainerIfMissing, cancellation);
+                if (created) _log?.Invoke($"Created the container {Location}.");
+                lock (_gate) _containerReady = true;
+                return created;
+            }
+            catch (StorageStatusException refused) when (!_access.HasKey && refused.Status is 403 or 404 or 409)
+            {
+                throw _failures.ContainerMissing(operation, target, refused);
+            }
+        }
+
+        private T Guarded<T>(string operation, object target, Func<T> call)
+        {
+            try
+            {
+                return call();
+            }
+            catch (Exception ex) when (_failures.Describe(ex, operation, target, ErrorIds.StorageRequestFailed) is { } error)
+            {
+                throw error;
+            }
+        }
+
+        /// <summary>One storage call through the read retry policy (the one definition of transient).</summary>
+        private T Run<T>(string operation, Func<CancellationToken, T> attempt, CancellationToken cancellation)
+        {
+            var context = ResilienceContextPool.Shared.Get(cancellation);
+            context.Properties.Set(ReadRetry.Operation, operation);
+            try
+            {
+                return _retry.Execute(ctx => attempt(ctx.CancellationToken), context);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        private void CheckStillValid(string file)
+        {
+            foreach (var (token, which) in new[] { (_writeToken, "write"), (_readToken, "read") })
+                if (token?.ExpiresOn is DateTimeOffset end && end <= DateTimeOffset.UtcNow)
+                    throw new NebulaVideoException(ErrorIds.StorageTokenExpired, $"The {which} token of the image store expired at {end:u}.", file,
+                        "Mint a new SAS for the container and register the store again (Connect-NebulaVideoStorage).");
+        }
+
+        private static string BlobName(StagingImage image)
+        {
+            if (image is null) throw new ArgumentNullException(nameof(image));
+            if (image.Sha256 is null || !Hash.IsMatch(image.Sha256)) throw new ArgumentException("Sha256 must be 64 lower-case hex digits.", nameof(image));
+            if (image.Extension is null || !Extension.IsMatch(image.Extension)) throw new ArgumentException("Extension must be a few lower-case letters or digits.", nameof(image));
+            return BlobPrefix + image.Sha256 + "." + image.Extension;
+        }
+
+        private static void CheckLifetime(TimeSpan lifetime)
+        {
+            if (lifetime <= TimeSpan.Zero || lifetime > MaxUrlLifetime)
+                throw new NebulaVideoException(ErrorIds.StorageSettingInvalid,
+                    $"The URL lifetime {lifetime} is out of range: a read URL given to a gateway must last more than 0 and at most {MaxUrlLifetime.TotalDays:0} days.",
+                    lifetime, $"Give a lifetime above zero and up to {MaxUrlLifetime.TotalDays:0} days; {DefaultUrlLifetime.TotalHours:0} hours is the default.");
+        }
+
+        private static void CheckContainerName(string container)
+        {
+            if (container is null || !ContainerName.IsMatch(container))
+                throw Invalid($"'{container}' is not a container name.", container!,
+                    "Name the container with 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.");
+        }
+
+        private static void CheckSecure(Uri endpoint, object target)
+        {
+            if (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && HostRules.IsLoopback(endpoint))) return;
+            throw Invalid($"The storage endpoint {endpoint.GetLeftPart(UriPartial.Authority)} is not https: the key or token and the images would travel in clear.", target,
+                "Use https (DefaultEndpointsProtocol=https); plain http is taken only for an emulator on this machine.");
+        }
+
+        private static void CheckNotExpired(SasToken token, string which, object target)
+        {
+            if (token.ExpiresOn is DateTimeOffset end && end <= DateTimeOffset.UtcNow)
+                throw new NebulaVideoException(ErrorIds.StorageTokenExpired, $"The {which} token expired at {end:u}.", target,
+                    "Mint a new SAS for the container with a later expiry (se=).");
+        }
+
+        private static void CheckReadOnly(SasToken read, object target)
+        {
+            var permissions = read.Permissions ?? string.Empty;
+            if (read.IsAccountSas || permissions.Replace("r", string.Empty).Length > 0)
+                throw new NebulaVideoException(ErrorIds.StorageReadTokenTooBroad,
+                    read.IsAccountSas
+                        ? "The read token is an account SAS: gateways would get read access to the whole account."
+                        : $"The read token grants '{permissions}': gateways get it, so it must grant read (r) and nothing else.",
+                    target, "Mint a container SAS with read permission only (sp=r) for gateways; keep write, list and delete to the write token.");
+            if (permissions.Length == 0)
+                throw Invalid("The read token names no permission (sp=): it must grant read (sp=r).", target, "Mint a container SAS with read permission only (sp=r).");
+            if (read.Field("sr") is string resource && resource != "c")
+                throw Invalid($"The read token is for sr={resource}, not for the container (sr=c): it cannot read the blobs the store makes.", target,
+                    "Mint the read token for the container (sr=c), read only (sp=r).");
+        }
+
+        private static NebulaVideoException Invalid(string message, object? target, string advice) =>
+            new NebulaVideoException(ErrorIds.StorageSettingInvalid, message, target, advice);
+    }
+
+    /// <summary>A staged image in the container, as <see cref="AzureBlobImageStore.ListStaged"/> finds it.</summary>
+    /// <param name="Name">Its name in the container ("nebulavideo/&lt;sha256&gt;.png"): what DeleteStaged takes.</param>
+    /// <param name="Location">Its address, without a query.</param>
+    /// <param name="LastModified">When it was uploaded (or last changed).</param>
+    /// <param name="Size">Its length in bytes.</param>
+    public sealed record StagedBlob(string Name, string Location, DateTimeOffset LastModified, long Size);
+}

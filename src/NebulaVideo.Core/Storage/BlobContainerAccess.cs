@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
+using NebulaVideo.Core.Http;
+using NebulaOptions = NebulaVideo.Core.Http.ClientOptions;
+
+namespace NebulaVideo.Core.Storage
+{
+    /// <summary>
+    /// Everything of the image store that touches the Azure SDK, so that the SDK loads only once a store is made. Each
+    /// method is ONE attempt of one storage call; its failures come out in the terms <see cref="Transient"/> knows
+    /// (<see cref="StorageStatusException"/>, <see cref="HttpRequestException"/>, <see cref="AttemptTimeoutException"/>),
+    /// and the store retries them with the read policy: the SDK's own retries are off, so there is one policy.
+    /// </summary>
+    internal sealed class BlobContainerAccess
+    {
+        // One connection pool for every store of the process. Never follows a redirect: a signed request goes where it
+        // was signed for or nowhere (StorageCallPolicy checks it too).
+        private static readonly Lazy<HttpClient> Http = new Lazy<HttpClient>(() =>
+            new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan });
+
+        private readonly BlobContainerClient _container;
+
+        private BlobContainerAccess(BlobContainerClient container, string account, bool hasKey)
+        {
+            _container = container;
+            Account = account;
+            HasKey = hasKey;
+            var uri = container.Uri;
+            Location = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        }
+
+        public string Account { get; }
+        public string Container => _container.Name;
+
+        /// <summary>The container's address, without a query or a trailing slash.</summary>
+        public string Location { get; }
+
+        /// <summary>True when the store signs with the account key (it mints each blob's read SAS itself).</summary>
+        public bool HasKey { get; }
+
+        public bool IsHttps => _container.Uri.Scheme == Uri.UriSchemeHttps;
+
+        /// <summary>A store on a connection string with an account key; null with the reason when it cannot be one.</summary>
+        public static BlobContainerAccess? FromConnectionString(string connectionString, string container, NebulaOptions options, Action<string>? log, out string? problem)
+        {
+            problem = null;
+            var policy = new StorageCallPolicy(log);
+            BlobContainerClient client;
+            try
+            {
+                client = new BlobContainerClient(connectionString, container, BlobOptions(options, policy));
+            }
+            catch (Exception ex) when (ex is FormatException || ex is ArgumentException || ex is InvalidOperationException || ex is UriFormatException)
+            {
+                // Not the SDK's message: it may quote the string it could not read.
+                problem = "it is not an Azure Storage connection string (AccountName=...;AccountKey=...;EndpointSuffix=... or BlobEndpoint=...).";
+                return null;
+            }
+            if (!client.CanGenerateSasUri)
+            {
+                problem = "it carries no account key (a SAS connection string, perhaps); give one with AccountKey=, or use a container SAS: a write token and a read token.";
+                return null;
+            }
+            policy.Endpoint = client.Uri;
+            return new BlobContainerAccess(client, client.AccountName, hasKey: true);
+        }
+
+        /// <summary>A store on a container's address and a write SAS.</summary>
+        public static BlobContainerAccess? FromContainerSas(Uri containerUri, string writeToken, NebulaOptions options, Action<string>? log, out string? problem)
+        {
+            problem = null;
+            if (!TryContainerParts(containerUri, out var account))
+            {
+                problem = "it is not a container's address: give https://ACCOUNT.blob.core.windows.net/CONTAINER.";
+                return null;
+            }
+            var policy = new StorageCallPolicy(log) { Endpoint = containerUri };
+            var client = new BlobContainerClient(containerUri, new AzureSasCredential(writeToken), BlobOptions(options, policy));
+            return new BlobContainerAccess(client, account, hasKey: false);
+        }
+
+        /// <summary>Whether the address names a container (and nothing under it), and the account it is in.</summary>
+        private static bool TryContainerParts(Uri address, out string account)
+        {
+            account = string.Empty;
+            try
+            {
+                var parts = new BlobUriBuilder(address);
+                account = parts.AccountName ?? string.Empty;
+                return !string.IsNullOrEmpty(parts.BlobContainerName) && string.IsNullOrEmpty(parts.BlobName);
+            }
+            catch (Exception ex) when (ex is FormatException || ex is ArgumentException)
+            {
+                return false;
+            }
+        }
+
+        private static BlobClientOptions BlobOptions(NebulaOptions options, StorageCallPolicy policy)
+        {
+            var blob = new BlobClientOptions
+            {
+                Transport = new HttpClientTransport(Http.Value),
+                // Images are small; a body is sent with its request, never held back for a 100-continue.
+                Request100ContinueOptions = new Request100ContinueOptions { Mode = Request100ContinueMode.Never },
+            };
+            blob.Retry.MaxRetries = 0;
+            blob.Retry.NetworkTimeout = options.RequestTimeout;
+            blob.Diagnostics.IsLoggingEnabled = false;
+            blob.Diagnostics.IsDistributedTracingEnabled = false;
+            blob.Diagnostics.ApplicationId = "NebulaVideo";
+            blob.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);
+            return blob;
+        }
+
+        /// <summary>Creates the container unless it exists; true when this call created it.</summary>
+        public bool CreateContainerIfMissing(CancellationToken cancellation) =>
+            Attempt(() => _container.CreateIfNotExists(PublicAccessType.None, null, cancellation) is not null, cancellation);
+
+        /// <summary>
+        /// Puts the blob only if no blob has its name (If-None-Match: *). False when one had: its name is its content's
+        /// hash, so it is the same image, kept and reused.
+        /// </summary>
+        public bool UploadIfAbsent(string blobName, byte[] bytes, string mediaType, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                using var content = new MemoryStream(bytes, writable: false);
+                try
+                {
+                    _container.GetBlockBlobClient(blobName).Upload(content, new BlobUploadOptions
+                    {
+                        HttpHeaders = new BlobHttpHeaders { ContentType = mediaType },
+                        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    }, cancellation);
+                    return true;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412 || (ex.Status == 409 && (ex.ErrorCode is null || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists.ToString())))
+                {
+                    return false;
+                }
+            }, cancellation);
+
+        /// <summary>A service SAS for one blob, signed here with the account key: read only, from a little before now.</summary>
+        public string MintReadQuery(string blobName, TimeSpan lifetime)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var sas = new BlobSasBuilder
+            {
+                BlobContainerName = _container.Name,
+                BlobName = blobName,
+                Resource = "b",
+                // A gateway's clock may run behind ours.
+                StartsOn = now - AzureBlobImageStore.ClockSkew,
+                ExpiresOn = now + lifetime,
+                Protocol = IsHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+            };
+            sas.SetPermissions(BlobSasPermissions.Read);
+            return _container.GetBlobClient(blobName).GenerateSasUri(sas).Query.TrimStart('?');
+        }
+
+        /// <summary>The blobs whose names start with <paramref name="prefix"/>, last changed before <paramref name="before"/>.</summary>
+        public List<StagedBlob> List(string prefix, DateTimeOffset before, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                var found = new List<StagedBlob>();
+                foreach (var item in _container.GetBlobs(BlobTraits.None, BlobStates.None, prefix, cancellation))
+                {
+                    var modified = item.Properties.LastModified ?? DateTimeOffset.MinValue;
+                    if (modified < before)
+                        found.Add(new StagedBlob(item.Name, Location + "/" + item.Name, modified, item.Properties.ContentLength ?? 0));
+                }
+                return found;
+            }, cancellation);
+
+        /// <summary>Deletes the blob (and its snapshots) if it is there; true when it was.</summary>
+        public bool DeleteIfExists(string blobName, CancellationToken cancellation) =>
+            Attempt(() => _container.DeleteBlobIfExists(blobName, DeleteSnapshotsOption.IncludeSnapshots, null, cancellation).Value, cancellation);
+
+        /// <summary>One attempt of a call, its failure said in the terms the retry and the error messages use.</summary>
+        private static T Attempt<T>(Func<T> call, CancellationToken cancellation)
+        {
+            try
+            {
+                return call();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 0)
+            {
+                // No answer at all: the SDK wraps the transport's failure; its inner one names only host and port.
+                throw ex.InnerException is HttpRequestException or IOException
+                    ? new HttpRequestException(ex.InnerException.Message, ex.InnerException)
+                    : new HttpRequestException("No answer from the storage endpoint.");
+            }
+            catch (RequestFailedException ex)
+            {
+                // The status and the service's code only: the answer's text may repeat what was signed.
+                throw new StorageStatusException(ex.Status, ex.ErrorCode);
+            }
+            catch (OperationCanceledException ex) when (!cancellation.IsCancellationRequested)
+            {
+                // The SDK's per-call timeout (Retry.NetworkTimeout, the session's RequestTimeout).
+                throw new AttemptTimeoutException(ex);
+            }
+        }
+    }
+}

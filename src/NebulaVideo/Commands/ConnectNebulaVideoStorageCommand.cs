@@ -59,7 +59,7 @@ namespace NebulaVideo.Commands
         {
             var store = ParameterSetName switch
             {
-                ScriptSet => Uploader(ScriptBlock),
+                ScriptSet => (IImageStore)Uploader(ScriptBlock),
                 SasSet => AzureBlobImageStore.FromContainerSas(ContainerUri, Plain(WriteSasToken), Plain(ReadSasToken),
                     UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
                 _ => AzureBlobImageStore.FromConnectionString(Plain(ConnectionString), Container,

@@ -43,6 +43,9 @@ internal sealed class EmulatedTask
 
     public bool Fails { get; }
     public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>The unified gateway's first frame: the URL it was given and what it fetched; null in the Nebula dialect.</summary>
+    public SubmittedImage? Image { get; init; }
     public bool Expired { get; set; }
     public bool FirstReadFaulted { get; set; }
 

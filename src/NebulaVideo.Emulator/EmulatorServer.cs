@@ -43,6 +43,12 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Every request both origins received, in order of arrival.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _state.Requests;
 
+    /// <summary>
+    /// Every image the unified gateway downloaded, in order, with the create it refused or not: it downloads an image
+    /// URL on a loopback host (http or https) when a create has passed every other check, and never any other host.
+    /// </summary>
+    public IReadOnlyList<ImageFetch> ImageFetches => _state.ImageFetches;
+
     /// <summary>Accepted submissions.</summary>
     public int SubmissionCount => _state.SubmissionCount;
 
@@ -96,6 +102,9 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// the storage host when a fault plan faults every status read.
     /// </summary>
     public Uri SignedVideoLink(string taskId) => new(_state.SignedVideoLink(Find(taskId)));
+
+    /// <summary>A unified task's first frame: the URL the gateway received and what it fetched; null for a Nebula task.</summary>
+    public SubmittedImage? ImageOf(string taskId) => Find(taskId).Image;
 
     /// <summary>Ends the task's retention: its link reads "expired" and downloads are refused.</summary>
     public void ExpireTask(string taskId) => Find(taskId).Expired = true;

@@ -11,6 +11,7 @@ namespace NebulaVideo.Emulator;
 internal sealed class EmulatorState
 {
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentQueue<ImageFetch> _imageFetches = new();
     private readonly HashSet<string> _acceptedBodies = new(StringComparer.Ordinal);
     // Each account's (API key's) tasks not yet known to be finished; guarded, with the counters, by _acceptedBodies.
     private readonly Dictionary<string, List<EmulatedTask>> _running = new(StringComparer.Ordinal);
@@ -60,6 +61,11 @@ internal sealed class EmulatorState
 
     public void Record(RecordedRequest request) => _requests.Enqueue(request);
 
+    /// <summary>Every image the unified gateway downloaded, accepted or refused, in order.</summary>
+    public IReadOnlyList<ImageFetch> ImageFetches => _imageFetches.ToList();
+
+    public void Record(ImageFetch fetch) => _imageFetches.Enqueue(fetch);
+
     public DateTimeOffset Now => Options.Clock.GetUtcNow();
 
     /// <summary>0 queued, 1 running, 2 finished; with how far into the phase the task is.</summary>
@@ -73,9 +79,9 @@ internal sealed class EmulatorState
     /// unfinished tasks, creates nothing and returns null (the caller answers 429, see <see cref="AccountLimited"/>).
     /// The check and the add are one step under the lock, so concurrent creates never pass the cap together. A prompt
     /// containing "emulator:fail" makes the task fail once it finishes, in every dialect, so a client's failure path
-    /// can be driven by input alone.
+    /// can be driven by input alone. <paramref name="image"/> is the unified gateway's first frame, kept on the task.
     /// </summary>
-    public EmulatedTask? Add(string account, string id, string model, string prompt, int seconds, string resolution, JsonObject request)
+    public EmulatedTask? Add(string account, string id, string model, string prompt, int seconds, string resolution, JsonObject request, SubmittedImage? image = null)
     {
         lock (_acceptedBodies)
         {
@@ -89,7 +95,10 @@ internal sealed class EmulatorState
                 return null;
             }
 
-            var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), now, Options.VideoSizeBytes);
+            var task = new EmulatedTask(id, model, prompt, seconds, resolution, prompt.Contains("emulator:fail", StringComparison.Ordinal), now, Options.VideoSizeBytes)
+            {
+                Image = image,
+            };
             running.Add(task);
             _peak = Math.Max(_peak, running.Count);
             Tasks[id] = task;

@@ -49,9 +49,19 @@ internal sealed class UnifiedEndpoints
         // Quota is checked last: the reservation depends on the duration and quality just validated.
         if (fault == KeyFault.NoQuota) return UnifiedErrors.InsufficientQuota();
 
+        // The image is fetched only once every cheap check has passed, and only from this machine (see ImageFetcher).
+        var image = new SubmittedImage(request!.ImageUrl.OriginalString, null);
+        if (HttpsUrls.IsLoopback(request.ImageUrl))
+        {
+            var fetch = await ImageFetcher.FetchAsync(request.ImageUrl, context.RequestAborted);
+            _state.Record(fetch);
+            if (!fetch.Accepted) return UnifiedErrors.InvalidRequest("image_urls", fetch.Problem!);
+            image = image with { Fetch = fetch };
+        }
+
         return _state.Faults.Create(context, UnifiedErrors.ForFault, () =>
         {
-            var task = _state.Add(FaultKeys.Key(context)!, UnifiedTaskId.New(_state.Now), model.Name, request!.Prompt, request.Duration, request.Quality, body);
+            var task = _state.Add(FaultKeys.Key(context)!, UnifiedTaskId.New(_state.Now), model.Name, request.Prompt, request.Duration, request.Quality, body, image);
             if (task is null) return _state.AccountLimited(context, UnifiedErrors.Documented(429));
             return WireJson.Answer(200, UnifiedTaskView.Of(task, _state));
         });

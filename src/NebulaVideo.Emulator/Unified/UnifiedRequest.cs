@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,7 +12,7 @@ internal sealed record FieldProblem(string Param, string Message);
 /// A create request the unified gateway accepts, checked field by field against the model's document. Fields
 /// the documents do not name are ignored, not refused: clients may pass extra body fields through.
 /// </summary>
-internal sealed record UnifiedRequest(string Prompt, int Duration, string Quality)
+internal sealed record UnifiedRequest(string Prompt, int Duration, string Quality, Uri ImageUrl)
 {
     public const int MaxCallbackUrlLength = 2048;
 
@@ -35,7 +36,7 @@ internal sealed record UnifiedRequest(string Prompt, int Duration, string Qualit
 
         if (body["image_urls"] is not JsonArray images || images.Count != 1)
             return Refuse("image_urls", "image_urls must list exactly one image URL");
-        if (!(images[0] is JsonValue image && image.TryGetValue<string>(out var imageUrl) && HttpsUrls.TryParse(imageUrl, out _)))
+        if (!(images[0] is JsonValue image && image.TryGetValue<string>(out var imageText) && HttpsUrls.TryParseImage(imageText, out var imageUrl)))
             return Refuse("image_urls", "image_urls must hold an HTTPS URL");
 
         if (body["prompt_extend"] is not null && body["prompt_extend"]!.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
@@ -56,7 +57,7 @@ internal sealed record UnifiedRequest(string Prompt, int Duration, string Qualit
             if (HttpsUrls.IsInternal(callbackUrl)) return Refuse("callback_url", "callback_url must not point to an internal address");
         }
 
-        return (new UnifiedRequest(prompt, duration.Value, quality), null);
+        return (new UnifiedRequest(prompt, duration.Value, quality, imageUrl), null);
     }
 
     // The schema says integer: "5" and 5.0 are refused, unlike the lenient Nebula gateway.

@@ -113,13 +113,16 @@ namespace NebulaVideo.Core.Storage
         /// <summary>The container's address, without a query.</summary>
         public string Location => _access.Location;
 
-        /// <summary>The blob's address (without a query) that <see cref="Stage"/> will give this content: no network call.</summary>
+        /// <summary>The blob's address (without a query) that <see cref="Stage(StagingImage, Action{string}, CancellationToken)"/> will give this content: no network call.</summary>
         public string PlannedLocation(StagingImage image) => Location + "/" + BlobName(image);
 
         string? IImageStore.PlannedLocation(StagingImage image) => PlannedLocation(image);
 
-        public StagedImage Stage(StagingImage image, CancellationToken cancellation)
+        public StagedImage Stage(StagingImage image, CancellationToken cancellation) => Stage(image, null, cancellation);
+
+        public StagedImage Stage(StagingImage image, Action<string>? log, CancellationToken cancellation)
         {
+            using var calls = CallLog.With(log);
             if (image is null) throw new ArgumentNullException(nameof(image));
             var name = BlobName(image);
             var location = Location + "/" + name;
@@ -145,14 +148,16 @@ namespace NebulaVideo.Core.Storage
             {
                 throw error;
             }
-            _log?.Invoke(uploaded ? $"Staged {image.Path} as {location}." : $"{image.Path} is in the store already as {location}; reusing it.");
+            var said = uploaded ? $"Staged {image.Path} as {location}." : $"{image.Path} is in the store already as {location}; reusing it.";
+            _log?.Invoke(said);
+            log?.Invoke(said);
             var query = _readToken?.Query ?? _access.MintReadQuery(name, _lifetime);
             return new StagedImage(location, new Uri(location + "?" + query), uploaded);
         }
 
         /// <summary>
         /// Makes sure the container is there: with an account key it is created when missing; with a SAS nothing can be
-        /// checked before the first upload, which creates it if the write token allows. <see cref="Stage"/> does this
+        /// checked before the first upload, which creates it if the write token allows. <see cref="Stage(StagingImage, Action{string}, CancellationToken)"/> does this
         /// before its first upload; a caller may do it earlier to find a wrong key or address at once.
         /// </summary>
         public void EnsureContainer(CancellationToken cancellation) => EnsureContainer(Location, cancellation);

@@ -25,7 +25,10 @@ namespace NebulaVideo.Core.Storage
         /// Puts the image in the store unless its content is there already, and returns the URL the gateway gets.
         /// Throws <see cref="NebulaVideoException"/> (an id of its own, the file as target) when it cannot.
         /// </summary>
-        StagedImage Stage(StagingImage image, CancellationToken cancellation);
+        /// <param name="image">The image.</param>
+        /// <param name="log">Where each storage call is said (the calling command's -Verbose); called from any thread.</param>
+        /// <param name="cancellation">Ctrl+C.</param>
+        StagedImage Stage(StagingImage image, Action<string>? log, CancellationToken cancellation);
     }
 
     /// <summary>A local image about to be staged: read and checked against its model already.</summary>

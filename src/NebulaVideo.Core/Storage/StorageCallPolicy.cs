@@ -67,13 +67,20 @@ namespace NebulaVideo.Core.Storage
         }
 
         private void Answered(HttpMessage message, Stopwatch clock) =>
-            _log?.Invoke($"{Describe(message)}: {message.Response.Status} {message.Response.ReasonPhrase} in {clock.ElapsedMilliseconds} ms");
+            Say($"{Describe(message)}: {message.Response.Status} {message.Response.ReasonPhrase} in {clock.ElapsedMilliseconds} ms");
 
         private void Failed(HttpMessage message, Stopwatch clock, Exception ex)
         {
             // The type, not the text: an exception's message is not ours to vouch for.
             var what = ex is OperationCanceledException ? "cancelled or timed out" : $"failed ({ex.GetType().Name})";
-            _log?.Invoke($"{Describe(message)}: {what} after {clock.ElapsedMilliseconds} ms");
+            Say($"{Describe(message)}: {what} after {clock.ElapsedMilliseconds} ms");
+        }
+
+        // To the store's own log, and to the command's that made this call (CallLog).
+        private void Say(string line)
+        {
+            _log?.Invoke(line);
+            CallLog.Write(line);
         }
 
         /// <summary>"PUT https://account.blob.core.windows.net/container/blob": the path only, the query (a SAS) never.</summary>

@@ -21,7 +21,7 @@ namespace NebulaVideo.Core.Storage
         /// <summary>Unknown until the uploader answers.</summary>
         public string? PlannedLocation(StagingImage image) => null;
 
-        public StagedImage Stage(StagingImage image, CancellationToken cancellation)
+        public StagedImage Stage(StagingImage image, Action<string>? log, CancellationToken cancellation)
         {
             var answer = _upload(image, cancellation);
             var text = (answer as Uri)?.OriginalString ?? answer?.ToString();

@@ -48,6 +48,9 @@ namespace NebulaVideo.Core.Submissions
 
         public void Log(string message) => _log(message);
 
+        /// <summary>A line for -Verbose from any thread: written on the host's thread.</summary>
+        public void LogFromAnyThread(string message) => _post(() => _log(message));
+
         /// <summary>Runs <paramref name="work"/> on the host's thread, from a create that runs elsewhere, and gives its result.</summary>
         public Task<T> OnHostThread<T>(Func<T> work)
         {

@@ -339,6 +339,9 @@ namespace NebulaVideo.Core.Tests
         [InlineData("\"image\":\"1\"", "\"image\"", "\"1\"")]
         [InlineData("\"image\":\"Required, Optional\"", "\"image\"", "Required, Optional")]
         [InlineData("\"imageMatchesSize\":\"true\"", "\"imageMatchesSize\"", "\"true\"")]
+        [InlineData("\"imageTransparency\":\"false\"", "\"imageTransparency\"", "\"false\"")]
+        [InlineData("\"imageTransparency\":0", "\"imageTransparency\"", "0")]
+        [InlineData("\"imageTransparency\":null", "\"imageTransparency\"", "null")]
         [InlineData("\"resolutions\":\"720p\"", "\"resolutions\"", "\"720p\"")]
         [InlineData("\"resolutions\":[\"720p\",1080]", "\"resolutions\"", "1080")]
         [InlineData("\"options\":null", "\"options\"", "null")]
@@ -358,6 +361,99 @@ namespace NebulaVideo.Core.Tests
             var model = Apply(Entry("sora-2", "\"layout\":null,\"remixIdPrefix\":null,\"image\":\"required\",\"retires\":\"2027-03-31\"")).Get("sora-2");
             Assert.Equal((null, null, ImageRequirement.Required), (model.Layout, model.RemixIdPrefix, model.Image));
             Assert.Equal(new DateTime(2027, 3, 31, 0, 0, 0, DateTimeKind.Utc), model.Retires);
+        }
+
+        // ---- Transparency: "imageTransparency" -------------------------------------------------------------
+
+        [Fact]
+        public void The_unified_wan_models_refuse_transparency_and_every_other_model_allows_it_unless_told()
+        {
+            Assert.Equal(new[] { "wan2.5-image-to-video", "wan2.6-image-to-video" },
+                ModelCatalog.BuiltIn.Models.Where(m => !m.ImageTransparency).Select(m => m.Name));
+            var added = Apply(Entry("wan3-image-to-video", "\"dialect\":\"Unified\",\"image\":\"Required\"")).Get("wan3-image-to-video");
+            Assert.True(added.ImageTransparency);
+            Assert.True(ModelCatalog.BuiltIn.Get("wan9-image-to-video", Dialects.Get("Unified")).ImageTransparency);   // sent unchecked
+        }
+
+        [Fact]
+        public void An_entry_sets_and_clears_imageTransparency_changing_nothing_else()
+        {
+            var refused = Apply(Entry(Wan25, "\"imageTransparency\":false")).Get(Wan25);
+            Assert.Equal(ModelCatalog.BuiltIn.Get(Wan25) with { ImageTransparency = false, Source = "user.json" }, refused);
+
+            var allowed = Apply(Entry(Wan26, "\"ImageTransparency\":true")).Get(Wan26);
+            Assert.True(allowed.ImageTransparency);
+            Assert.Equal(ModelCatalog.BuiltIn.Get(Wan26) with { ImageTransparency = true, Source = "user.json" }, allowed);
+
+            // An entry that does not give the field keeps the model's.
+            Assert.False(Apply(Entry(Wan26, "\"promptMaxLength\":100")).Get(Wan26).ImageTransparency);
+        }
+
+        [Fact]
+        public void Wan26_refuses_an_image_with_transparency_and_takes_an_opaque_one()
+        {
+            // The unified gateway takes images only by URL today (ImageUrlRequired for a local one, before anything is
+            // read), so the check runs on wan2.6-image-to-video as the catalog has it but served by Nebula, which takes images inline.
+            var wan26 = ModelCatalog.BuiltIn.Get(Wan26) with { Dialect = "Nebula" };
+            var alpha = Image(TestImages.Png(640, 480, 6), "alpha.png");
+            var keyed = Image(TestImages.Png(640, 480, 2, TestImages.Transparency(2)), "keyed.png");
+            var webp = Image(TestImages.WebP(TestImages.Vp8X(640, 480, alpha: true), TestImages.Vp8(640, 480)), "alpha.webp");
+            var bmp = Image(TestImages.Bmp(640, 480, 124, 32, TestImages.BiBitFields, 0xFF000000u), "alpha.bmp");
+            foreach (var image in new[] { alpha, keyed, webp, bmp })
+            {
+                var ex = Assert.Throws<NebulaVideoException>(() => ModelCatalog.Resolve(new VideoRequest { Model = Wan26, Prompt = "p", Image = image }, wan26));
+                Assert.Equal(("ImageTransparencyNotSupported", ErrorKind.InvalidData, (object)image.DisplayName), (ex.Id.Name, ex.Kind, ex.Target));
+                Assert.Contains($"'{image.DisplayName}'", ex.Message);
+                Assert.Contains(Wan26, ex.Message);
+                Assert.Contains("Flatten", ex.RecommendedAction);
+            }
+
+            foreach (var opaque in new[]
+            {
+                Image(TestImages.Png(640, 480, 2), "opaque.png"), Image(TestImages.Bmp(640, 480), "opaque.bmp"),
+                Image(TestImages.WebP(TestImages.Vp8(640, 480)), "opaque.webp"), Image(TestImages.WebP(TestImages.Vp8L(640, 480, false)), "lossless.webp"),
+            })
+            {
+                var resolved = ModelCatalog.Resolve(new VideoRequest { Model = Wan26, Prompt = "p", Image = opaque }, wan26);
+                Assert.Equal((Wan26, 5, "720p"), (resolved.Model, resolved.Duration, resolved.Resolution));
+            }
+
+            // A model that allows transparency (the default) takes the same alpha PNG.
+            Assert.Equal(Wan25, ModelCatalog.Resolve(new VideoRequest { Model = Wan25, Prompt = "p", Image = alpha }, ModelCatalog.BuiltIn.Get(Wan25)).Model);
+        }
+
+        [Fact]
+        public void A_user_model_with_imageTransparency_false_refuses_an_alpha_png_through_the_catalog()
+        {
+            var catalog = Apply(Entry("wan-local", "\"dialect\":\"Nebula\",\"image\":\"Required\",\"imageTransparency\":false"));
+            var request = new VideoRequest { Model = "wan-local", Prompt = "p", Image = Image(TestImages.Png(640, 480, 4), "grey-alpha.png") };
+            Assert.Equal("ImageTransparencyNotSupported", Assert.Throws<NebulaVideoException>(() => catalog.Resolve(request)).Id.Name);
+            Assert.Equal("wan-local", catalog.Resolve(request with { Image = Image(TestImages.Png(640, 480, 0), "grey.png") }).Model);
+        }
+
+        [Fact]
+        public void The_format_is_checked_before_transparency()
+        {
+            // wan2.5-i2v-preview takes PNG and JPEG: a transparent WebP is refused for its format, whatever the transparency rule.
+            var model = ModelCatalog.BuiltIn.Get(Wan25) with { ImageTransparency = false };
+            var webp = Image(TestImages.WebP(TestImages.Vp8L(640, 480, true)), "alpha.webp");
+            var ex = Assert.Throws<NebulaVideoException>(() => ModelCatalog.Resolve(new VideoRequest { Model = Wan25, Prompt = "p", Image = webp }, model));
+            Assert.Equal("ImageFormatNotSupported", ex.Id.Name);
+            Assert.Contains("WebP", ex.Message);
+        }
+
+        private static Images.ImageInput Image(byte[] bytes, string name)
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"nebulavideo-{Guid.NewGuid():N}-{name}");
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                return Images.ImageInput.FromFile(path, 10 << 20);
+            }
+            finally
+            {
+                File.Delete(path);
+            }
         }
 
         // ---- Lifecycle: "retires", "lifecycleNote" and "replacement" -------------------------------------
@@ -454,6 +550,8 @@ namespace NebulaVideo.Core.Tests
         [InlineData("wan2.6-image-to-video", "\"price\":0.1", "price", "pricePerSecondUsd")]
         [InlineData("wan2.6-image-to-video", "\"resolution\":[\"720p\"]", "resolution", "resolutions")]
         [InlineData("wan2.6-image-to-video", "\"maxImagebyte\":1000", "maxImagebyte", "maxImageBytes")]
+        [InlineData("wan2.6-image-to-video", "\"imageTransparancy\":true", "imageTransparancy", "imageTransparency")]
+        [InlineData("wan2.6-image-to-video", "\"imageTransparent\":true", "imageTransparent", "imageTransparency")]
         [InlineData("wan3-image-to-video", "\"dialect\":\"Unified\",\"defaultDurtion\":5", "defaultDurtion", "defaultDuration")]
         public void An_unknown_field_is_refused_suggesting_the_closest_known_one(string model, string fields, string unknown, string suggested)
         {
@@ -497,7 +595,8 @@ namespace NebulaVideo.Core.Tests
         public void Every_field_the_readme_lists_is_a_catalog_field()
         {
             var catalog = Apply("{\"models\":[{\"name\":\"all-fields\",\"dialect\":\"Nebula\",\"description\":\"d\",\"layout\":\"sora\",\"image\":\"Optional\"," +
-                "\"imageFormats\":[\"png\"],\"maxImageBytes\":1000,\"imageMinPixels\":10,\"imageMaxPixels\":20,\"imageMatchesSize\":true,\"promptMaxLength\":100," +
+                "\"imageFormats\":[\"png\"],\"maxImageBytes\":1000,\"imageMinPixels\":10,\"imageMaxPixels\":20,\"imageMatchesSize\":true,\"imageTransparency\":false," +
+                "\"promptMaxLength\":100," +
                 "\"durations\":[4],\"defaultDuration\":4,\"resolutions\":[],\"defaultResolution\":null,\"sizes\":[\"10x20\"],\"defaultSize\":\"10x20\"," +
                 "\"pricePerSecondUsd\":{\"10x20\":0.5},\"options\":[\"User\"],\"remixIdPrefix\":\"video_\",\"retires\":\"2027-03-31\",\"lifecycleNote\":\"n\",\"replacement\":\"sora-2\"}]}");
             Assert.Equal(2m, catalog.Get("all-fields").EstimateCost(null, null));

@@ -22,6 +22,7 @@ namespace NebulaVideo.Core.Catalog
         public const string ImageMinPixels = "imageMinPixels";
         public const string ImageMaxPixels = "imageMaxPixels";
         public const string ImageMatchesSize = "imageMatchesSize";
+        public const string ImageTransparency = "imageTransparency";
         public const string PromptMaxLength = "promptMaxLength";
         public const string Durations = "durations";
         public const string DefaultDuration = "defaultDuration";
@@ -39,7 +40,7 @@ namespace NebulaVideo.Core.Catalog
         public static readonly string[] All =
         {
             Name, Dialect, Description, Layout, Image, ImageFormats, MaxImageBytes, ImageMinPixels, ImageMaxPixels,
-            ImageMatchesSize, PromptMaxLength, Durations, DefaultDuration, Resolutions, DefaultResolution, Sizes,
+            ImageMatchesSize, ImageTransparency, PromptMaxLength, Durations, DefaultDuration, Resolutions, DefaultResolution, Sizes,
             DefaultSize, PricePerSecondUsd, Options, RemixIdPrefix, Retires, LifecycleNote, Replacement,
         };
     }

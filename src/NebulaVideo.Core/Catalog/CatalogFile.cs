@@ -155,6 +155,7 @@ namespace NebulaVideo.Core.Catalog
                 ImageMinPixels = m.Has(CatalogFields.ImageMinPixels) ? m.Int(CatalogFields.ImageMinPixels) : model.ImageMinPixels,
                 ImageMaxPixels = m.Has(CatalogFields.ImageMaxPixels) ? m.Int(CatalogFields.ImageMaxPixels) : model.ImageMaxPixels,
                 ImageMatchesSize = m.Has(CatalogFields.ImageMatchesSize) ? m.Bool(CatalogFields.ImageMatchesSize) : model.ImageMatchesSize,
+                ImageTransparency = m.Has(CatalogFields.ImageTransparency) ? m.Bool(CatalogFields.ImageTransparency) : model.ImageTransparency,
                 PromptMaxLength = m.Has(CatalogFields.PromptMaxLength) ? m.Int(CatalogFields.PromptMaxLength) : model.PromptMaxLength,
                 Durations = m.Integers(CatalogFields.Durations) ?? model.Durations,
                 DefaultDuration = m.Has(CatalogFields.DefaultDuration) ? m.Int(CatalogFields.DefaultDuration) : model.DefaultDuration,

@@ -260,6 +260,11 @@ namespace NebulaVideo.Core.Catalog
                 throw new NebulaVideoException(ErrorIds.ImageFormatNotSupported,
                     $"The image '{image.DisplayName}' is {info.Format}; {model.Name} takes {string.Join(", ", model.ImageFormats)}.", image.DisplayName,
                     $"Convert the image to {string.Join(" or ", model.ImageFormats)}.");
+            if (!model.ImageTransparency && info.HasAlpha)
+                throw new NebulaVideoException(ErrorIds.ImageTransparencyNotSupported,
+                    $"The image '{image.DisplayName}' is a {info.Format} with transparency (an alpha channel or a transparent colour); {model.Name} takes only images without it.",
+                    image.DisplayName,
+                    "Flatten the image onto a solid background and save it without an alpha channel: as a JPEG, a 24-bit PNG or BMP, or a WebP without alpha (with ImageMagick: magick <image> -background white -alpha remove -alpha off <new image>).");
             if ((model.ImageMinPixels is int min && (info.Width < min || info.Height < min))
                 || (model.ImageMaxPixels is int max && (info.Width > max || info.Height > max)))
                 throw new NebulaVideoException(ErrorIds.ImageDimensionsNotSupported,

@@ -42,6 +42,12 @@ namespace NebulaVideo.Core.Catalog
         /// <summary>The image must have exactly the output frame size (sora-2).</summary>
         public bool ImageMatchesSize { get; init; }
 
+        /// <summary>
+        /// An image may declare transparency (an alpha channel or a transparent colour; the catalog's "imageTransparency").
+        /// False: such an image is refused before it is sent (the unified gateway's wan models). True unless the catalog says otherwise.
+        /// </summary>
+        public bool ImageTransparency { get; init; } = true;
+
         /// <summary>Longest prompt in characters, when published.</summary>
         public int? PromptMaxLength { get; init; }
 

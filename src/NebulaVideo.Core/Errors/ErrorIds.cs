@@ -55,6 +55,7 @@ namespace NebulaVideo.Core
         public static readonly ErrorId ImageFormatNotSupported = new ErrorId(nameof(ImageFormatNotSupported), ErrorKind.InvalidData);
         public static readonly ErrorId ImageTooLarge = new ErrorId(nameof(ImageTooLarge), ErrorKind.InvalidData);
         public static readonly ErrorId ImageDimensionsNotSupported = new ErrorId(nameof(ImageDimensionsNotSupported), ErrorKind.InvalidData);
+        public static readonly ErrorId ImageTransparencyNotSupported = new ErrorId(nameof(ImageTransparencyNotSupported), ErrorKind.InvalidData);
         public static readonly ErrorId ImageSizeMismatch = new ErrorId(nameof(ImageSizeMismatch), ErrorKind.InvalidData);
         public static readonly ErrorId PathTakesOneTask = new ErrorId(nameof(PathTakesOneTask), ErrorKind.InvalidArgument);
         public static readonly ErrorId PathNotOnFileSystem = new ErrorId(nameof(PathNotOnFileSystem), ErrorKind.InvalidArgument);

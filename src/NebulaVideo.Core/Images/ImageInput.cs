@@ -84,7 +84,7 @@ namespace NebulaVideo.Core.Images
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
             {
                 throw new NebulaVideoException(ErrorIds.ImagePathInvalid,
-                    $"'{path}' is not a valid file path.", path, "Give the path of a PNG or JPEG file.", ex);
+                    $"'{path}' is not a valid file path.", path, $"Give the path of an image file ({ImageProbe.FormatNames}).", ex);
             }
             if (Directory.Exists(file.FullName))
                 throw new NebulaVideoException(ErrorIds.ImageIsFolder,
@@ -149,7 +149,8 @@ namespace NebulaVideo.Core.Images
 
         private static ImageInfo RequireKnownFormat(byte[] bytes, string target) =>
             ImageProbe.Probe(bytes) ?? throw new NebulaVideoException(ErrorIds.ImageFormatNotSupported,
-                $"The image '{target}' is not a PNG or JPEG file.", target, "Convert the image to PNG or JPEG.");
+                $"The image '{target}' is not a {ImageProbe.FormatNames} file.", target,
+                $"Convert the image to {ImageProbe.FormatNames}, in a format its model takes (Get-NebulaVideoModel <model> | Format-List shows them).");
 
         private static NebulaVideoException ImageTooLarge(string target, long size, long maxBytes) =>
             new NebulaVideoException(ErrorIds.ImageTooLarge,

@@ -11,7 +11,7 @@ namespace NebulaVideo.Core.Tests
 
         public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-        // The sample stills are RGBA PNGs (colour type 6): they declare an alpha channel.
+        // The sample stills are opaque RGB PNGs (colour type 2), as the unified gateway's models need them.
         [Theory]
         [InlineData("harbor.png", 1280, 720)]
         [InlineData("sunrise.png", 1280, 720)]
@@ -19,7 +19,7 @@ namespace NebulaVideo.Core.Tests
         public void Png_dimensions_come_from_the_header(string file, int width, int height)
         {
             var info = ImageProbe.Probe(File.ReadAllBytes(Seed.RepoFile("samples", "stills", file)));
-            Assert.Equal(new ImageInfo(ImageFormat.Png, width, height, HasAlpha: true), info);
+            Assert.Equal(new ImageInfo(ImageFormat.Png, width, height, HasAlpha: false), info);
         }
 
         // ---- PNG transparency: colour types 4 and 6, or a tRNS chunk before the image data --------------

@@ -71,7 +71,7 @@ namespace NebulaVideo.Core.Tests
             Assert.Equal(bytes.Length, fetch.Length);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), fetch.Sha256);
             Assert.Equal(("png", width, height), (fetch.Format, fetch.Width!.Value, fetch.Height!.Value));
-            Assert.True(fetch.Alpha); // the samples are RGBA: recorded, not refused (see ImageFetch.Alpha)
+            Assert.False(fetch.Alpha); // the samples are opaque, as the unified models need
 
             // The image host saw one plain GET, with the SAS and without any credential of the gateway's.
             var seen = Assert.Single(_host.Requests);
@@ -120,6 +120,17 @@ namespace NebulaVideo.Core.Tests
             Assert.Contains("jpeg, png, bmp or webp", (string)error["message"]!, StringComparison.Ordinal);
             var fetch = Assert.Single(_emulator.ImageFetches);
             Assert.Equal(((int?)200, (long)text.Length, Convert.ToHexStringLower(SHA256.HashData(text)), (string?)null), (fetch.Status, fetch.Length, fetch.Sha256, fetch.Format));
+        }
+
+        [Fact]
+        public async Task A_png_with_a_transparent_channel_is_refused_as_the_seeds_say()
+        {
+            _host.Serve("/rgba.png", 200, TestImages.Png(640, 480, colourType: 6), "image/png");
+
+            var error = AssertImageRefused(await Post(_host.Uri + "rgba.png"));
+
+            Assert.Contains("transparent channel", (string)error["message"]!, StringComparison.Ordinal);
+            Assert.True(Assert.Single(_emulator.ImageFetches).Alpha);
         }
 
         [Theory]

@@ -58,6 +58,8 @@ internal static class ImageFetcher
             string? problem = null;
             if (header.Width is < MinPixels or > MaxPixels || header.Height is < MinPixels or > MaxPixels)
                 problem = $"image_urls: image width and height must be in [{MinPixels}, {MaxPixels}] pixels, not {header.Width}x{header.Height}";
+            else if (header.Alpha)
+                problem = "image_urls: a png with a transparent channel is not supported"; // seeds 001/003
             return new ImageFetch(text, status, bytes.Length, sha256, header.Format, header.Width, header.Height, header.Alpha, problem);
         }
         catch (HttpRequestException)

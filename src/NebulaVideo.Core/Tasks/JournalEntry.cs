@@ -124,7 +124,7 @@ namespace NebulaVideo.Core.Tasks
         /// The task this (resumable) record names, for a rerun that reads it instead of paying again: the task as the rerun
         /// knows it (<paramref name="task"/>), with the id and the submission time recorded here.
         /// </summary>
-        public VideoTask Resume(VideoTask task) => task with { TaskId = TaskId!, SubmittedAt = At, Resumed = true };
+        public VideoTask Resume(VideoTask task) => task with { TaskId = TaskId!, SubmittedAt = At, Resumed = true, StagedImage = task.StagedImage ?? StagedImage };
 
         /// <summary>
         /// The record of a saved video: where it went, and which task it came from. It names the task (model, image,

@@ -106,7 +106,7 @@ namespace NebulaVideo.Tests
                 $module.Version.ToString()", apiKey: null);
             Assert.Empty(run.Errors);
             var commands = run.Output.Where(o => o.Properties["Name"] is not null).ToList();
-            Assert.Equal(13, commands.Count);
+            Assert.Equal(17, commands.Count);
             Assert.All(commands, c => Assert.True((bool)c.Properties["Approved"].Value, c.Properties["Name"].Value + " has an unapproved verb"));
             Assert.All(commands, c => Assert.True((int)c.Properties["OutputTypes"].Value > 0, c.Properties["Name"].Value + " lacks [OutputType]"));
             var manifest = File.ReadAllText(_engine.ModuleManifest);

@@ -81,7 +81,7 @@ namespace NebulaVideo.Tests
 
             Assert.Empty(run.Errors);
             var line = Assert.Single(WhatIfLines(run));
-            Assert.Contains("Stage harbor.png (0.02 MB) in the script block's storage", line, StringComparison.Ordinal);
+            Assert.Contains("Stage harbor.png (0.02 MB) through the image store's script block, then submit video", line, StringComparison.Ordinal);
             Assert.Contains("then submit video", line, StringComparison.Ordinal);
             Assert.Equal(0, run.Output.Select(o => o.BaseObject).OfType<int>().Single());
             Assert.Equal(0, _engine.PostsSince(since));

@@ -34,8 +34,9 @@ Describe 'The module manifest' {
         $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $info.PowerShellVersion | Should -Be ([version]'5.1')
         $info.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Clear-NebulaVideoJournal', 'Connect-NebulaVideo', 'Disconnect-NebulaVideo', 'Get-NebulaVideoConnection', 'Get-NebulaVideoJournal', 'Get-NebulaVideoModel',
-            'Get-NebulaVideoRequestContext', 'Get-NebulaVideoTask', 'Measure-NebulaVideoCost', 'New-NebulaVideo', 'Save-NebulaVideo',
+            'Clear-NebulaVideoJournal', 'Connect-NebulaVideo', 'Connect-NebulaVideoStorage', 'Disconnect-NebulaVideo', 'Disconnect-NebulaVideoStorage',
+            'Get-NebulaVideoConnection', 'Get-NebulaVideoJournal', 'Get-NebulaVideoModel', 'Get-NebulaVideoRequestContext', 'Get-NebulaVideoStorage',
+            'Get-NebulaVideoTask', 'Measure-NebulaVideoCost', 'New-NebulaVideo', 'Remove-NebulaVideoStagedImage', 'Save-NebulaVideo',
             'Set-NebulaVideoRequestContext', 'Wait-NebulaVideoTask')
     }
 
@@ -323,7 +324,7 @@ Describe 'Installation from a PSResourceGet repository' {
         }
         @(Get-ChildItem $repositoryFolder -Filter 'NebulaVideo.*.nupkg').Count | Should -Be 1
         $commands = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installFolder'; (Get-Command -Module NebulaVideo).Count; Import-Module NebulaVideo; (Get-NebulaVideoModel).Count"
-        $commands | Should -Be @('13', '4')
+        $commands | Should -Be @('17', '4')
     }
 
     It 'carries the gallery metadata and installs with PowerShellGet''s Install-Module path too' {

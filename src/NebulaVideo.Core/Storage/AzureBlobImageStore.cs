@@ -55,7 +55,9 @@ namespace NebulaVideo.Core.Storage
             _log = log;
             _retry = ReadRetry.Create(options, log);
             _failures = new StorageFailures(access.Location, access.HasKey, options);
-            Info = new ImageStoreInfo("AzureBlob", access.Account.Length == 0 ? null : access.Account, access.Container, access.Location, lifetime,
+            // With a read token the gateway's URL lasts as long as that token, whatever lifetime was asked for.
+            Info = new ImageStoreInfo("AzureBlob", access.Account.Length == 0 ? null : access.Account, access.Container, access.Location,
+                access.HasKey ? lifetime : (TimeSpan?)null,
                 access.HasKey ? "AccountKey" : "SasToken");
         }
 

@@ -146,9 +146,26 @@ namespace NebulaVideo.Core.Storage
                 }
                 catch (RequestFailedException ex) when (ex.Status == 412 || (ex.Status == 409 && (ex.ErrorCode is null || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists.ToString())))
                 {
+                    Touch(blobName, cancellation);
                     return false;
                 }
             }, cancellation);
+
+        // A reused image is in use again: its last-written time moves to now (metadata only, the bytes stay), so
+        // Remove-NebulaVideoStagedImage, which goes by that time, never deletes an image a new task still needs.
+        // Best effort: a write token that may only create blobs cannot, and the upload still stands.
+        private void Touch(string blobName, CancellationToken cancellation)
+        {
+            try
+            {
+                _container.GetBlobClient(blobName).SetMetadata(
+                    new Dictionary<string, string> { ["nebulavideo_staged"] = DateTimeOffset.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture) },
+                    cancellationToken: cancellation);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 403)
+            {
+            }
+        }
 
         /// <summary>A service SAS for one blob, signed here with the account key: read only, from a little before now.</summary>
         public string MintReadQuery(string blobName, TimeSpan lifetime)

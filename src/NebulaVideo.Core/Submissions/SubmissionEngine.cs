@@ -49,9 +49,10 @@ namespace NebulaVideo.Core.Submissions
 
         /// <summary>What -WhatIf says of staging: which file, how big, where; empty when nothing is staged.</summary>
         public string StagingText() => Staging is null || Store is null ? string.Empty
-            : $"Stage {System.IO.Path.GetFileName(Staging.Path)} ({Staging.Bytes.Length / 1048576.0:0.0#} MB) in "
-              + (Store.Container is string container ? $"container '{container}' of storage account '{Store.Account}'" : "the script block's storage")
-              + " (uploaded unless its content is there already)";
+            : $"Stage {System.IO.Path.GetFileName(Staging.Path)} ({Staging.Bytes.Length / 1048576.0:0.0#} MB) "
+              + (Store.Container is string container
+                  ? $"in container '{container}' of storage account '{Store.Account}' (uploaded unless its content is there already)"
+                  : "through the image store's script block");
 
         /// <summary>The resolution: a sized model's is its frame size.</summary>
         public string? Resolution => Request.Resolution ?? Request.Size;

@@ -43,9 +43,11 @@ namespace NebulaVideo.Commands
         [Parameter(Mandatory = true, ParameterSetName = SasSet)]
         public SecureString ReadSasToken { get; set; } = null!;
 
-        /// <summary>How long the read URL minted for each image lasts (default 1 day, at most 7 days).</summary>
+        /// <summary>
+        /// How long the read URL minted for each image lasts (default 1 day, at most 7 days). Not with -ContainerUri: there
+        /// the gateway gets your read token as it is, and its own expiry decides.
+        /// </summary>
         [Parameter(ParameterSetName = ConnectionStringSet)]
-        [Parameter(ParameterSetName = SasSet)]
         public TimeSpan? UrlLifetime { get; set; }
 
         /// <summary>
@@ -61,7 +63,7 @@ namespace NebulaVideo.Commands
             {
                 ScriptSet => (IImageStore)Uploader(ScriptBlock),
                 SasSet => AzureBlobImageStore.FromContainerSas(ContainerUri, Plain(WriteSasToken), Plain(ReadSasToken),
-                    UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
+                    AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
                 _ => AzureBlobImageStore.FromConnectionString(Plain(ConnectionString), Container,
                     UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
             };

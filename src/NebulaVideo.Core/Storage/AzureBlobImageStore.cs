@@ -79,6 +79,8 @@ namespace NebulaVideo.Core.Storage
         /// A store on a container's address and two SAS tokens of the user's: <paramref name="writeSasToken"/> uploads
         /// (it must allow create or write) and goes only to the storage endpoint; <paramref name="readSasToken"/> is what
         /// gateways get beside each blob's address, so it must grant read and nothing else (sp=r) and be for the container.
+        /// Neither may have expired. A read URL lasts as long as the read token: <paramref name="urlLifetime"/> is what
+        /// <see cref="Info"/> says, and a read token that ends sooner is said with the log.
         /// </summary>
         public static AzureBlobImageStore FromContainerSas(Uri containerUri, string writeSasToken, string readSasToken, TimeSpan urlLifetime, ClientOptions options, Action<string>? log)
         {

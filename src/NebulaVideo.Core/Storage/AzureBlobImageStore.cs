@@ -32,7 +32,6 @@ namespace NebulaVideo.Core.Storage
         /// <summary>How far before now a minted read URL starts, for a gateway whose clock runs behind.</summary>
         internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-        private static readonly Regex ContainerName = new Regex("^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant);
         private static readonly Regex Hash = new Regex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant);
         private static readonly Regex Extension = new Regex("^[a-z0-9]{1,8}$", RegexOptions.CultureInvariant);
 
@@ -68,13 +67,13 @@ namespace NebulaVideo.Core.Storage
         /// </summary>
         public static AzureBlobImageStore FromConnectionString(string connectionString, string container, TimeSpan urlLifetime, ClientOptions options, Action<string>? log)
         {
-            CheckLifetime(urlLifetime);
-            CheckContainerName(container);
+            StoreSettings.CheckLifetime(urlLifetime);
+            StoreSettings.CheckContainerName(container);
             if (string.IsNullOrWhiteSpace(connectionString))
-                throw Invalid("The storage connection string is empty.", container, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
+                throw StoreSettings.Invalid("The storage connection string is empty.", container, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
             var access = BlobContainerAccess.FromConnectionString(connectionString, container, options, log, out var problem)
-                ?? throw Invalid($"The storage connection string cannot be used: {problem}", container, "Copy the connection string again from the storage account's Access keys.");
-            CheckSecure(new Uri(access.Location), container);
+                ?? throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", container, "Copy the connection string again from the storage account's Access keys.");
+            StoreSettings.CheckSecure(new Uri(access.Location), container);
             return new AzureBlobImageStore(access, urlLifetime, null, null, options, log);
         }
 
@@ -82,28 +81,30 @@ namespace NebulaVideo.Core.Storage
         /// A store on a container's address and two SAS tokens of the user's: <paramref name="writeSasToken"/> uploads
         /// (it must allow create or write) and goes only to the storage endpoint; <paramref name="readSasToken"/> is what
         /// gateways get beside each blob's address, so it must grant read and nothing else (sp=r) and be for the container.
+        /// Neither may have expired. A read URL lasts as long as the read token: <paramref name="urlLifetime"/> is what
+        /// <see cref="Info"/> says, and a read token that ends sooner is said with the log.
         /// </summary>
         public static AzureBlobImageStore FromContainerSas(Uri containerUri, string writeSasToken, string readSasToken, TimeSpan urlLifetime, ClientOptions options, Action<string>? log)
         {
-            CheckLifetime(urlLifetime);
+            StoreSettings.CheckLifetime(urlLifetime);
             if (containerUri is null || !containerUri.IsAbsoluteUri)
-                throw Invalid("The container address is not an absolute URL.", containerUri, "Give the container's address: https://ACCOUNT.blob.core.windows.net/CONTAINER.");
+                throw StoreSettings.Invalid("The container address is not an absolute URL.", null, "Give the container's address: https://ACCOUNT.blob.core.windows.net/CONTAINER.");
             var shown = containerUri.GetLeftPart(UriPartial.Path);
             if (containerUri.Query.Length > 0)
-                throw Invalid($"The container address {shown} carries a query; its tokens must be given apart.", shown,
+                throw StoreSettings.Invalid($"The container address {shown} carries a query; its tokens must be given apart.", shown,
                     "Give the address without '?...', the write token and the read token separately.");
-            CheckSecure(containerUri, shown);
+            StoreSettings.CheckSecure(containerUri, shown);
             var write = SasToken.TryParse(writeSasToken)
-                ?? throw Invalid("The write token is not a SAS token (sv=...&sp=...&se=...&sig=...).", shown, "Mint a SAS for the container that allows create and write (sp=cw).");
+                ?? throw StoreSettings.Invalid("The write token is not a SAS token (sv=...&sp=...&se=...&sig=...).", shown, "Mint a SAS for the container that allows create and write (sp=cw).");
             var read = SasToken.TryParse(readSasToken)
-                ?? throw Invalid("The read token is not a SAS token (sv=...&sp=r&se=...&sig=...).", shown, "Mint a read-only SAS for the container (sp=r).");
-            CheckNotExpired(write, "write", shown);
-            CheckNotExpired(read, "read", shown);
+                ?? throw StoreSettings.Invalid("The read token is not a SAS token (sv=...&sp=r&se=...&sig=...).", shown, "Mint a read-only SAS for the container (sp=r).");
+            StoreSettings.CheckNotExpired(write, "write", shown);
+            StoreSettings.CheckNotExpired(read, "read", shown);
             if ((write.Permissions ?? string.Empty).IndexOfAny(new[] { 'c', 'w' }) < 0)
-                throw Invalid("The write token does not allow creating blobs (its sp has neither c nor w).", shown, "Mint a SAS for the container that allows create and write (sp=cw).");
-            CheckReadOnly(read, shown);
+                throw StoreSettings.Invalid("The write token does not allow creating blobs (its sp has neither c nor w).", shown, "Mint a SAS for the container that allows create and write (sp=cw).");
+            StoreSettings.CheckReadOnly(read, shown);
             var access = BlobContainerAccess.FromContainerSas(new Uri(shown), write.Query, options, log, out var problem)
-                ?? throw Invalid($"The container address {shown} cannot be used: {problem}", shown, "Give the container's address: https://ACCOUNT.blob.core.windows.net/CONTAINER.");
+                ?? throw StoreSettings.Invalid($"The container address {shown} cannot be used: {problem}", shown, "Give the container's address: https://ACCOUNT.blob.core.windows.net/CONTAINER.");
             var store = new AzureBlobImageStore(access, urlLifetime, write, read, options, log);
             if (read.ExpiresOn is DateTimeOffset end && end < DateTimeOffset.UtcNow + urlLifetime)
                 log?.Invoke($"The read token expires at {end:u}, sooner than the URL lifetime ({urlLifetime}): gateways must fetch staged images before then.");
@@ -257,54 +258,6 @@ namespace NebulaVideo.Core.Storage
             if (image.Extension is null || !Extension.IsMatch(image.Extension)) throw new ArgumentException("Extension must be a few lower-case letters or digits.", nameof(image));
             return BlobPrefix + image.Sha256 + "." + image.Extension;
         }
-
-        private static void CheckLifetime(TimeSpan lifetime)
-        {
-            if (lifetime <= TimeSpan.Zero || lifetime > MaxUrlLifetime)
-                throw new NebulaVideoException(ErrorIds.StorageSettingInvalid,
-                    $"The URL lifetime {lifetime} is out of range: a read URL given to a gateway must last more than 0 and at most {MaxUrlLifetime.TotalDays:0} days.",
-                    lifetime, $"Give a lifetime above zero and up to {MaxUrlLifetime.TotalDays:0} days; {DefaultUrlLifetime.TotalHours:0} hours is the default.");
-        }
-
-        private static void CheckContainerName(string container)
-        {
-            if (container is null || !ContainerName.IsMatch(container))
-                throw Invalid($"'{container}' is not a container name.", container!,
-                    "Name the container with 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.");
-        }
-
-        private static void CheckSecure(Uri endpoint, object target)
-        {
-            if (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && HostRules.IsLoopback(endpoint))) return;
-            throw Invalid($"The storage endpoint {endpoint.GetLeftPart(UriPartial.Authority)} is not https: the key or token and the images would travel in clear.", target,
-                "Use https (DefaultEndpointsProtocol=https); plain http is taken only for an emulator on this machine.");
-        }
-
-        private static void CheckNotExpired(SasToken token, string which, object target)
-        {
-            if (token.ExpiresOn is DateTimeOffset end && end <= DateTimeOffset.UtcNow)
-                throw new NebulaVideoException(ErrorIds.StorageTokenExpired, $"The {which} token expired at {end:u}.", target,
-                    "Mint a new SAS for the container with a later expiry (se=).");
-        }
-
-        private static void CheckReadOnly(SasToken read, object target)
-        {
-            var permissions = read.Permissions ?? string.Empty;
-            if (read.IsAccountSas || permissions.Replace("r", string.Empty).Length > 0)
-                throw new NebulaVideoException(ErrorIds.StorageReadTokenTooBroad,
-                    read.IsAccountSas
-                        ? "The read token is an account SAS: gateways would get read access to the whole account."
-                        : $"The read token grants '{permissions}': gateways get it, so it must grant read (r) and nothing else.",
-                    target, "Mint a container SAS with read permission only (sp=r) for gateways; keep write, list and delete to the write token.");
-            if (permissions.Length == 0)
-                throw Invalid("The read token names no permission (sp=): it must grant read (sp=r).", target, "Mint a container SAS with read permission only (sp=r).");
-            if (read.Field("sr") is string resource && resource != "c")
-                throw Invalid($"The read token is for sr={resource}, not for the container (sr=c): it cannot read the blobs the store makes.", target,
-                    "Mint the read token for the container (sr=c), read only (sp=r).");
-        }
-
-        private static NebulaVideoException Invalid(string message, object? target, string advice) =>
-            new NebulaVideoException(ErrorIds.StorageSettingInvalid, message, target, advice);
     }
 
     /// <summary>A staged image in the container, as <see cref="AzureBlobImageStore.ListStaged"/> finds it.</summary>

@@ -69,6 +69,7 @@ namespace NebulaVideo.Tests
                 Assert.Equal(Sha256(task.SourceImage!), image.Fetch!.Sha256);
             }
             Assert.Equal(4, _engine.PostsSince(since));
+            Assert.Contains(run.Host.Progress, p => p.StatusDescription.StartsWith("Staging sunrise.png (0.05 MB)", StringComparison.Ordinal));
         }
 
         [Fact]

@@ -219,6 +219,7 @@ namespace NebulaVideo.Core.Submissions
                 // Once per content in a command: two rows with one still upload it (or call the script block) once.
                 if (_staged.TryGetValue(staging.Sha256, out var earlier)) return earlier;
                 host.Log($"Staging {staging.Path} ({staging.Bytes.Length} bytes) in the image store ({plan.Store?.Location ?? plan.Store?.Kind}).");
+                host.Status($"Staging {System.IO.Path.GetFileName(staging.Path)} ({staging.Bytes.Length / 1048576.0:0.0#} MB)");
                 var result = _imageStore!.Stage(staging, host.LogFromAnyThread, cancellation);
                 return _staged[staging.Sha256] = result;
             }).ConfigureAwait(false);

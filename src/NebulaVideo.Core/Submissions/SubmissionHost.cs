@@ -20,6 +20,7 @@ namespace NebulaVideo.Core.Submissions
         private readonly Action<TimeSpan> _delay;
         private readonly Action<string> _log;
         private readonly Action<Action> _post;
+        private readonly Action<string> _status;
 
         /// <param name="run">Runs a create and blocks until it is done; the host's cancellation stops it.</param>
         /// <param name="inFlight">The command's tasks still running on the gateway.</param>
@@ -27,9 +28,11 @@ namespace NebulaVideo.Core.Submissions
         /// <param name="delay">Pauses before a create is sent again.</param>
         /// <param name="log">A line for -Verbose, written on the host's thread.</param>
         /// <param name="post">Queues an action for the host's thread, which runs it while <paramref name="run"/> waits; null runs it at once.</param>
+        /// <param name="status">What the command is doing now (staging an image), for its progress bar; on the host's thread.</param>
         public SubmissionHost(Func<Func<CancellationToken, Task<VideoTask>>, VideoTask> run, Func<int> inFlight, Action<int> waitForSlot,
-            Action<TimeSpan> delay, Action<string> log, Action<Action>? post = null)
+            Action<TimeSpan> delay, Action<string> log, Action<Action>? post = null, Action<string>? status = null)
         {
+            _status = status ?? (_ => { });
             _post = post ?? (action => action());
             _run = run;
             _inFlight = inFlight;
@@ -47,6 +50,8 @@ namespace NebulaVideo.Core.Submissions
         public void Delay(TimeSpan wait) => _delay(wait);
 
         public void Log(string message) => _log(message);
+
+        public void Status(string activity) => _status(activity);
 
         /// <summary>A line for -Verbose from any thread: written on the host's thread.</summary>
         public void LogFromAnyThread(string message) => _post(() => _log(message));

@@ -152,7 +152,8 @@ namespace NebulaVideo.Commands
                 return true;
             }),
             log: WriteVerbose,
-            post: Post);
+            post: Post,
+            status: text => WriteProgress(new ProgressRecord(SubmitActivityId, SubmitActivity, $"{text}; {_engine.Sent} submitted")));
 
         /// <summary>Follows this command's submitted tasks only to know when a slot frees (they were written already).</summary>
         private PipelineWaiter Pacer()

@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Web;
+using Azure.Storage.Blobs;
+using NebulaVideo.Core;
+using NebulaVideo.Tests.Shared;
+using Xunit;
+
+namespace NebulaVideo.Tests
+{
+    /// <summary>
+    /// Local images for the URL-only models staged in the user's own Azure Blob container: the real engine, the real
+    /// Azure SDK, Azurite's real blob service on loopback, and the emulator's unified gateway fetching what it is given.
+    /// </summary>
+    [Collection(EngineCollection.Name)]
+    public sealed class ImageStoreAzureTests : IDisposable
+    {
+        private readonly EngineFixture _engine;
+        private readonly ScratchFolder _scratch;
+
+        public ImageStoreAzureTests(EngineFixture engine)
+        {
+            _engine = engine;
+            _scratch = new ScratchFolder(engine.Stills);
+        }
+
+        private const string ConnectStore = TwoGateways.Connect + @"
+            Connect-NebulaVideoStorage -ConnectionString $storage -Container $container | Out-Null
+            ";
+
+        private PSRun Run(string script, string container, params (string Name, object? Value)[] more) =>
+            _engine.Run(ConnectStore + script, apiKey: null, variables: TwoGateways.Variables(_engine, more.Concat(new (string, object?)[]
+            {
+                ("storage", EngineFixture.Secure(TestStorage.ConnectionString!)), ("container", container), ("stills", _scratch.Stills),
+                ("harbor", Path.Combine(_scratch.Stills, "harbor.png")), ("journal", _scratch["journal.jsonl"]),
+            }).ToArray()));
+
+        private static BlobContainerClient Container(string name) => new BlobContainerClient(TestStorage.ConnectionString, name);
+
+        [StorageFact]
+        public void A_folder_reaches_a_url_only_model_through_the_users_container_with_a_one_blob_read_only_url()
+        {
+            var container = TestStorage.NewName("stills");
+            var since = DateTimeOffset.UtcNow;
+
+            var run = Run(@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'azure' -JournalPath $journal -Verbose", container);
+
+            Assert.Empty(run.Errors);
+            var tasks = run.Objects<VideoTask>().ToList();
+            Assert.Equal(3, tasks.Count);
+            var blobs = Container(container).GetBlobs().Select(b => b.Name).OrderBy(n => n).ToList();
+            foreach (var task in tasks)
+            {
+                var hash = Sha256(task.SourceImage!);
+                var name = $"nebulavideo/{hash}.png";
+                Assert.Contains(name, blobs);
+                Assert.Equal($"{TestStorage.BlobEndpoint.TrimEnd('/')}/{container}/{name}", task.StagedImage);
+                // The gateway got that blob's address with a SAS for it alone, read only, and fetched the file's bytes.
+                var image = _engine.Emulator.ImageOf(task.TaskId)!;
+                var url = new Uri(image.Url);
+                Assert.Equal(task.StagedImage, url.GetLeftPart(UriPartial.Path));
+                var sas = HttpUtility.ParseQueryString(url.Query);
+                Assert.Equal(("r", "b"), (sas["sp"], sas["sr"]));
+                var expires = DateTimeOffset.Parse(sas["se"]!, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromHours(23), TimeSpan.FromHours(24.1));
+                Assert.Equal(hash, image.Fetch!.Sha256);
+            }
+            Assert.Equal(3, blobs.Count);
+            Assert.Equal(3, _engine.PostsSince(since));
+            // Each storage call said with -Verbose, its address never with a query.
+            Assert.Contains(run.Verbose, v => v.StartsWith("PUT ", StringComparison.Ordinal) && v.Contains(container, StringComparison.Ordinal));
+            Assert.DoesNotContain(run.Verbose, v => v.Contains("sig=", StringComparison.Ordinal));
+            AssertNoSecret(run);
+        }
+
+        [StorageFact]
+        public void Two_rows_of_one_still_and_a_rerun_upload_it_once_and_the_rerun_pays_nothing()
+        {
+            var container = TestStorage.NewName("once");
+            var script = @"
+                @(
+                    [pscustomobject]@{ Path = $harbor; Prompt = 'first' }
+                    [pscustomobject]@{ Path = $harbor; Prompt = 'second' }
+                ) | New-NebulaVideo -Model wan2.5-image-to-video -JournalPath $journal";
+            var first = Run(script, container);
+            var since = DateTimeOffset.UtcNow;
+            var second = Run(script, container);
+
+            Assert.Empty(first.Errors);
+            Assert.Empty(second.Errors);
+            Assert.Single(Container(container).GetBlobs());
+            Assert.All(second.Objects<VideoTask>(), t => Assert.True(t.Resumed));
+            Assert.Equal(first.Objects<VideoTask>().Select(t => t.TaskId), second.Objects<VideoTask>().Select(t => t.TaskId));
+            Assert.Equal(0, _engine.PostsSince(since));
+            // The rerun asked nothing of storage: everything it needed was in the journal.
+            Assert.DoesNotContain(second.Verbose, v => v.StartsWith("PUT ", StringComparison.Ordinal));
+        }
+
+        [StorageFact]
+        public void WhatIf_names_file_size_and_container_and_uploads_nothing()
+        {
+            var container = TestStorage.NewName("whatif");
+            var since = DateTimeOffset.UtcNow;
+
+            var run = Run("New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'plan' -LiteralPath $harbor -WhatIf", container);
+
+            Assert.Empty(run.Errors);
+            Assert.Contains($"Stage harbor.png (0.02 MB) in container '{container}' of storage account '{TestStorage.AccountName}'", run.Host.Text, StringComparison.Ordinal);
+            Assert.False(Container(container).Exists());
+            Assert.Equal(0, _engine.PostsSince(since));
+        }
+
+        [StorageFact]
+        public void A_wrong_key_is_each_items_access_denied_error_and_nothing_is_posted()
+        {
+            var wrong = TestStorage.ConnectionString!.Replace(TestStorage.AccountKey, Convert.ToBase64String(new byte[64]), StringComparison.Ordinal);
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run(TwoGateways.Connect + @"
+                Connect-NebulaVideoStorage -ConnectionString $storage -Container denied | Out-Null
+                Get-Item $harbor, $tower | New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'denied'
+                'after'", apiKey: null, variables: TwoGateways.Variables(_engine, ("storage", EngineFixture.Secure(wrong)),
+                ("harbor", Path.Combine(_scratch.Stills, "harbor.png")), ("tower", Path.Combine(_scratch.Stills, "tower.png"))));
+
+            Assert.Equal(2, run.Errors.Count);
+            Assert.All(run.Errors, e => Assert.StartsWith("StorageAccessDenied,", e.FullyQualifiedErrorId, StringComparison.Ordinal));
+            Assert.All(run.Errors, e => Assert.Equal(System.Management.Automation.ErrorCategory.PermissionDenied, e.CategoryInfo.Category));
+            Assert.Equal(new[] { "harbor.png", "tower.png" }, run.Errors.Select(e => Path.GetFileName((string)e.TargetObject)));
+            Assert.Equal("after", run.Output.Last().BaseObject);
+            Assert.Equal(0, _engine.PostsSince(since));
+            AssertNoSecret(run, wrong);
+        }
+
+        [StorageFact]
+        public void Storage_that_does_not_answer_is_each_items_unreachable_error_after_the_retries()
+        {
+            var closed = TestStorage.ConnectionString!.Replace(new Uri(TestStorage.BlobEndpoint).Authority, "127.0.0.1:9", StringComparison.Ordinal);
+
+            var run = _engine.Run(TwoGateways.Connect + @"
+                Set-NebulaVideoRequestContext -MaxRetry 1 -RetryDelaySec 0.05
+                Connect-NebulaVideoStorage -ConnectionString $storage -Container closed | Out-Null
+                New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'closed' -LiteralPath $harbor",
+                apiKey: null, variables: TwoGateways.Variables(_engine, ("storage", EngineFixture.Secure(closed)), ("harbor", Path.Combine(_scratch.Stills, "harbor.png"))));
+
+            var error = run.SingleError();
+            Assert.StartsWith("StorageUnreachable,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal(Path.Combine(_scratch.Stills, "harbor.png"), error.TargetObject);
+        }
+
+        [StorageFact]
+        public void The_environment_pair_is_a_runbooks_store_and_old_staged_images_are_listed_then_removed()
+        {
+            var container = TestStorage.NewName("runbook");
+            using var environment = new EnvironmentScope(
+                ("NEBULAVIDEO_STORAGE_CONNECTION_STRING", TestStorage.ConnectionString), ("NEBULAVIDEO_STORAGE_CONTAINER", container));
+
+            var run = _engine.Run(TwoGateways.Connect + @"
+                Get-NebulaVideoStorage
+                New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'runbook' -LiteralPath $harbor | Out-Null
+                Remove-NebulaVideoStagedImage -Before ([datetime]::UtcNow.AddMinutes(5)) -WhatIf
+                '---'
+                Remove-NebulaVideoStagedImage -Before ([datetime]::UtcNow.AddMinutes(5)) -PassThru -Confirm:$false
+                Remove-NebulaVideoStagedImage -Confirm:$false",
+                apiKey: null, variables: TwoGateways.Variables(_engine, ("harbor", Path.Combine(_scratch.Stills, "harbor.png"))));
+
+            Assert.Empty(run.Errors);
+            var info = Assert.Single(run.Objects<Core.Storage.ImageStoreInfo>());
+            Assert.Equal(("AzureBlob", TestStorage.AccountName, container, "AccountKey"), (info.Kind, info.Account, info.Container, info.Credential));
+            var name = $"nebulavideo/{Sha256(Path.Combine(_scratch.Stills, "harbor.png"))}.png";
+            Assert.Contains($"What if: Performing the operation \"Remove staged image\" on target \"{TestStorage.BlobEndpoint.TrimEnd('/')}/{container}/{name}", run.Host.Text, StringComparison.Ordinal);
+            Assert.Equal(name, Assert.Single(run.Objects<Core.Storage.StagedBlob>()).Name);
+            Assert.Empty(Container(container).GetBlobs());
+            AssertNoSecret(run);
+        }
+
+        // No key, signature or connection string in anything the run wrote, nor in any request the gateways received.
+        private void AssertNoSecret(PSRun run, string? connectionString = null)
+        {
+            var key = connectionString is null ? TestStorage.AccountKey : connectionString.Split(';').Single(p => p.StartsWith("AccountKey=", StringComparison.Ordinal)).Substring(11);
+            var written = string.Join("\n", run.Output.Select(o => o.ToString()).Concat(run.Verbose).Concat(run.Errors.Select(e => e.ToString() + e.ErrorDetails?.RecommendedAction))
+                .Append(run.Host.Text));
+            Assert.DoesNotContain(key, written, StringComparison.Ordinal);
+            Assert.DoesNotContain("sig=", written, StringComparison.Ordinal);
+            Assert.DoesNotContain(_engine.Emulator.Requests, r => r.Body.Contains(key, StringComparison.Ordinal)
+                || r.PathAndQuery.Contains(key, StringComparison.Ordinal) || (r.Authorization ?? string.Empty).Contains(key, StringComparison.Ordinal));
+            if (File.Exists(_scratch["journal.jsonl"]))
+                Assert.DoesNotContain("sig=", File.ReadAllText(_scratch["journal.jsonl"]), StringComparison.Ordinal);
+        }
+
+        private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
+
+        public void Dispose() => _scratch.Dispose();
+    }
+}

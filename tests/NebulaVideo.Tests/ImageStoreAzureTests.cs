@@ -141,7 +141,7 @@ namespace NebulaVideo.Tests
             var closed = TestStorage.ConnectionString!.Replace(new Uri(TestStorage.BlobEndpoint).Authority, "127.0.0.1:9", StringComparison.Ordinal);
 
             var run = _engine.Run(TwoGateways.Connect + @"
-                Set-NebulaVideoRequestContext -MaxRetry 1 -RetryDelaySec 0.05
+                Set-NebulaVideoRequestContext -MaxRetry 1 -RetryDelaySec 0.1
                 Connect-NebulaVideoStorage -ConnectionString $storage -Container closed | Out-Null
                 New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'closed' -LiteralPath $harbor",
                 apiKey: null, variables: TwoGateways.Variables(_engine, ("storage", EngineFixture.Secure(closed)), ("harbor", Path.Combine(_scratch.Stills, "harbor.png"))));

@@ -13,8 +13,10 @@
                its own; without Node.js they are skipped, with the reason. Ends with the line
                'N passed, N failed', and ', K skipped' after it when tests or checks were skipped.
       Demo     Build, start the emulator of both gateways on 127.0.0.1, turn samples/stills/*.png into MP4
-               files, and run the CSV runbook samples/jobs.csv over all four models (one pipeline over both
-               gateways) into out/demo/: no key, no network, no cost.
+               files, run the CSV runbook samples/jobs.csv over all four models (one pipeline over both
+               gateways), and, where Node.js can run Azurite, turn the same stills into videos with
+               wan2.6-image-to-video by staging them in a local blob container, all into out/demo/: no key,
+               no network, no cost.
       Package  Build in Release and publish the module to a local folder repository (out/package/) as
                a .nupkg ready for the PowerShell Gallery.
 
@@ -185,7 +187,8 @@ function Invoke-Demo {
     param([string] $Configuration)
     Import-Module (Join-Path $ModuleFolder 'NebulaVideo.psd1') -Force
     $emulator = Start-NebulaEmulator -Configuration $Configuration -PhaseSeconds 1
-    $variables = 'NEBULA_API_KEY', 'NEBULA_BASE_URI', 'UNIFIED_API_KEY', 'UNIFIED_BASE_URI', 'NEBULAVIDEO_JOURNAL'
+    $variables = 'NEBULA_API_KEY', 'NEBULA_BASE_URI', 'UNIFIED_API_KEY', 'UNIFIED_BASE_URI', 'NEBULAVIDEO_JOURNAL',
+        'NEBULAVIDEO_STORAGE_CONNECTION_STRING', 'NEBULAVIDEO_STORAGE_CONTAINER'
     $saved = @{}
     foreach ($name in $variables) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     try {
@@ -203,6 +206,7 @@ function Invoke-Demo {
         Remove-Item -LiteralPath $output -Recurse -Force -ErrorAction SilentlyContinue
         & (Join-Path $Root 'examples/Convert-FolderToVideo.ps1') -ImageFolder (Join-Path $Root 'samples/stills') -OutputFolder (Join-Path $output 'folder') -PollIntervalSec 1
         & (Join-Path $Root 'examples/Invoke-VideoRunbook.ps1') -JobFile (Join-Path $Root 'samples/jobs.csv') -OutputFolder (Join-Path $output 'runbook') -PollIntervalSec 1
+        Invoke-StagedDemo -OutputFolder (Join-Path $output 'staged')
         # Paths under out/demo, so that names and sizes fit an 80-column console.
         Get-ChildItem -LiteralPath $output -Recurse -Filter *.mp4 |
             Select-Object @{ Name = "Video (under $output)"; Expression = { [IO.Path]::GetRelativePath($output, $_.FullName) } }, Length |
@@ -211,6 +215,26 @@ function Invoke-Demo {
     finally {
         foreach ($name in $variables) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
         $emulator | Stop-NebulaEmulator
+    }
+}
+
+function Invoke-StagedDemo {
+    # The same stills for wan2.6-image-to-video, which takes images only by URL: staged in a blob container of a
+    # throwaway Azurite account (the runbook's environment pair names it), fetched from there by the emulator.
+    param([string] $OutputFolder)
+    if ($reason = Initialize-Azurite) {
+        Write-Warning "Skipped staging the stills for wan2.6-image-to-video: $reason"
+        return
+    }
+    $azurite = Start-NebulaAzurite -Root $Root
+    try {
+        $env:NEBULAVIDEO_STORAGE_CONNECTION_STRING = $azurite.ConnectionString
+        $env:NEBULAVIDEO_STORAGE_CONTAINER = 'stills'
+        Write-Information "Azurite: staging local stills in container 'stills' of account $($azurite.AccountName) on $($azurite.BlobEndpoint)" -InformationAction Continue
+        & (Join-Path $Root 'examples/Convert-FolderToVideo.ps1') -ImageFolder (Join-Path $Root 'samples/stills') -OutputFolder $OutputFolder -Model wan2.6-image-to-video -PollIntervalSec 1
+    }
+    finally {
+        $azurite | Stop-NebulaAzurite
     }
 }
 

@@ -8,8 +8,10 @@
       Build    dotnet build of NebulaVideo.sln; leaves the importable module at out/NebulaVideo/.
       Help     regenerates the module's MAML help from docs/cmdlets/*.md (needs Microsoft.PowerShell.PlatyPS).
       Test     Build, then every test: the xUnit suites (core, emulator, engine), the Pester suites and
-               PSScriptAnalyzer on the project's own scripts. Ends with the line 'N passed, N failed', and
-               ', K skipped' after it when checks were skipped for want of a Gallery module.
+               PSScriptAnalyzer on the project's own scripts. The Azure Storage tests run against Azurite
+               (package.json), which this task installs with npm ci and starts on 127.0.0.1 with an account of
+               its own; without Node.js they are skipped, with the reason. Ends with the line
+               'N passed, N failed', and ', K skipped' after it when tests or checks were skipped.
       Demo     Build, start the emulator of both gateways on 127.0.0.1, turn samples/stills/*.png into MP4
                files, and run the CSV runbook samples/jobs.csv over all four models (one pipeline over both
                gateways) into out/demo/: no key, no network, no cost.
@@ -20,7 +22,8 @@
     on the PowerShell pinned in dotnet-tools.json, and the build restores Pester (pinned in
     Directory.Packages.props) from NuGet into out/tools/Pester. PSScriptAnalyzer and Microsoft.PowerShell.PlatyPS
     are only in the PowerShell Gallery: they are used when installed, and each check they make is reported as
-    skipped when they are not (NEBULAVIDEO_REQUIRE_ALL_CHECKS=1 turns a skip into a failure, as CI does).
+    skipped when they are not; so are the Azure Storage tests without Node.js 20+ and npm
+    (NEBULAVIDEO_REQUIRE_ALL_CHECKS=1 turns a skip into a failure, as CI does).
 
 .EXAMPLE
     dotnet tool restore; dotnet pwsh -NoProfile -File build.ps1 Demo
@@ -44,6 +47,7 @@ Set-StrictMode -Version 3.0
 $Root = $PSScriptRoot
 $ModuleFolder = Join-Path $Root 'out/NebulaVideo'
 Import-Module (Join-Path $Root 'tools/NebulaEmulator.psm1') -Force
+Import-Module (Join-Path $Root 'tools/Azurite.psm1') -Force
 
 function Invoke-Native {
     # Runs a native command and stops the build when it fails.
@@ -211,15 +215,37 @@ function Invoke-Demo {
 }
 
 function Get-TrxCount {
-    # Adds up passed and failed tests from the TRX files dotnet test wrote.
+    # Adds up passed, failed and skipped tests from the TRX files dotnet test wrote.
     param([string] $Folder)
-    $passed = 0; $failed = 0
+    $passed = 0; $failed = 0; $skipped = 0
     foreach ($file in Get-ChildItem -LiteralPath $Folder -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
-        $counters = ([xml](Get-Content -LiteralPath $file.FullName -Raw)).TestRun.ResultSummary.Counters
+        $trx = [xml](Get-Content -LiteralPath $file.FullName -Raw)
+        $counters = $trx.TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+        # A skipped xUnit test is a result 'NotExecuted' that the counters leave out (their notExecuted stays 0).
+        $skipped += @($trx.GetElementsByTagName('UnitTestResult') | Where-Object { $_.GetAttribute('outcome') -eq 'NotExecuted' }).Count
     }
-    @{ Passed = $passed; Failed = $failed }
+    @{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Initialize-Azurite {
+    # Installs Azurite (package-lock.json) with npm ci when node_modules is missing or older than the lock file: npm
+    # writes node_modules/.package-lock.json on each install. Done by Test, not Build: only the storage tests need
+    # Node.js, so Build, Demo and Package still need nothing but the .NET SDK. Returns why Azurite cannot run here,
+    # or nothing when it can.
+    $lock = Get-Item -LiteralPath (Join-Path $Root 'package-lock.json')
+    $installed = Join-Path $Root 'node_modules/.package-lock.json'
+    $npm = Get-Command npm -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    $current = (Test-Path -LiteralPath $installed) -and (Get-Item -LiteralPath $installed -Force).LastWriteTimeUtc -ge $lock.LastWriteTimeUtc
+    if (-not $current -and $npm -and (Get-Command node -CommandType Application -ErrorAction SilentlyContinue)) {
+        Write-Information 'npm ci: installing Azurite for the Azure Storage tests into node_modules (package-lock.json).' -InformationAction Continue
+        Push-Location -LiteralPath $Root
+        try { & $npm.Source ci --no-audit --no-fund --prefer-offline }
+        finally { Pop-Location }
+        if ($LASTEXITCODE -ne 0) { return "npm ci failed with exit code $LASTEXITCODE (see above): without it Azurite is missing or out of date. Run npm ci in the repository root." }
+    }
+    Get-NebulaAzuriteUnavailableReason -Root $Root
 }
 
 function Invoke-Test {
@@ -227,14 +253,40 @@ function Invoke-Test {
     $passed = 0; $failed = 0; $skipped = 0
     $results = Join-Path $Root 'out/test-results'
     Remove-Item -LiteralPath $results -Recurse -Force -ErrorAction SilentlyContinue
+    $azurite = $null
+    $storageVariable = 'NEBULAVIDEO_TEST_STORAGE'
+    $savedStorage = [Environment]::GetEnvironmentVariable($storageVariable)
     try {
         Invoke-Build $Configuration
+
+        # Azure Storage: one Azurite for the whole run, on free loopback ports with a random account; its connection
+        # string goes to dotnet test and Pester in NEBULAVIDEO_TEST_STORAGE. One set beforehand (another account, in
+        # Azure or elsewhere) is used as it is. Without Node.js the storage tests skip themselves, with the reason.
+        if ($savedStorage) {
+            Write-Information "Azure Storage tests: the account in $storageVariable, set before this run." -InformationAction Continue
+        }
+        elseif ($reason = Initialize-Azurite) {
+            if ($env:NEBULAVIDEO_REQUIRE_ALL_CHECKS) { Write-Error "The Azure Storage tests cannot run: $reason" -ErrorAction Continue; $failed += 1 }
+            else { Write-Warning "Skipped the Azure Storage tests: $reason" }
+        }
+        else {
+            try {
+                $azurite = Start-NebulaAzurite -Root $Root
+                [Environment]::SetEnvironmentVariable($storageVariable, $azurite.ConnectionString)
+                Write-Information "Azurite: account $($azurite.AccountName), blobs on $($azurite.BlobEndpoint), tables on $($azurite.TableEndpoint)" -InformationAction Continue
+            }
+            catch {
+                # The other tests still run; the storage tests then try Azurite themselves, and fail as this did.
+                Write-Error "The Azure Storage tests have no Azurite: $($_.Exception.Message)" -ErrorAction Continue
+                $failed += 1
+            }
+        }
 
         # xUnit: core, emulator and the engine tests that host PowerShell itself.
         & dotnet test (Join-Path $Root 'NebulaVideo.sln') -c $Configuration --no-build --nologo --logger trx --results-directory $results
         $xunit = Get-TrxCount $results
         if ($LASTEXITCODE -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }   # a crash counts, even without a TRX
-        $passed += $xunit.Passed; $failed += $xunit.Failed
+        $passed += $xunit.Passed; $failed += $xunit.Failed; $skipped += $xunit.Skipped
 
         # Pester: the module as users drive it. The version pinned in Directory.Packages.props, which the build
         # restores from NuGet and lays out under out/tools/Pester; any Pester 5 by name only if that is missing.
@@ -246,7 +298,7 @@ function Invoke-Test {
         $pesterConfiguration.Run.PassThru = $true
         $pesterConfiguration.Output.Verbosity = 'Normal'
         $pester = Invoke-Pester -Configuration $pesterConfiguration
-        $passed += $pester.PassedCount; $failed += $pester.FailedCount
+        $passed += $pester.PassedCount; $failed += $pester.FailedCount; $skipped += $pester.SkippedCount
 
         # PSScriptAnalyzer: each finding on the project's own scripts counts as a failed check.
         if (Test-OptionalModule PSScriptAnalyzer 'the PSScriptAnalyzer check of build.ps1, tests/Pester, examples and tools') {
@@ -271,6 +323,14 @@ function Invoke-Test {
         # Whatever stopped the run counts as a failure, and says where it came from.
         Write-Error "The test run stopped: $($_.Exception.Message) ($($_.InvocationInfo.PositionMessage))" -ErrorAction Continue
         $failed += 1
+    }
+    finally {
+        [Environment]::SetEnvironmentVariable($storageVariable, $savedStorage)
+        if ($azurite) { $azurite | Stop-NebulaAzurite }
+    }
+    if ($skipped -gt 0 -and $env:NEBULAVIDEO_REQUIRE_ALL_CHECKS) {
+        Write-Error "$skipped tests or checks were skipped, and NEBULAVIDEO_REQUIRE_ALL_CHECKS allows no skip: each counts as failed." -ErrorAction Continue
+        $failed += $skipped; $skipped = 0
     }
     # A skipped check neither passed nor failed, and the last line must not read as if everything ran. CI skips
     # nothing and reads that line in the exact form 'N passed, N failed', so ', 0 skipped' is never added.

@@ -354,3 +354,22 @@ Describe 'Installation from a PSResourceGet repository' {
         $models | Should -Be '4'
     }
 }
+
+Describe 'The Azure Storage account of the tests' {
+    BeforeAll {
+        # build.ps1 Test starts Azurite and sets NEBULAVIDEO_TEST_STORAGE; a storage test without it is skipped, with
+        # the reason, except under NEBULAVIDEO_REQUIRE_ALL_CHECKS=1 (CI), where it runs and fails.
+        Import-Module (Join-Path $Root 'tools/Azurite.psm1') -Force
+    }
+
+    It 'reaches Pester in NEBULAVIDEO_TEST_STORAGE: an account of this run''s own that refuses an unsigned request' {
+        if ($reason = Get-NebulaTestStorageSkipReason -Root $Root) { Set-ItResult -Skipped -Because $reason }
+        $storage = Get-NebulaTestStorage
+        $storage | Should -Not -BeNullOrEmpty -Because 'NEBULAVIDEO_TEST_STORAGE is needed when storage tests may not be skipped'
+        $storage.AccountName | Should -Match '^[a-z0-9]{3,24}$'
+        $storage.AccountName | Should -Not -Be 'devstoreaccount1'
+        [Convert]::FromBase64String($storage.AccountKey).Length | Should -BeGreaterThan 0
+        $response = Invoke-WebRequest -Uri "$($storage.BlobEndpoint)?comp=list" -SkipHttpErrorCheck
+        $response.StatusCode | Should -BeIn 401, 403
+    }
+}

@@ -265,7 +265,8 @@ function Initialize-Azurite {
     if (-not $current -and $npm -and (Get-Command node -CommandType Application -ErrorAction SilentlyContinue)) {
         Write-Information 'npm ci: installing Azurite for the Azure Storage tests into node_modules (package-lock.json).' -InformationAction Continue
         Push-Location -LiteralPath $Root
-        try { & $npm.Source ci --no-audit --no-fund --prefer-offline }
+        # Its lines go to the information stream: this function's output is the reason, if any, and nothing else.
+        try { & $npm.Source ci --no-audit --no-fund --prefer-offline | Write-Information -InformationAction Continue }
         finally { Pop-Location }
         if ($LASTEXITCODE -ne 0) { return "npm ci failed with exit code $LASTEXITCODE (see above): without it Azurite is missing or out of date. Run npm ci in the repository root." }
     }

@@ -10,10 +10,10 @@
 # The environment variable that carries the whole connection string to the test processes.
 $script:StorageVariable = 'NEBULAVIDEO_TEST_STORAGE'
 
-# Run by node before Azurite's own script (argv[1]): node exits when its standard input closes, that is when the
-# process that started it is gone, so an Azurite whose starter crashed never outlives it. Keep it in step with
-# the copy in tests/Shared/Azurite.cs.
-$script:Watchdog = "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();require(process.argv[1]);"
+# Run by node before Azurite's own script (argv[1]): node exits when its standard input closes or its parent, the
+# process that started it, is gone (checked twice a second), so an Azurite whose starter crashed or was killed never
+# outlives it. Keep it in step with the copy in tests/Shared/Azurite.cs.
+$script:Watchdog = "const starter=process.ppid,gone=()=>process.exit(0);process.stdin.on('end',gone);process.stdin.on('error',gone);process.stdin.resume();setInterval(()=>{try{process.kill(starter,0)}catch{gone()}},500).unref();require(process.argv[1]);"
 
 function Get-AzuriteScript {
     # The script that the azurite command runs, from the installed package's own bin entry; nothing when absent.

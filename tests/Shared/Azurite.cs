@@ -113,9 +113,10 @@ namespace NebulaVideo.Tests.Shared
     /// </summary>
     internal static class Azurite
     {
-        // Run by node before Azurite's own script (argv[1]): node exits when its standard input closes, that is when
-        // the process that started it is gone, even killed outright, so Azurite never outlives its test run.
-        private const string Watchdog = "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();require(process.argv[1]);";
+        // Run by node before Azurite's own script (argv[1]): node exits when its standard input closes or its parent,
+        // the process that started it, is gone (checked twice a second), even killed outright, so Azurite never
+        // outlives its test run.
+        private const string Watchdog = "const starter=process.ppid,gone=()=>process.exit(0);process.stdin.on('end',gone);process.stdin.on('error',gone);process.stdin.resume();setInterval(()=>{try{process.kill(starter,0)}catch{gone()}},500).unref();require(process.argv[1]);";
 
         private static readonly Regex Listening = new(@"Azurite (?<service>Blob|Table) service is successfully listening at (?<uri>http://\S+)");
 
@@ -225,10 +226,14 @@ namespace NebulaVideo.Tests.Shared
         {
             try
             {
+                // node itself, with nothing under it. A plain kill, not Kill(entireProcessTree): on Unix that first
+                // stops (SIGSTOP) the process, then walks every process looking for children, then kills; a test host
+                // killed in between (as vstest does with one slow to exit) left Azurite stopped for good, and a
+                // stopped process cannot even notice that its parent is gone.
                 if (!process.HasExited)
                 {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit();
+                    process.Kill();
+                    process.WaitForExit(10_000);
                 }
             }
             catch (InvalidOperationException)

@@ -177,6 +177,26 @@ namespace NebulaVideo.Tests
             AssertNoSecret(run);
         }
 
+        [Fact]
+        public void A_wrong_environment_store_fails_only_the_items_that_need_it()
+        {
+            var key = Convert.ToBase64String(new byte[64]);
+            using var environment = new EnvironmentScope(
+                ("NEBULAVIDEO_STORAGE_CONNECTION_STRING", $"DefaultEndpointsProtocol=http;AccountName=runbook;AccountKey={key};BlobEndpoint=http://127.0.0.1:9/runbook"),
+                ("NEBULAVIDEO_STORAGE_CONTAINER", "Not_A_Container!"));
+            var since = DateTimeOffset.UtcNow;
+
+            var run = _engine.Run(TwoGateways.Connect + @"
+                New-NebulaVideo -Model wan2.5-i2v-preview -Prompt 'inline' -LiteralPath $harbor | Out-Null
+                New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'staged' -LiteralPath $harbor",
+                apiKey: null, variables: TwoGateways.Variables(_engine, ("harbor", Path.Combine(_scratch.Stills, "harbor.png"))));
+
+            var error = run.SingleError();
+            Assert.StartsWith("StorageSettingInvalid,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal(1, _engine.PostsSince(since));
+            AssertNoSecret(run, $"AccountKey={key}");
+        }
+
         // No key, signature or connection string in anything the run wrote, nor in any request the gateways received.
         private void AssertNoSecret(PSRun run, string? connectionString = null)
         {

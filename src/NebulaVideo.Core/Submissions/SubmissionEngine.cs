@@ -89,7 +89,8 @@ namespace NebulaVideo.Core.Submissions
         private readonly ConnectionSet _connections;
         private readonly Func<GatewayConnection, GatewayClient> _clientFor;
         private readonly ITaskJournal? _journal;
-        private readonly IImageStore? _imageStore;
+        private readonly Func<IImageStore?> _findImageStore;
+        private IImageStore? _imageStore;
         private readonly Dictionary<string, StagedImage> _staged = new Dictionary<string, StagedImage>(StringComparer.Ordinal);
         private readonly NebulaVideoException? _journalError;
         private readonly bool _force;
@@ -105,11 +106,16 @@ namespace NebulaVideo.Core.Submissions
         /// <param name="maxCostUsd">The budget (-MaxCostUsd); null for none.</param>
         /// <param name="throttleLimit">The most tasks at once (-ThrottleLimit); null for the account's own pace.</param>
         /// <param name="options">The session's patience (the create policy's delays and caps).</param>
-        /// <param name="imageStore">Where a local image goes for a model that takes images only by URL; null for none (then such an image is refused).</param>
+        /// <param name="imageStore">
+        /// The session's image store, where a local image goes for a model that takes images only by URL; null for none
+        /// (then such an image is refused). Asked only when an item needs it, so a run that stages nothing never loads a
+        /// storage SDK, and a store the environment names wrongly is the error of the items that need it alone.
+        /// </param>
         public SubmissionEngine(ConnectionSet connections, Func<GatewayConnection, GatewayClient> clientFor, ITaskJournal? journal,
-            NebulaVideoException? journalError, bool force, decimal? maxCostUsd, int? throttleLimit, ClientOptions options, IImageStore? imageStore = null)
+            NebulaVideoException? journalError, bool force, decimal? maxCostUsd, int? throttleLimit, ClientOptions options,
+            Func<IImageStore?>? imageStore = null)
         {
-            _imageStore = imageStore;
+            _findImageStore = imageStore ?? (() => null);
             _connections = connections;
             _clientFor = clientFor;
             _journal = journal;
@@ -140,7 +146,7 @@ namespace NebulaVideo.Core.Submissions
         {
             var model = ChooseModel(_connections, item.Model, item.Connection, item.AllowUnknownModel);
             var dialect = Dialects.Get(model.Dialect);
-            var stage = item.ImageKind == ImageInputKind.File && !dialect.AcceptsInlineImages && _imageStore is not null;
+            var stage = item.ImageKind == ImageInputKind.File && !dialect.AcceptsInlineImages && (_imageStore ??= _findImageStore()) is not null;
             if (item.ImageKind is ImageInputKind kind && !stage) ModelCatalog.CheckImageSource(model, kind, item.ImageName!);
             var image = item.LoadImage(model);
             var staging = stage && image is not null ? StagingImage.Of(image) : null;

@@ -85,7 +85,7 @@ namespace NebulaVideo.Commands
             // Required: an unusable journal fails each item (nothing is sent without it), not the whole pipeline.
             var journal = JournalAccess.Required(this, JournalPath);
             _engine = new SubmissionEngine(Connections, ClientFor, journal.Opened, journal.Error, Force.IsPresent, MaxCostUsd, ThrottleLimit, base.RequestOptions,
-                SessionStorage.Current);
+                () => SessionStorage.Current);
         }
 
         protected override void ProcessRecord()

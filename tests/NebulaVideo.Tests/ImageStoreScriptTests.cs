@@ -140,6 +140,36 @@ namespace NebulaVideo.Tests
         }
 
         [Fact]
+        public void A_resumed_task_that_failed_is_staged_again_with_a_fresh_url_before_it_is_sent_again()
+        {
+            var script = TwoGateways.Connect + @"
+                $global:uploads = 0
+                Connect-NebulaVideoStorage -ScriptBlock {
+                    param($File)
+                    $global:uploads++
+                    Copy-Item -LiteralPath $File.FullName -Destination (Join-Path $served $File.Name) -Force
+                    '{0}{1}?sig={2}' -f $base, $File.Name, [guid]::NewGuid()
+                } | Out-Null
+                New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'emulator:fail staged' -LiteralPath $harbor -JournalPath $journal |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2
+                $global:uploads";
+            var variables = TwoGateways.Variables(_engine, ("served", _server.Folder), ("base", _server.BaseUri.ToString()),
+                ("harbor", Path.Combine(_scratch.Stills, "harbor.png")), ("journal", _scratch["journal.jsonl"]));
+
+            var first = _engine.Run(script, apiKey: null, variables: variables);
+            var second = _engine.Run(script, apiKey: null, variables: variables);
+
+            // Each run staged once: the second learned from the gateway that the journal's task had failed, so it had to
+            // send the request again, and only then asked for the image's URL, a fresh one.
+            Assert.Equal(1, first.Output.Select(o => o.BaseObject).OfType<int>().Single());
+            Assert.Equal(1, second.Output.Select(o => o.BaseObject).OfType<int>().Single());
+            var tasks = new[] { first, second }.Select(r => (VideoTask)r.Errors.Single(e => e.TargetObject is VideoTask).TargetObject).ToList();
+            Assert.NotEqual(tasks[0].TaskId, tasks[1].TaskId);
+            Assert.NotEqual(_engine.Emulator.ImageOf(tasks[0].TaskId)!.Url, _engine.Emulator.ImageOf(tasks[1].TaskId)!.Url);
+            Assert.Equal(tasks[0].StagedImage, tasks[1].StagedImage);
+        }
+
+        [Fact]
         public void A_transparent_png_is_refused_before_the_uploader_is_called()
         {
             var rgba = Path.Combine(_scratch.Stills, "glass.png");

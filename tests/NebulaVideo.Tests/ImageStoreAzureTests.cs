@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
+using System.Net.Http;
 using System.Security.Cryptography;
 using System.Web;
 using Azure.Storage.Blobs;
@@ -176,6 +178,133 @@ namespace NebulaVideo.Tests
             Assert.Empty(Container(container).GetBlobs());
             AssertNoSecret(run);
         }
+
+        [StorageTheory]
+        [InlineData("wan2.5-image-to-video")]
+        [InlineData("wan2.6-image-to-video")]
+        public void A_folder_goes_through_new_wait_and_save_on_a_unified_model_with_the_gateway_fetching_each_files_bytes(string model)
+        {
+            var container = TestStorage.NewName("folder");
+
+            var run = Run($@"
+                Get-ChildItem $stills -Filter *.png | New-NebulaVideo -Model {model} -Prompt 'folder' |
+                    Wait-NebulaVideoTask -PollIntervalSec 0.2 | Save-NebulaVideo -Path $videos", container, ("videos", _scratch.Videos));
+
+            Assert.Empty(run.Errors);
+            Assert.Equal(new[] { "harbor.mp4", "sunrise.mp4", "tower.mp4" }, Directory.GetFiles(_scratch.Videos).Select(Path.GetFileName).OrderBy(n => n));
+            var fetched = _engine.Emulator.ImageFetches.Where(f => f.Url.Contains(container, StringComparison.Ordinal)).Select(f => f.Sha256).OrderBy(h => h);
+            Assert.Equal(Directory.GetFiles(_scratch.Stills).Select(Sha256).OrderBy(h => h), fetched);
+        }
+
+        [StorageFact]
+        public void The_url_the_gateway_gets_can_only_read_its_one_blob()
+        {
+            var container = TestStorage.NewName("readonly");
+            var run = Run("New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'read only' -LiteralPath $harbor", container);
+            var url = new Uri(_engine.Emulator.ImageOf(run.Objects<VideoTask>().Single().TaskId)!.Url);
+            using var http = new HttpClient();
+
+            var write = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(new byte[] { 1, 2, 3 }) };
+            write.Headers.Add("x-ms-blob-type", "BlockBlob");
+            var other = new UriBuilder(url) { Path = url.AbsolutePath.Replace("nebulavideo/", "nebulavideo/other-", StringComparison.Ordinal) }.Uri;
+            var otherWrite = new HttpRequestMessage(HttpMethod.Put, other) { Content = new ByteArrayContent(new byte[] { 1 }) };
+            otherWrite.Headers.Add("x-ms-blob-type", "BlockBlob");
+            var list = new Uri($"{TestStorage.BlobEndpoint.TrimEnd('/')}/{container}{url.Query}&restype=container&comp=list");
+
+            Assert.Equal(HttpStatusCode.OK, http.GetAsync(url).Result.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, http.SendAsync(write).Result.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, http.SendAsync(otherWrite).Result.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, http.DeleteAsync(url).Result.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, http.GetAsync(list).Result.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, http.GetAsync(new UriBuilder(other) { Query = url.Query.TrimStart('?') }.Uri).Result.StatusCode);
+        }
+
+        [StorageFact]
+        public void Images_the_model_cannot_take_are_refused_before_any_upload_or_post()
+        {
+            var container = TestStorage.NewName("refused");
+            var bad = Path.Combine(_scratch.FullName, "bad");
+            Directory.CreateDirectory(bad);
+            File.WriteAllBytes(Path.Combine(bad, "alpha.png"), PngHeader(640, 480, colourType: 6));
+            File.WriteAllBytes(Path.Combine(bad, "small.png"), PngHeader(200, 200, colourType: 2));
+            var large = PngHeader(1280, 720, colourType: 2);
+            Array.Resize(ref large, 11 * 1024 * 1024);
+            File.WriteAllBytes(Path.Combine(bad, "large.png"), large);
+            File.WriteAllBytes(Path.Combine(bad, "moving.gif"), new byte[] { (byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'9', (byte)'a', 0x80, 2, 0xE0, 1, 0, 0, 0 });
+            var since = DateTimeOffset.UtcNow;
+
+            var run = Run("Get-ChildItem $bad | Sort-Object Name | New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'refused'", container, ("bad", bad));
+
+            Assert.Equal(new[] { "ImageTransparencyNotSupported", "ImageTooLarge", "ImageFormatNotSupported", "ImageDimensionsNotSupported" },
+                run.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
+            Assert.Equal(new[] { "alpha.png", "large.png", "moving.gif", "small.png" }, run.Errors.Select(e => Path.GetFileName((string)e.TargetObject)));
+            Assert.False(Container(container).Exists());
+            Assert.Equal(0, _engine.PostsSince(since));
+        }
+
+        [StorageFact]
+        public void Storage_stopped_mid_batch_fails_the_remaining_items_and_posts_nothing_for_them()
+        {
+            var azurite = Azurite.Start();
+            var since = DateTimeOffset.UtcNow;
+            var run = _engine.Run(TwoGateways.Connect + @"
+                Set-NebulaVideoRequestContext -MaxRetry 1 -RetryDelaySec 0.1
+                Connect-NebulaVideoStorage -ConnectionString $storage -Container batch | Out-Null
+                $sent = 0
+                Get-ChildItem $stills -Filter *.png | Sort-Object Name | ForEach-Object {
+                    if ($sent++ -eq 1) { $stop.Invoke() }
+                    $_
+                } | New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'stopped'",
+                apiKey: null, variables: TwoGateways.Variables(_engine, ("storage", EngineFixture.Secure(azurite.ConnectionString)), ("stills", _scratch.Stills),
+                    ("stop", (Action)(() => Azurite.Stop(azurite.Process)))));
+
+            Assert.Equal("harbor.png", Path.GetFileName(Assert.Single(run.Objects<VideoTask>()).SourceImage));
+            Assert.Equal(new[] { "sunrise.png", "tower.png" }, run.Errors.Select(e => Path.GetFileName((string)e.TargetObject)));
+            Assert.All(run.Errors, e => Assert.StartsWith("Storage", e.FullyQualifiedErrorId, StringComparison.Ordinal));
+            Assert.All(run.Errors, e => Assert.Equal(System.Management.Automation.ErrorCategory.ConnectionError, e.CategoryInfo.Category));
+            Assert.Equal(1, _engine.PostsSince(since));
+        }
+
+        [StorageFact]
+        public void With_sas_tokens_the_gateway_gets_the_read_token_and_the_write_token_goes_nowhere_else()
+        {
+            var container = TestStorage.NewName("tokens");
+            Container(container).Create();
+            var write = ContainerSas(container, "cw");
+            var read = ContainerSas(container, "r");
+
+            var run = _engine.Run(TwoGateways.Connect + @"
+                Connect-NebulaVideoStorage -ContainerUri $uri -WriteSasToken $write -ReadSasToken $read | Out-Null
+                Get-NebulaVideoStorage
+                New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'tokens' -LiteralPath $harbor -JournalPath $journal -Verbose",
+                apiKey: null, variables: TwoGateways.Variables(_engine, ("uri", new Uri($"{TestStorage.BlobEndpoint.TrimEnd('/')}/{container}")),
+                    ("write", EngineFixture.Secure(write)), ("read", EngineFixture.Secure(read)), ("harbor", Path.Combine(_scratch.Stills, "harbor.png")),
+                    ("journal", _scratch["journal.jsonl"])));
+
+            Assert.Empty(run.Errors);
+            Assert.Equal("SasToken", run.Objects<Core.Storage.ImageStoreInfo>().Single().Credential);
+            var task = run.Objects<VideoTask>().Single();
+            Assert.Equal(task.StagedImage + "?" + read, _engine.Emulator.ImageOf(task.TaskId)!.Url);
+            var writeSignature = HttpUtility.ParseQueryString(write)["sig"]!;
+            var written = string.Join("\n", run.Output.Select(o => o.ToString()).Concat(run.Verbose).Append(run.Host.Text).Append(File.ReadAllText(_scratch["journal.jsonl"])));
+            Assert.DoesNotContain(writeSignature, written, StringComparison.Ordinal);
+            Assert.DoesNotContain(Uri.EscapeDataString(writeSignature), written, StringComparison.Ordinal);
+            Assert.DoesNotContain(_engine.Emulator.Requests, r => r.Body.Contains(writeSignature, StringComparison.Ordinal) || r.PathAndQuery.Contains(writeSignature, StringComparison.Ordinal));
+        }
+
+        private static string ContainerSas(string container, string permissions)
+        {
+            var builder = new Azure.Storage.Sas.BlobSasBuilder { BlobContainerName = container, Resource = "c", ExpiresOn = DateTimeOffset.UtcNow.AddHours(1) };
+            builder.SetPermissions(permissions);
+            return builder.ToSasQueryParameters(new Azure.Storage.StorageSharedKeyCredential(TestStorage.AccountName, TestStorage.AccountKey)).ToString();
+        }
+
+        // A PNG's signature and header (all the module reads of an image before anything is sent), then its end.
+        private static byte[] PngHeader(int width, int height, byte colourType) => new byte[]
+        {
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R',
+            0, 0, (byte)(width >> 8), (byte)width, 0, 0, (byte)(height >> 8), (byte)height, 8, colourType, 0, 0, 0, 0, 0, 0, 0,
+        };
 
         [Fact]
         public void A_wrong_environment_store_fails_only_the_items_that_need_it()

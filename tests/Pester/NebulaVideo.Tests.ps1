@@ -307,6 +307,29 @@ Import-Module '$Manifest'
     }
 }
 
+Describe 'The Azure SDK, loaded only when an image store is used' {
+    It 'stays unloaded through a batch that stages nothing, then loads into the module''s own context for one that does' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
+        $script = @"
+Import-Module '$Manifest'
+`$env:NEBULA_API_KEY = 'sk-lazy'; `$env:NEBULA_BASE_URI = '$($Emulator.GatewayUri)'; `$env:NEBULAVIDEO_JOURNAL = '$(Join-Path $TestDrive 'lazy.jsonl')'
+# A runbook's store in the environment is not a reason to load the SDK for images that go inline.
+`$env:NEBULAVIDEO_STORAGE_CONNECTION_STRING = 'DefaultEndpointsProtocol=http;AccountName=lazy;AccountKey=$([Convert]::ToBase64String([byte[]]::new(64)));BlobEndpoint=http://127.0.0.1:9/lazy'
+`$env:NEBULAVIDEO_STORAGE_CONTAINER = 'stills'
+`$null = New-NebulaVideo -Model wan2.5-i2v-preview -Prompt 'inline' -LiteralPath '$(Join-Path $Root 'samples/stills/harbor.png')' | Wait-NebulaVideoTask -PollIntervalSec 0.1
+'before=' + @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -like 'Azure.*' }).Count
+`$null = Connect-NebulaVideoStorage -ScriptBlock { 'https://example.com/x.png' }
+`$null = Connect-NebulaVideoStorage -ConnectionString (ConvertTo-SecureString `$env:NEBULAVIDEO_STORAGE_CONNECTION_STRING -AsPlainText -Force) -Container stills
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -like 'Azure.*' } | ForEach-Object {
+    `$_.GetName().Name + '|' + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name }
+"@
+        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script
+        $output | Should -Contain 'before=0'
+        $loaded = $output | Where-Object { $_ -like '*|*' } | ConvertFrom-Csv -Delimiter '|' -Header Name, Context
+        $loaded.Name | Should -Contain 'Azure.Storage.Blobs'
+        $loaded.Context | Sort-Object -Unique | Should -Be 'NebulaVideo'
+    }
+}
+
 Describe 'Installation from a PSResourceGet repository' {
     It 'publishes a package that installs and imports by name' {
         Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
 using NebulaVideo.Core.Catalog;
 using NebulaVideo.Core.Connections;
 using NebulaVideo.Core.Downloads;
@@ -78,11 +80,11 @@ namespace NebulaVideo.Core.Submissions
 
     /// <summary>
     /// The one place a submission flows through, with no PowerShell in it, owning "never pay twice" end to end. Its
-    /// steps, in order: <see cref="Plan"/> (resolve the model and connection, validate against the catalog, prepare the
-    /// body and fingerprint once, look the request up in the journal); <see cref="CheckBudget"/>; then <see cref="Submit"/>
-    /// (the journal's claim, resume, or wait for another live run, the account's pace, the post, the record). A command
-    /// feeds it items and answers ShouldProcess between the budget and the submission; a new step (staging a local image
-    /// where a model takes only URLs) belongs in <see cref="Plan"/>, before the body is prepared.
+    /// steps, in order: <see cref="Plan"/> (resolve the model and connection, validate against the catalog, plan where a
+    /// local image is staged for a model that takes only URLs, prepare the body and fingerprint once, look the request up
+    /// in the journal); <see cref="CheckBudget"/>; then <see cref="Submit"/> (the journal's claim, resume, or wait for
+    /// another live run, the account's pace, the staging of the image, the post, the record). A command feeds it items
+    /// and answers ShouldProcess between the budget and the submission.
     /// </summary>
     public sealed class SubmissionEngine
     {
@@ -217,8 +219,8 @@ namespace NebulaVideo.Core.Submissions
         /// Step 3a, only for a request really about to be posted: the image goes to the store (on the host's thread, where
         /// a script block may run; a content already there is reused) and the body is built again with its read URL.
         /// </summary>
-        private async System.Threading.Tasks.Task<StagedBody> Stage(SubmissionPlan plan, StagingImage staging, GatewayClient client, SubmissionHost host,
-            System.Threading.CancellationToken cancellation)
+        private async Task<StagedBody> Stage(SubmissionPlan plan, StagingImage staging, GatewayClient client, SubmissionHost host,
+            CancellationToken cancellation)
         {
             var staged = await host.OnHostThread(() =>
             {

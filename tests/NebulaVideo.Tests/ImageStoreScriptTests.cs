@@ -112,6 +112,9 @@ namespace NebulaVideo.Tests
             Assert.Equal(1, _engine.PostsSince(since));
             // Nothing was posted for harbor.png, so the journal leaves it free to send: the rerun's -WhatIf offers to submit it.
             Assert.Contains(WhatIfLines(run), l => l.Contains("then submit video", StringComparison.Ordinal));
+            // Staging comes before the journal's claim: a run killed while uploading leaves no Submitting record behind,
+            // which the next run would have to take for a submission whose outcome is unknown.
+            Assert.DoesNotContain(File.ReadAllLines(_scratch["journal.jsonl"]), l => l.Contains("harbor.png", StringComparison.Ordinal));
         }
 
         [Fact]

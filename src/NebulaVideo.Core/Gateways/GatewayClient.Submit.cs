@@ -50,6 +50,16 @@ namespace NebulaVideo.Core.Gateways
                 EstimatedCostUsd = model.EstimateCost(request.Resolution ?? request.Size, request.Duration),
                 JournalPath = journal?.Location,
             };
+            // A local image is staged only for a request really to be sent, never for one the journal resumes, and before
+            // the claim: a run killed while it uploads leaves no Submitting record (an outcome the next run could not
+            // know), only a blob the next run reuses. Each post gets a read URL minted for it.
+            StagedBody? staged = null;
+            if (submission.Stage is not null && (force || journal?.FindResumable(fingerprint) is null))
+            {
+                staged = await submission.Stage(cancellationToken).ConfigureAwait(false);
+                known = known with { StagedImage = staged.Location };
+            }
+
             // The journal's own mapping of the task to its records: what a later run needs of it, written before the post.
             var submitting = JournalEntry.Submitting(fingerprint, known);
 
@@ -86,21 +96,23 @@ namespace NebulaVideo.Core.Gateways
 
             if (submission.Stage is not null)
             {
-                // Staged only now that it is really to be sent: a resumed request uploads nothing, and a read URL is
-                // minted fresh for each post. Nothing was posted if staging fails, so the request stays free to send.
-                StagedBody staged;
-                try
+                if (staged is null)
                 {
-                    staged = await submission.Stage(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception) when (journal is not null)
-                {
-                    journal.Record(submitting.Refused());
-                    throw;
+                    // The journal's task turned out failed, so the request goes again now, with an image staged afresh.
+                    // Nothing was posted if that fails: the request stays free to send.
+                    try
+                    {
+                        staged = await submission.Stage(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception) when (journal is not null)
+                    {
+                        journal.Record(submitting.Refused());
+                        throw;
+                    }
+                    known = known with { StagedImage = staged.Location };
+                    submitting = submitting with { StagedImage = staged.Location };
                 }
                 body = staged.Body;
-                known = known with { StagedImage = staged.Location };
-                submitting = submitting with { StagedImage = staged.Location };
             }
 
             string json;

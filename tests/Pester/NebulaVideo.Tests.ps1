@@ -223,6 +223,7 @@ Describe 'The folder pipeline in pwsh' {
         $table = @($tasks | Format-Table | Out-String -Width 80 -Stream | Where-Object { $_.Trim() })
         $table | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
         $table.Count | Should -Be 5      # header, rule, three tasks: no row wrapped
+        $table[0] | Should -Match '\bResolution\b'   # one name for a resolution or frame size, as -Resolution says
         foreach ($task in $tasks) {
             $row = $table | Where-Object { $_ -like "$($task.TaskId.Substring($task.TaskId.Length - 8)) *" }
             $row | Should -Match ([regex]::Escape((Split-Path -Leaf $task.SourceImage)))

@@ -312,6 +312,31 @@ namespace NebulaVideo.Core.Tests
         }
 
         [StorageFact]
+        public void A_table_deleted_under_the_journal_is_made_again_and_the_claim_goes_on()
+        {
+            var journal = Table();
+            new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString!).DeleteTable(_table);
+            Assert.Equal(ClaimKind.Submit, journal.Claim(Submitting("f1"), force: false).Kind);
+            Assert.Contains(_log, line => line.Contains("is gone; creating it again", StringComparison.Ordinal));
+            journal.Record(Submitting("f1").Submitted("video_1"));
+            Assert.Equal("video_1", Table().FindResumable("f1")!.TaskId);
+        }
+
+        [Fact]
+        public void A_table_that_cannot_be_reached_is_a_journal_error_naming_the_table_never_the_key()
+        {
+            var key = Convert.ToBase64String(Enumerable.Repeat((byte)7, 64).ToArray());
+            var ex = Assert.Throws<NebulaVideoException>(() => TableJournal.FromConnectionString(
+                $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+                "journal", new ClientOptions { MaxReadRetries = 0, RequestTimeout = TimeSpan.FromSeconds(5) }, null));
+
+            Assert.Equal("JournalUnwritable", ex.Id.Name);
+            Assert.Equal("StorageUnreachable", Assert.IsType<NebulaVideoException>(ex.InnerException).Id.Name);
+            Assert.Contains("127.0.0.1:1", ex.Message);
+            Assert.DoesNotContain(key, ex.ToString());
+        }
+
+        [StorageFact]
         public async Task The_engine_resumes_a_request_another_host_submitted_through_the_table_instead_of_paying_again()
         {
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMinutes(1) });

@@ -297,7 +297,7 @@ namespace NebulaVideo.Core.Tasks
         /// A storage call's failure after its retries, as the journal's error (JournalUnwritable for a write, which is
         /// raised before anything is posted, JournalUnreadable for a read), the storage error itself inside.
         /// </summary>
-        private T Guarded<T>(bool write, string operation, object target, Func<T> call)
+        private T Guarded<T>(bool write, string operation, object target, Func<T> call, bool recreate = true)
         {
             try
             {
@@ -307,11 +307,15 @@ namespace NebulaVideo.Core.Tasks
             {
                 throw;
             }
-            catch (StorageStatusException missing) when (missing.Status == 404 && missing.ErrorCode == "TableNotFound")
+            catch (StorageStatusException missing) when (recreate && missing.Status == 404 && missing.ErrorCode == "TableNotFound")
             {
                 // The table was deleted under the journal: make it again, then try once more.
-                Run($"POST {Location} (create table)", _access.CreateTableIfMissing);
-                return Guarded(write, operation, target, call);
+                _log?.Invoke($"The table {Location} is gone; creating it again.");
+                return Guarded(write, operation, target, () =>
+                {
+                    Run($"POST {Location} (create table)", _access.CreateTableIfMissing);
+                    return call();
+                }, recreate: false);
             }
             catch (Exception ex) when (_failures.Describe(ex, operation, target, ErrorIds.StorageRequestFailed) is { } error)
             {

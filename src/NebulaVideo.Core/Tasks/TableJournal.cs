@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Text.RegularExpressions;
 using System.Threading;
 using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Storage;
@@ -38,8 +37,6 @@ namespace NebulaVideo.Core.Tasks
         // How often one claim or record reads and decides again after losing a race, before it gives up.
         private const int MaxRaces = 16;
 
-        private static readonly Regex TableName = new Regex("^[A-Za-z][A-Za-z0-9]{2,62}$", RegexOptions.CultureInvariant);
-
         private readonly JournalTableAccess _access;
         private readonly ResiliencePipeline _retry;
         private readonly StorageFailures _failures;
@@ -72,12 +69,7 @@ namespace NebulaVideo.Core.Tasks
         public static TableJournal FromConnectionString(string connectionString, string table, ClientOptions options, Action<string>? log,
             string? scope = null, TimeSpan? lease = null, TimeSpan? maxHold = null)
         {
-            if (table is null || !TableName.IsMatch(table))
-            {
-                var shown = table is null || table.Length > 63 || table.IndexOfAny(new[] { '=', ';', '&' }) >= 0 ? null : table;
-                throw StoreSettings.Invalid(shown is null ? "That is not a table name." : $"'{shown}' is not a table name.", shown,
-                    "Name the table with 3 to 63 letters and digits, starting with a letter.");
-            }
+            StoreSettings.CheckTableName(table);
             if (string.IsNullOrWhiteSpace(connectionString))
                 throw StoreSettings.Invalid("The storage connection string is empty.", table, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
             var length = lease ?? DefaultLease;

@@ -10,7 +10,7 @@ namespace NebulaVideo.Core.Tests
     internal static class ClientExtensions
     {
         public static Task<VideoTask> SubmitAsync(this GatewayClient client, VideoRequest request, ModelInfo model, CancellationToken cancellationToken,
-            TaskJournal? journal = null, bool force = false) =>
+            ITaskJournal? journal = null, bool force = false) =>
             client.SubmitAsync(client.Prepare(request, model), cancellationToken, journal, force);
     }
 }

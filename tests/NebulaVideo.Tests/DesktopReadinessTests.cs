@@ -61,6 +61,8 @@ namespace NebulaVideo.Tests
             // The image store's Azure SDK, loaded only when a store is made, but loaded on 5.1 all the same then.
             Assert.Contains("Azure.Storage.Blobs", seen);
             Assert.Contains("Azure.Core", seen);
+            // The table journal's SDK, on the same Azure.Core.
+            Assert.Contains("Azure.Data.Tables", seen);
         }
 
         [Fact]

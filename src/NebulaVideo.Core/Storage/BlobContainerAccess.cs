@@ -24,9 +24,9 @@ namespace NebulaVideo.Core.Storage
     /// </summary>
     internal sealed class BlobContainerAccess
     {
-        // One connection pool for every store of the process. Never follows a redirect: a signed request goes where it
+        // One connection pool for every store of the process (the table journal's too). Never follows a redirect: a signed request goes where it
         // was signed for or nowhere (StorageCallPolicy checks it too).
-        private static readonly Lazy<HttpClient> Http = new Lazy<HttpClient>(() =>
+        internal static readonly Lazy<HttpClient> Http = new Lazy<HttpClient>(() =>
             new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan });
 
         private readonly BlobContainerClient _container;

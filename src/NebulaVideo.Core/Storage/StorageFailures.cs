@@ -15,12 +15,15 @@ namespace NebulaVideo.Core.Storage
         private readonly string _location;
         private readonly bool _hasKey;
         private readonly ClientOptions _options;
+        private readonly string _resource;
 
-        public StorageFailures(string location, bool hasKey, ClientOptions options)
+        // resource: what location is, in the messages ("container", "table").
+        public StorageFailures(string location, bool hasKey, ClientOptions options, string resource = "container")
         {
             _location = location;
             _hasKey = hasKey;
             _options = options;
+            _resource = resource;
         }
 
         private string Attempts => _options.MaxReadRetries == 0 ? "1 attempt" : $"{_options.MaxReadRetries + 1} attempts";
@@ -60,9 +63,9 @@ namespace NebulaVideo.Core.Storage
         {
             var why = creating is null ? string.Empty : $"; creating it was refused ({creating.Message})";
             return new NebulaVideoException(ErrorIds.StorageContainerUnavailable,
-                $"The container {_location} does not exist{why}, so {operation} failed.", target,
+                $"The {_resource} {_location} does not exist{why}, so {operation} failed.", target,
                 _hasKey
-                    ? "Check the container's name and the account in the connection string; the store creates a missing container itself when the key allows it."
+                    ? $"Check the {_resource}'s name and the account in the connection string; the store creates a missing {_resource} itself when the key allows it."
                     : "Create the container (az storage container create, or the portal), or give a write token allowed to create it, then try again.");
         }
 

@@ -30,6 +30,16 @@ namespace NebulaVideo.Core.Storage
                     "Name the container with 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.");
         }
 
+        private static readonly Regex TableName = new Regex("^[A-Za-z][A-Za-z0-9]{2,62}$", RegexOptions.CultureInvariant);
+
+        public static void CheckTableName(string table)
+        {
+            if (table is not null && TableName.IsMatch(table)) return;
+            var shown = table is null || table.Length > 63 || table.IndexOfAny(new[] { '=', ';', '&' }) >= 0 ? null : table;
+            throw Invalid(shown is null ? "That is not a table name." : $"'{shown}' is not a table name.", shown,
+                "Name the table with 3 to 63 letters and digits, starting with a letter.");
+        }
+
         public static void CheckSecure(Uri endpoint, object target)
         {
             if (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && HostRules.IsLoopback(endpoint))) return;

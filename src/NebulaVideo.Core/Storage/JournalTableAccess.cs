@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Tasks;
+using NebulaOptions = NebulaVideo.Core.Http.ClientOptions;
+
+namespace NebulaVideo.Core.Storage
+{
+    /// <summary>
+    /// Everything of the table journal that touches the Azure SDK, so the SDK loads only once a table journal is made.
+    /// Each method is ONE attempt of one call on one partition of the table; the answers a journal expects (the row is
+    /// there already: 409; the row changed since it was read: 412) come back as null, every other failure in the terms
+    /// <see cref="Transient"/> knows, for the journal's retry. The SDK's own retries are off.
+    /// </summary>
+    internal sealed class JournalTableAccess
+    {
+        private readonly TableClient _table;
+        private readonly string _partition;
+
+        private JournalTableAccess(TableClient table, string partition)
+        {
+            _table = table;
+            _partition = partition;
+            Location = table.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        }
+
+        /// <summary>The table's address, without a query or a trailing slash.</summary>
+        public string Location { get; }
+
+        public string Table => _table.Name;
+
+        /// <summary>A journal table on a connection string; null with the reason when it cannot be one.</summary>
+        public static JournalTableAccess? FromConnectionString(string connectionString, string table, string partition, NebulaOptions options, Action<string>? log, out string? problem)
+        {
+            problem = null;
+            var policy = new StorageCallPolicy(log);
+            TableClient client;
+            try
+            {
+                client = new TableClient(connectionString, table, TableOptions(options, policy));
+            }
+            catch (Exception ex) when (ex is FormatException || ex is ArgumentException || ex is InvalidOperationException || ex is UriFormatException)
+            {
+                // Not the SDK's message: it may quote the string it could not read.
+                problem = "it is not an Azure Storage connection string with a table endpoint (AccountName=...;AccountKey=...;EndpointSuffix=... or TableEndpoint=...).";
+                return null;
+            }
+            policy.Endpoint = client.Uri;
+            return new JournalTableAccess(client, partition);
+        }
+
+        private static TableClientOptions TableOptions(NebulaOptions options, StorageCallPolicy policy)
+        {
+            var table = new TableClientOptions { Transport = new HttpClientTransport(BlobContainerAccess.Http.Value) };
+            table.Retry.MaxRetries = 0;
+            table.Retry.NetworkTimeout = options.RequestTimeout;
+            table.Diagnostics.IsLoggingEnabled = false;
+            table.Diagnostics.IsDistributedTracingEnabled = false;
+            table.Diagnostics.ApplicationId = "NebulaVideo";
+            table.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);
+            return table;
+        }
+
+        /// <summary>Creates the table unless it exists; true when this call created it.</summary>
+        public bool CreateTableIfMissing(CancellationToken cancellation) =>
+            Attempt(() => _table.CreateIfNotExists(cancellation) is { } created && created.GetRawResponse().Status != 409, cancellation);
+
+        /// <summary>Inserts the row; its ETag, or null when a row has its key already (409).</summary>
+        public string? Add(string rowKey, JournalEntry entry, TimeSpan? lease, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                try
+                {
+                    return _table.AddEntity(JournalRow.ToEntity(_partition, rowKey, entry, lease), cancellation).Headers.ETag?.ToString();
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409)
+                {
+                    return null;
+                }
+            }, cancellation);
+
+        /// <summary>
+        /// Replaces the row if it is still the one read as <paramref name="etag"/>; its new ETag, or null when it changed
+        /// or went (412, 404): the caller reads it again and decides again.
+        /// </summary>
+        public string? Replace(string rowKey, JournalEntry entry, TimeSpan? lease, string etag, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                try
+                {
+                    return _table.UpdateEntity(JournalRow.ToEntity(_partition, rowKey, entry, lease), new ETag(etag), TableUpdateMode.Replace, cancellation).Headers.ETag?.ToString();
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412 || (ex.Status == 404 && ex.ErrorCode != "TableNotFound"))
+                {
+                    return null;
+                }
+            }, cancellation);
+
+        /// <summary>
+        /// Renews a Submitting row's lease: a conditional merge that changes only its renewal count, so the service stamps
+        /// it anew (its Timestamp, by the service's clock). Its new ETag, or null when the row is no longer the one held.
+        /// </summary>
+        public string? Renew(string rowKey, string etag, int renewals, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                try
+                {
+                    var entity = new TableEntity(_partition, rowKey) { [JournalRow.Renewals] = renewals };
+                    return _table.UpdateEntity(entity, new ETag(etag), TableUpdateMode.Merge, cancellation).Headers.ETag?.ToString();
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412 || ex.Status == 404)
+                {
+                    return null;
+                }
+            }, cancellation);
+
+        /// <summary>The row, with the service's time of this answer; null when there is none.</summary>
+        public StoredRow? Read(string rowKey, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                var answer = _table.GetEntityIfExists<TableEntity>(_partition, rowKey, null, cancellation);
+                if (!answer.HasValue) return null;
+                return JournalRow.FromEntity(answer.Value!, answer.GetRawResponse().Headers.Date);
+            }, cancellation);
+
+        /// <summary>Every row of the partition, or those whose task_id is <paramref name="taskId"/>.</summary>
+        public List<StoredRow> List(string? taskId, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                var filter = taskId is null
+                    ? TableClient.CreateQueryFilter($"PartitionKey eq {_partition}")
+                    : TableClient.CreateQueryFilter($"PartitionKey eq {_partition} and task_id eq {taskId}");
+                var rows = new List<StoredRow>();
+                foreach (var page in _table.Query<TableEntity>(filter, null, null, cancellation).AsPages())
+                {
+                    var date = page.GetRawResponse().Headers.Date;
+                    foreach (var entity in page.Values) rows.Add(JournalRow.FromEntity(entity, date));
+                }
+                return rows;
+            }, cancellation);
+
+        /// <summary>Deletes the row if it is still the one read as <paramref name="etag"/>; false when it changed or went.</summary>
+        public bool Delete(string rowKey, string etag, CancellationToken cancellation) =>
+            Attempt(() =>
+            {
+                try
+                {
+                    var answer = _table.DeleteEntity(_partition, rowKey, new ETag(etag), cancellation);
+                    return answer.Status != 404;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412 || ex.Status == 404)
+                {
+                    return false;
+                }
+            }, cancellation);
+
+        /// <summary>One attempt of a call, its failure said in the terms the retry and the error messages use.</summary>
+        private static T Attempt<T>(Func<T> call, CancellationToken cancellation)
+        {
+            try
+            {
+                return call();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 0)
+            {
+                throw ex.InnerException is HttpRequestException or IOException
+                    ? new HttpRequestException(ex.InnerException.Message, ex.InnerException)
+                    : new HttpRequestException("No answer from the storage endpoint.");
+            }
+            catch (RequestFailedException ex)
+            {
+                throw new StorageStatusException(ex.Status, ex.ErrorCode);
+            }
+            catch (OperationCanceledException ex) when (!cancellation.IsCancellationRequested)
+            {
+                throw new AttemptTimeoutException(ex);
+            }
+        }
+    }
+}

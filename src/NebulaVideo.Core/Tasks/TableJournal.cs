@@ -1,0 +1,319 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using NebulaVideo.Core.Http;
+using NebulaVideo.Core.Storage;
+using Polly;
+
+namespace NebulaVideo.Core.Tasks
+{
+    /// <summary>
+    /// The journal in an Azure Table, shared by every run that names it (runspaces, processes, hosts, cloud sandboxes):
+    /// one row per request (keyed by its fingerprint) and per saved video, in one partition per scope, so a runbook's
+    /// rows are listed cheaply. The table service is the lock: a claim is an insert, which exactly one run wins; every
+    /// later change of a row is conditional on the ETag it was read with, and a run that finds the row changed reads it
+    /// again and decides again (<see cref="JournalRules"/>), never writing over what another run wrote.
+    /// </summary>
+    /// <remarks>
+    /// A live submitter is told from a dead one by a lease, on the table service's clock only: a Submitting row carries
+    /// its lease length, and the run that claimed it has the service stamp the row again (a conditional write) every
+    /// third of that length until the answer is recorded. Another run takes the submitter for dead when the service's
+    /// time of its own latest answer (its Date) is past the row's last stamp (its Timestamp) plus the lease: no host's
+    /// clock is compared with another's. Renewal starts with a winning <see cref="Claim"/> and ends with the
+    /// <see cref="Record"/> of that request (or <see cref="Dispose"/>). No Azure type appears here: the SDK stays in
+    /// JournalTableAccess and JournalRow, and loads only when a table journal is made.
+    /// </remarks>
+    public sealed class TableJournal : ITaskJournal, IDisposable
+    {
+        /// <summary>The partition used when no scope is named.</summary>
+        public const string DefaultScope = "nebulavideo";
+
+        /// <summary>How long a submitter is taken to be alive after the service last stamped its row, unless told otherwise.</summary>
+        public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(60);
+
+        /// <summary>The longest a run renews one lease: past it, other runs take the submission's outcome as unknown.</summary>
+        public static readonly TimeSpan DefaultMaxHold = TimeSpan.FromMinutes(30);
+
+        // How often one claim or record reads and decides again after losing a race, before it gives up.
+        private const int MaxRaces = 16;
+
+        private readonly JournalTableAccess _access;
+        private readonly ResiliencePipeline _retry;
+        private readonly StorageFailures _failures;
+        private readonly Action<string>? _log;
+        private readonly TimeSpan _lease;
+        private readonly TimeSpan _maxHold;
+        private readonly string _owner = $"{LocalProcess.Machine}:{LocalProcess.Id}:{Guid.NewGuid():N}";
+        private readonly Dictionary<string, TableLease> _held = new Dictionary<string, TableLease>(StringComparer.Ordinal);
+        private readonly object _gate = new object();
+
+        private TableJournal(JournalTableAccess access, string scope, TimeSpan lease, TimeSpan maxHold, ClientOptions options, Action<string>? log)
+        {
+            _access = access;
+            Scope = scope;
+            _lease = lease;
+            _maxHold = maxHold;
+            _log = log;
+            _retry = ReadRetry.Create(options, log);
+            _failures = new StorageFailures(access.Location, hasKey: true, options, "table");
+        }
+
+        /// <summary>
+        /// The journal in the table <paramref name="table"/> of the account a connection string names (with its key);
+        /// the table is created when missing. The endpoint must be https, or http on this machine (Azurite).
+        /// <paramref name="scope"/> is the partition of this journal's rows (a runbook's own; <see cref="DefaultScope"/>
+        /// when null), <paramref name="lease"/> how long a submitter is alive after the service last stamped its row
+        /// (<see cref="DefaultLease"/>; renewed every third of it), <paramref name="maxHold"/> the longest one
+        /// submission's lease is renewed (<see cref="DefaultMaxHold"/>).
+        /// </summary>
+        public static TableJournal FromConnectionString(string connectionString, string table, ClientOptions options, Action<string>? log,
+            string? scope = null, TimeSpan? lease = null, TimeSpan? maxHold = null)
+        {
+            StoreSettings.CheckTableName(table);
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw StoreSettings.Invalid("The storage connection string is empty.", table, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
+            var length = lease ?? DefaultLease;
+            if (length < TimeSpan.FromSeconds(1) || length > TimeSpan.FromHours(1))
+                throw StoreSettings.Invalid($"The lease {length} is out of range.", length, "Give a lease of 1 second to 1 hour; 60 seconds is the default.");
+            var partition = JournalRow.EscapeKey(string.IsNullOrEmpty(scope) ? DefaultScope : scope!);
+            var access = JournalTableAccess.FromConnectionString(connectionString, table, partition, options, log, out var problem)
+                ?? throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", table, "Copy the connection string again from the storage account's Access keys.");
+            StoreSettings.CheckSecure(new Uri(access.Location), table);
+            var journal = new TableJournal(access, string.IsNullOrEmpty(scope) ? DefaultScope : scope!, length, maxHold ?? DefaultMaxHold, options, log);
+            journal.Guarded(write: true, "the creation of the table", access.Location, () =>
+            {
+                if (journal.Run($"POST {access.Location} (create table)", access.CreateTableIfMissing)) log?.Invoke($"Created the table {access.Location}.");
+                return true;
+            });
+            return journal;
+        }
+
+        /// <inheritdoc/>
+        public string Location => _access.Location;
+
+        /// <summary>The partition this journal's rows are in.</summary>
+        public string Scope { get; }
+
+        /// <inheritdoc/>
+        public JournalClaim Claim(JournalEntry submitting, bool force)
+        {
+            var key = JournalRow.EscapeKey(submitting.Key);
+            var mine = submitting with { Owner = $"{_owner}:{Guid.NewGuid():N}" };
+            return Guarded(write: true, $"the claim of row {key}", submitting.Source ?? (object)key, () =>
+            {
+                for (var race = 0; race < MaxRaces; race++)
+                {
+                    var etag = Run($"POST {Location} (insert {key})", t => _access.Add(key, mine, _lease, t));
+                    if (etag is not null) return Won(key, mine, etag);
+                    var row = Read(key);
+                    if (row is null) continue; // pruned since: insert again
+                    // Our own insert, whose answer was lost and which the retry then found.
+                    if (row.Entry?.Owner == mine.Owner) return Won(key, mine, row.ETag);
+                    var claim = JournalRules.Decide(row.Entry, force, _ => IsAlive(row));
+                    if (claim.Kind != ClaimKind.Submit) return claim;
+                    etag = Run($"PUT {Location} (replace {key})", t => _access.Replace(key, mine, _lease, row.ETag, t));
+                    if (etag is not null) return Won(key, mine, etag);
+                    // 412: another run changed the row since it was read; read it and decide again.
+                }
+                throw Contended(key, submitting.Source);
+            });
+        }
+
+        private JournalClaim Won(string key, JournalEntry mine, string etag)
+        {
+            var lease = new TableLease(key, mine.Owner!, etag, _lease, _maxHold,
+                (row, tag, count) => _access.Renew(row, tag, count, CancellationToken.None), _log);
+            lock (_gate)
+            {
+                if (_held.TryGetValue(key, out var earlier)) earlier.Dispose();
+                _held[key] = lease;
+            }
+            return new JournalClaim(ClaimKind.Submit, null);
+        }
+
+        /// <summary>Alive: a Submitting row whose lease, by the service's clock, has not run out since the service last stamped it.</summary>
+        private bool IsAlive(StoredRow row)
+        {
+            var owner = row.Entry?.Owner;
+            // Claimed by this very journal object: alive while it holds it (another runspace of ours is submitting).
+            if (owner is not null && owner.StartsWith(_owner + ":", StringComparison.Ordinal))
+                lock (_gate) return _held.TryGetValue(row.RowKey, out var held) && held.Owner == owner && !held.Lost;
+            if (row.Timestamp is not DateTimeOffset stamped || row.ServiceNow is not DateTimeOffset now) return true; // cannot tell: the safe side
+            return now < stamped + (row.Lease ?? _lease);
+        }
+
+        /// <inheritdoc/>
+        public void Record(JournalEntry entry)
+        {
+            var key = JournalRow.EscapeKey(entry.Key);
+            TableLease? held;
+            lock (_gate)
+                if (_held.TryGetValue(key, out held)) _held.Remove(key);
+            held?.Dispose();
+            var mine = entry with { Owner = entry.Owner ?? held?.Owner ?? _owner };
+            Guarded(write: true, $"the record of row {key}", entry.Source ?? (object)key, () =>
+            {
+                var etag = held is { Lost: false } ? held.ETag : null;
+                for (var race = 0; race < MaxRaces; race++)
+                {
+                    if (etag is null)
+                    {
+                        var row = Read(key);
+                        if (row is null)
+                        {
+                            if (held is not null) return Taken(key, mine, null);
+                            if (Run($"POST {Location} (insert {key})", t => _access.Add(key, mine, null, t)) is not null) return true;
+                            continue;
+                        }
+                        if (Written(row, mine)) return true;
+                        if (held is not null && row.Entry?.Owner != held.Owner) return Taken(key, mine, row);
+                        etag = row.ETag;
+                    }
+                    if (Run($"PUT {Location} (replace {key})", t => _access.Replace(key, mine, null, etag, t)) is not null) return true;
+                    etag = null; // 412: changed since; read it and decide again
+                }
+                throw Contended(key, entry.Source);
+            });
+        }
+
+        /// <summary>True when the row holds what this run meant to write already (its own write, whose answer was lost).</summary>
+        private static bool Written(StoredRow row, JournalEntry mine) =>
+            row.Entry is { } there && there.Owner == mine.Owner && there.State == mine.State && there.TaskId == mine.TaskId && there.SavedTo == mine.SavedTo;
+
+        /// <summary>
+        /// Another run took the row this run claimed (-Force, or it took this run for dead): its record stays. A refusal
+        /// of ours adds nothing and is dropped; anything else is an error naming the row and what was not recorded.
+        /// </summary>
+        private bool Taken(string key, JournalEntry mine, StoredRow? row)
+        {
+            var now = row?.Entry is { } there ? $"{there.State} by {there.Owner ?? "another run"}" : "gone";
+            if (mine.State == JournalState.Refused)
+            {
+                _log?.Invoke($"Journal row {key} in {Location} was taken by another run ({now}); this run's refused submission is not recorded over it.");
+                return true;
+            }
+            var what = mine.TaskId is null ? mine.State.ToString() : $"{mine.State} as task {mine.TaskId}";
+            throw new NebulaVideoException(ErrorIds.JournalUnwritable,
+                $"The journal row {key} in {Location} was changed by another run while this run submitted it (it is now {now}); this run's record ({what}) was not written over it.",
+                mine.Source ?? (object)key,
+                "Check the gateway for the task named here and the row's current record (Get-NebulaVideoJournal); no run overwrites another's record.");
+        }
+
+        /// <inheritdoc/>
+        public JournalEntry? FindResumable(string fingerprint) =>
+            Guarded(write: false, "the lookup of a request", fingerprint, () =>
+                Read(JournalRow.EscapeKey(fingerprint))?.Entry is { } entry && entry.Key == fingerprint && JournalRules.IsResumable(entry) ? entry : null);
+
+        /// <inheritdoc/>
+        public JournalEntry? FindTask(string taskId) =>
+            Guarded(write: false, $"the lookup of task {taskId}", taskId, () =>
+            {
+                JournalEntry? found = null;
+                foreach (var row in Run($"GET {Location} (task {taskId})", t => _access.List(taskId, t)))
+                    if (row.Entry is { State: JournalState.Submitted } entry && entry.TaskId == taskId && (found is null || entry.At > found.At)) found = entry;
+                return found;
+            });
+
+        /// <inheritdoc/>
+        public string? SavedTo(string taskId) =>
+            Guarded(write: false, $"the lookup of task {taskId}'s video", taskId, () =>
+                Read(JournalRow.EscapeKey(JournalEntry.SavedKey(taskId)))?.Entry is { State: JournalState.Saved } entry ? entry.SavedTo : null);
+
+        /// <inheritdoc/>
+        public void RecordSaved(VideoTask task, string path) => Record(JournalEntry.Saved(task, path));
+
+        /// <inheritdoc/>
+        public (int Requests, int Saves) Prune(DateTimeOffset before) =>
+            Guarded(write: true, "the pruning of the journal", Location, () =>
+            {
+                var requests = 0;
+                var saves = 0;
+                foreach (var row in Run($"GET {Location} (partition {Scope})", t => _access.List(null, t)))
+                {
+                    if (row.Entry is { } entry && entry.At >= before) continue;
+                    // Conditional: a row changed since it was listed is newer than the cut, and stays.
+                    if (!Run($"DELETE {Location} ({row.RowKey})", t => _access.Delete(row.RowKey, row.ETag, t)) || row.Entry is null) continue;
+                    if (row.Entry.State == JournalState.Saved) saves++;
+                    else requests++;
+                }
+                return (requests, saves);
+            });
+
+        /// <inheritdoc/>
+        public IReadOnlyList<JournalEntry> Entries() =>
+            Guarded(write: false, "the listing of the journal", Location, () =>
+            {
+                var all = new List<JournalEntry>();
+                foreach (var row in Run($"GET {Location} (partition {Scope})", t => _access.List(null, t)))
+                    if (row.Entry is { } entry) all.Add(entry);
+                all.Sort((a, b) => a.At.CompareTo(b.At));
+                return (IReadOnlyList<JournalEntry>)all;
+            });
+
+        /// <summary>Stops renewing every lease this object holds: other runs take those submitters for dead once the leases run out.</summary>
+        public void Dispose()
+        {
+            List<TableLease> held;
+            lock (_gate)
+            {
+                held = new List<TableLease>(_held.Values);
+                _held.Clear();
+            }
+            foreach (var lease in held) lease.Dispose();
+        }
+
+        public override string ToString() => $"AzureTable {Location} (scope {Scope}, lease {_lease})";
+
+        private StoredRow? Read(string key) => Run($"GET {Location} ({key})", t => _access.Read(key, t));
+
+        private NebulaVideoException Contended(string key, string? source) =>
+            new NebulaVideoException(ErrorIds.JournalUnwritable, $"The journal row {key} in {Location} kept changing under this run ({MaxRaces} tries).",
+                source ?? (object)key, "Try again: other runs are writing the same row at this moment.");
+
+        /// <summary>One storage call through the read retry policy (the one definition of transient).</summary>
+        private T Run<T>(string operation, Func<CancellationToken, T> attempt)
+        {
+            var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
+            context.Properties.Set(ReadRetry.Operation, operation);
+            try
+            {
+                return _retry.Execute(ctx => attempt(ctx.CancellationToken), context);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        /// <summary>
+        /// A storage call's failure after its retries, as the journal's error (JournalUnwritable for a write, which is
+        /// raised before anything is posted, JournalUnreadable for a read), the storage error itself inside.
+        /// </summary>
+        private T Guarded<T>(bool write, string operation, object target, Func<T> call, bool recreate = true)
+        {
+            try
+            {
+                return call();
+            }
+            catch (NebulaVideoException)
+            {
+                throw;
+            }
+            catch (StorageStatusException missing) when (recreate && missing.Status == 404 && missing.ErrorCode == "TableNotFound")
+            {
+                // The table was deleted under the journal: make it again, then try once more.
+                _log?.Invoke($"The table {Location} is gone; creating it again.");
+                return Guarded(write, operation, target, () =>
+                {
+                    Run($"POST {Location} (create table)", _access.CreateTableIfMissing);
+                    return call();
+                }, recreate: false);
+            }
+            catch (Exception ex) when (_failures.Describe(ex, operation, target, ErrorIds.StorageRequestFailed) is { } error)
+            {
+                throw new NebulaVideoException(write ? ErrorIds.JournalUnwritable : ErrorIds.JournalUnreadable, error.Message, target,
+                    error.RecommendedAction + (write ? " Nothing was submitted for a request the journal could not claim." : string.Empty), error);
+            }
+        }
+    }
+}

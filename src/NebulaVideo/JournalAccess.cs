@@ -122,11 +122,15 @@ namespace NebulaVideo
         /// <summary>The variable that moves the journal for one session (tests, or a runbook that keeps its own).</summary>
         internal const string JournalVariable = "NebulaVideoJournalPath";
 
-        /// <summary>The journal named, else the session's ($NebulaVideoJournalPath), else the user's default, resolved as PowerShell means paths.</summary>
-        public static TaskJournal Open(NebulaVideoCmdlet cmdlet, string? path)
+        /// <summary>
+        /// The journal file named, else the session's ($NebulaVideoJournalPath), else the session's journal table
+        /// (Connect-NebulaVideoStorage -JournalTable, or the environment's), else the user's default file.
+        /// </summary>
+        public static ITaskJournal Open(NebulaVideoCmdlet cmdlet, string? path)
         {
             var parameter = path is null ? "$" + JournalVariable : "-JournalPath";
             path ??= cmdlet.GetVariableValue(JournalVariable) as string;
+            if (path is null && SessionStorage.Journal is { } table) return table;
             return new TaskJournal(path is null ? TaskJournal.DefaultPath : cmdlet.FileSystemPath(path, parameter));
         }
     }

@@ -2,12 +2,13 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
 using NebulaVideo.Core.Storage;
+using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo
 {
     /// <summary>
-    /// The image store of each PowerShell session (runspace), as its connections are kept: registered with
-    /// Connect-NebulaVideoStorage, else the one the environment names (a runbook's pair of variables).
+    /// The storage of each PowerShell session (runspace), as its connections are kept: an image store and a journal in
+    /// an Azure Table, registered with Connect-NebulaVideoStorage, else the ones the environment names (a runbook's variables).
     /// </summary>
     internal static class SessionStorage
     {
@@ -17,19 +18,38 @@ namespace NebulaVideo
         /// <summary>The blob container the environment's image store stages images in.</summary>
         public const string ContainerVariable = "NEBULAVIDEO_STORAGE_CONTAINER";
 
-        private static readonly ConcurrentDictionary<Guid, IImageStore> BySession = new ConcurrentDictionary<Guid, IImageStore>();
+        /// <summary>The table the environment's journal is kept in, on the account of <see cref="ConnectionStringVariable"/>.</summary>
+        public const string JournalTableVariable = "NEBULAVIDEO_STORAGE_JOURNAL_TABLE";
+
+        private static readonly ConcurrentDictionary<Guid, IImageStore?> BySession = new ConcurrentDictionary<Guid, IImageStore?>();
+        private static readonly ConcurrentDictionary<Guid, ITaskJournal?> JournalBySession = new ConcurrentDictionary<Guid, ITaskJournal?>();
         private static readonly object Gate = new object();
         private static (string Stamp, IImageStore Store)? _fromEnvironment;
+        private static (string Stamp, ITaskJournal Journal)? _journalFromEnvironment;
 
         private static Guid SessionId => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
-        /// <summary>This session's store: the registered one, else the environment's; null for none.</summary>
+        /// <summary>This session's image store: the registered one, else the environment's; null for none.</summary>
         public static IImageStore? Current => BySession.TryGetValue(SessionId, out var store) ? store : FromEnvironment();
 
-        public static void Register(IImageStore store) => BySession[SessionId] = store;
+        /// <summary>This session's journal table: the registered one, else the environment's; null for none (the file journal).</summary>
+        public static ITaskJournal? Journal => JournalBySession.TryGetValue(SessionId, out var journal) ? journal : JournalFromEnvironment();
 
-        /// <summary>Forgets this session's registered store; true if there was one.</summary>
-        public static bool Forget() => BySession.TryRemove(SessionId, out _);
+        /// <summary>A registration replaces the session's whole storage: a part not given is none, not the environment's.</summary>
+        public static void Register(IImageStore? store, ITaskJournal? journal)
+        {
+            BySession[SessionId] = store;
+            if (JournalBySession.TryGetValue(SessionId, out var replaced)) (replaced as IDisposable)?.Dispose();
+            JournalBySession[SessionId] = journal;
+        }
+
+        /// <summary>Forgets this session's registered storage; true if there was any.</summary>
+        public static bool Forget()
+        {
+            var had = BySession.TryRemove(SessionId, out _);
+            if (JournalBySession.TryRemove(SessionId, out var journal)) (journal as IDisposable)?.Dispose();
+            return had;
+        }
 
         /// <summary>
         /// The store the environment names, built once per value of the variables (every session of the process shares
@@ -47,6 +67,22 @@ namespace NebulaVideo
                 var store = AzureBlobImageStore.FromConnectionString(connectionString!, container!, AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null);
                 _fromEnvironment = (stamp, store);
                 return store;
+            }
+        }
+
+        /// <summary>The journal table the environment names, built once per value of the variables, as the store is.</summary>
+        private static ITaskJournal? JournalFromEnvironment()
+        {
+            var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+            var table = Environment.GetEnvironmentVariable(JournalTableVariable);
+            if (string.IsNullOrEmpty(connectionString) || string.IsNullOrEmpty(table)) return null;
+            var stamp = Stamp(connectionString!) + "|" + table;
+            lock (Gate)
+            {
+                if (_journalFromEnvironment is { } known && known.Stamp == stamp) return known.Journal;
+                var journal = TableJournal.FromConnectionString(connectionString!, table!, SessionConnections.RequestOptions, log: null);
+                _journalFromEnvironment = (stamp, journal);
+                return journal;
             }
         }
 

@@ -5,6 +5,7 @@ using System.Net;
 using System.Security;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Storage;
+using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -26,10 +27,18 @@ namespace NebulaVideo.Commands
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ConnectionStringSet)]
         public SecureString ConnectionString { get; set; } = null!;
 
-        /// <summary>The blob container images are staged in; created if missing.</summary>
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ConnectionStringSet)]
+        /// <summary>The blob container images are staged in; created if missing. Optional with -JournalTable, when no image is staged.</summary>
+        [Parameter(Position = 1, ParameterSetName = ConnectionStringSet)]
         [ValidateNotNullOrEmpty]
-        public string Container { get; set; } = null!;
+        public string? Container { get; set; }
+
+        /// <summary>
+        /// Keeps the session's task journal in this Azure Table (created if missing) instead of a file: every machine that
+        /// connects to it shares one journal, so none pays twice for a request another already sent.
+        /// </summary>
+        [Parameter(ParameterSetName = ConnectionStringSet)]
+        [ValidateNotNullOrEmpty]
+        public string? JournalTable { get; set; }
 
         /// <summary>The container's URL (https://account.blob.core.windows.net/container), for a store reached by SAS tokens.</summary>
         [Parameter(Mandatory = true, ParameterSetName = SasSet)]
@@ -59,21 +68,27 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord() => ForEachItem(() =>
         {
+            if (ParameterSetName == ConnectionStringSet && Container is null && JournalTable is null)
+                throw new NebulaVideoException(ErrorIds.StorageSettingInvalid, "Neither -Container nor -JournalTable was given: there is nothing to connect.",
+                    "Container", "Give -Container to stage local images in it, -JournalTable to keep the journal in a table, or both.");
             var store = ParameterSetName switch
             {
-                ScriptSet => (IImageStore)Uploader(ScriptBlock),
+                ScriptSet => Uploader(ScriptBlock),
                 SasSet => AzureBlobImageStore.FromContainerSas(ContainerUri, Plain(WriteSasToken), Plain(ReadSasToken),
                     AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
-                _ => AzureBlobImageStore.FromConnectionString(Plain(ConnectionString), Container,
+                _ => Container is null ? null : AzureBlobImageStore.FromConnectionString(Plain(ConnectionString), Container,
                     UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
             };
-            SessionStorage.Register(store);
-            WriteObject(store.Info);
+            var journal = JournalTable is null ? null
+                : TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null);
+            SessionStorage.Register(store, journal);
+            if (journal is not null) WriteVerbose($"This session's journal is the table {journal.Location}.");
+            if (store is not null) WriteObject(store.Info);
         });
 
         // The script block runs where New-NebulaVideo calls the store: on its pipeline thread, in this session. The store
         // keeps the script block alone, not this command.
-        private static UploaderImageStore Uploader(ScriptBlock script) => new UploaderImageStore((image, cancellation) =>
+        private static IImageStore Uploader(ScriptBlock script) => new UploaderImageStore((image, cancellation) =>
         {
             try
             {

@@ -4,8 +4,6 @@ using System.IO;
 using System.Net.Http;
 using System.Threading;
 using Azure;
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -24,11 +22,6 @@ namespace NebulaVideo.Core.Storage
     /// </summary>
     internal sealed class BlobContainerAccess
     {
-        // One connection pool for every store of the process (the table journal's too). Never follows a redirect: a signed request goes where it
-        // was signed for or nowhere (StorageCallPolicy checks it too).
-        internal static readonly Lazy<HttpClient> Http = new Lazy<HttpClient>(() =>
-            new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan });
-
         private readonly BlobContainerClient _container;
 
         private BlobContainerAccess(BlobContainerClient container, string account, bool hasKey)
@@ -106,33 +99,21 @@ namespace NebulaVideo.Core.Storage
             }
         }
 
-        private static BlobClientOptions BlobOptions(NebulaOptions options, StorageCallPolicy policy)
-        {
-            var blob = new BlobClientOptions
-            {
-                Transport = new HttpClientTransport(Http.Value),
-                // Images are small; a body is sent with its request, never held back for a 100-continue.
-                Request100ContinueOptions = new Request100ContinueOptions { Mode = Request100ContinueMode.Never },
-            };
-            blob.Retry.MaxRetries = 0;
-            blob.Retry.NetworkTimeout = options.RequestTimeout;
-            blob.Diagnostics.IsLoggingEnabled = false;
-            blob.Diagnostics.IsDistributedTracingEnabled = false;
-            blob.Diagnostics.ApplicationId = "NebulaVideo";
-            blob.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);
-            return blob;
-        }
+        private static BlobClientOptions BlobOptions(NebulaOptions options, StorageCallPolicy policy) =>
+            // Images are small; a body is sent with its request, never held back for a 100-continue.
+            StorageCalls.Configure(new BlobClientOptions { Request100ContinueOptions = new Request100ContinueOptions { Mode = Request100ContinueMode.Never } },
+                options, policy);
 
         /// <summary>Creates the container unless it exists; true when this call created it.</summary>
         public bool CreateContainerIfMissing(CancellationToken cancellation) =>
-            Attempt(() => _container.CreateIfNotExists(PublicAccessType.None, null, cancellation) is not null, cancellation);
+            StorageCalls.Attempt(() => _container.CreateIfNotExists(PublicAccessType.None, null, cancellation) is not null, cancellation);
 
         /// <summary>
         /// Puts the blob only if no blob has its name (If-None-Match: *). False when one had: its name is its content's
         /// hash, so it is the same image, kept and reused.
         /// </summary>
         public bool UploadIfAbsent(string blobName, byte[] bytes, string mediaType, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 using var content = new MemoryStream(bytes, writable: false);
                 try
@@ -187,7 +168,7 @@ namespace NebulaVideo.Core.Storage
 
         /// <summary>The blobs whose names start with <paramref name="prefix"/>, last changed before <paramref name="before"/>.</summary>
         public List<StagedBlob> List(string prefix, DateTimeOffset before, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 var found = new List<StagedBlob>();
                 foreach (var item in _container.GetBlobs(BlobTraits.None, BlobStates.None, prefix, cancellation))
@@ -201,32 +182,6 @@ namespace NebulaVideo.Core.Storage
 
         /// <summary>Deletes the blob (and its snapshots) if it is there; true when it was.</summary>
         public bool DeleteIfExists(string blobName, CancellationToken cancellation) =>
-            Attempt(() => _container.DeleteBlobIfExists(blobName, DeleteSnapshotsOption.IncludeSnapshots, null, cancellation).Value, cancellation);
-
-        /// <summary>One attempt of a call, its failure said in the terms the retry and the error messages use.</summary>
-        private static T Attempt<T>(Func<T> call, CancellationToken cancellation)
-        {
-            try
-            {
-                return call();
-            }
-            catch (RequestFailedException ex) when (ex.Status == 0)
-            {
-                // No answer at all: the SDK wraps the transport's failure; its inner one names only host and port.
-                throw ex.InnerException is HttpRequestException or IOException
-                    ? new HttpRequestException(ex.InnerException.Message, ex.InnerException)
-                    : new HttpRequestException("No answer from the storage endpoint.");
-            }
-            catch (RequestFailedException ex)
-            {
-                // The status and the service's code only: the answer's text may repeat what was signed.
-                throw new StorageStatusException(ex.Status, ex.ErrorCode);
-            }
-            catch (OperationCanceledException ex) when (!cancellation.IsCancellationRequested)
-            {
-                // The SDK's per-call timeout (Retry.NetworkTimeout, the session's RequestTimeout).
-                throw new AttemptTimeoutException(ex);
-            }
-        }
+            StorageCalls.Attempt(() => _container.DeleteBlobIfExists(blobName, DeleteSnapshotsOption.IncludeSnapshots, null, cancellation).Value, cancellation);
     }
 }

@@ -1,13 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
-using System.Net.Http;
 using System.Threading;
 using Azure;
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
-using NebulaVideo.Core.Http;
 using NebulaVideo.Core.Tasks;
 using NebulaOptions = NebulaVideo.Core.Http.ClientOptions;
 
@@ -56,25 +51,16 @@ namespace NebulaVideo.Core.Storage
             return new JournalTableAccess(client, partition);
         }
 
-        private static TableClientOptions TableOptions(NebulaOptions options, StorageCallPolicy policy)
-        {
-            var table = new TableClientOptions { Transport = new HttpClientTransport(BlobContainerAccess.Http.Value) };
-            table.Retry.MaxRetries = 0;
-            table.Retry.NetworkTimeout = options.RequestTimeout;
-            table.Diagnostics.IsLoggingEnabled = false;
-            table.Diagnostics.IsDistributedTracingEnabled = false;
-            table.Diagnostics.ApplicationId = "NebulaVideo";
-            table.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);
-            return table;
-        }
+        private static TableClientOptions TableOptions(NebulaOptions options, StorageCallPolicy policy) =>
+            StorageCalls.Configure(new TableClientOptions(), options, policy);
 
         /// <summary>Creates the table unless it exists; true when this call created it.</summary>
         public bool CreateTableIfMissing(CancellationToken cancellation) =>
-            Attempt(() => _table.CreateIfNotExists(cancellation) is { } created && created.GetRawResponse().Status != 409, cancellation);
+            StorageCalls.Attempt(() => _table.CreateIfNotExists(cancellation) is { } created && created.GetRawResponse().Status != 409, cancellation);
 
         /// <summary>Inserts the row; its ETag, or null when a row has its key already (409).</summary>
         public string? Add(string rowKey, JournalEntry entry, TimeSpan? lease, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 try
                 {
@@ -91,7 +77,7 @@ namespace NebulaVideo.Core.Storage
         /// or went (412, 404): the caller reads it again and decides again.
         /// </summary>
         public string? Replace(string rowKey, JournalEntry entry, TimeSpan? lease, string etag, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 try
                 {
@@ -108,7 +94,7 @@ namespace NebulaVideo.Core.Storage
         /// it anew (its Timestamp, by the service's clock). Its new ETag, or null when the row is no longer the one held.
         /// </summary>
         public string? Renew(string rowKey, string etag, int renewals, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 try
                 {
@@ -123,7 +109,7 @@ namespace NebulaVideo.Core.Storage
 
         /// <summary>The row, with the service's time of this answer; null when there is none.</summary>
         public StoredRow? Read(string rowKey, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 var answer = _table.GetEntityIfExists<TableEntity>(_partition, rowKey, null, cancellation);
                 if (!answer.HasValue) return null;
@@ -132,7 +118,7 @@ namespace NebulaVideo.Core.Storage
 
         /// <summary>Every row of the partition, or those whose task_id is <paramref name="taskId"/>.</summary>
         public List<StoredRow> List(string? taskId, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 var filter = taskId is null
                     ? TableClient.CreateQueryFilter($"PartitionKey eq {_partition}")
@@ -148,7 +134,7 @@ namespace NebulaVideo.Core.Storage
 
         /// <summary>Deletes the row if it is still the one read as <paramref name="etag"/>; false when it changed or went.</summary>
         public bool Delete(string rowKey, string etag, CancellationToken cancellation) =>
-            Attempt(() =>
+            StorageCalls.Attempt(() =>
             {
                 try
                 {
@@ -160,28 +146,5 @@ namespace NebulaVideo.Core.Storage
                     return false;
                 }
             }, cancellation);
-
-        /// <summary>One attempt of a call, its failure said in the terms the retry and the error messages use.</summary>
-        private static T Attempt<T>(Func<T> call, CancellationToken cancellation)
-        {
-            try
-            {
-                return call();
-            }
-            catch (RequestFailedException ex) when (ex.Status == 0)
-            {
-                throw ex.InnerException is HttpRequestException or IOException
-                    ? new HttpRequestException(ex.InnerException.Message, ex.InnerException)
-                    : new HttpRequestException("No answer from the storage endpoint.");
-            }
-            catch (RequestFailedException ex)
-            {
-                throw new StorageStatusException(ex.Status, ex.ErrorCode);
-            }
-            catch (OperationCanceledException ex) when (!cancellation.IsCancellationRequested)
-            {
-                throw new AttemptTimeoutException(ex);
-            }
-        }
     }
 }

@@ -23,17 +23,21 @@ namespace NebulaVideo
 
         private static readonly ConcurrentDictionary<Guid, IImageStore?> BySession = new ConcurrentDictionary<Guid, IImageStore?>();
         private static readonly ConcurrentDictionary<Guid, ITaskJournal?> JournalBySession = new ConcurrentDictionary<Guid, ITaskJournal?>();
-        private static readonly object Gate = new object();
-        private static (string Stamp, IImageStore Store)? _fromEnvironment;
-        private static (string Stamp, ITaskJournal Journal)? _journalFromEnvironment;
+
+        private static readonly FromEnvironment<IImageStore> EnvironmentStore = new FromEnvironment<IImageStore>(ContainerVariable,
+            (connectionString, container) => AzureBlobImageStore.FromConnectionString(connectionString, container, AzureBlobImageStore.DefaultUrlLifetime,
+                SessionConnections.RequestOptions, log: null));
+
+        private static readonly FromEnvironment<ITaskJournal> EnvironmentJournal = new FromEnvironment<ITaskJournal>(JournalTableVariable,
+            (connectionString, table) => TableJournal.FromConnectionString(connectionString, table, SessionConnections.RequestOptions, log: null));
 
         private static Guid SessionId => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
         /// <summary>This session's image store: the registered one, else the environment's; null for none.</summary>
-        public static IImageStore? Current => BySession.TryGetValue(SessionId, out var store) ? store : FromEnvironment();
+        public static IImageStore? Current => BySession.TryGetValue(SessionId, out var store) ? store : EnvironmentStore.Get();
 
         /// <summary>This session's journal table: the registered one, else the environment's; null for none (the file journal).</summary>
-        public static ITaskJournal? Journal => JournalBySession.TryGetValue(SessionId, out var journal) ? journal : JournalFromEnvironment();
+        public static ITaskJournal? Journal => JournalBySession.TryGetValue(SessionId, out var journal) ? journal : EnvironmentJournal.Get();
 
         /// <summary>A registration replaces the session's whole storage: a part not given is none, not the environment's.</summary>
         public static void Register(IImageStore? store, ITaskJournal? journal)
@@ -52,45 +56,45 @@ namespace NebulaVideo
         }
 
         /// <summary>
-        /// The store the environment names, built once per value of the variables (every session of the process shares
-        /// them): a runbook's items reuse one store and its HTTP pipeline rather than building one per image.
+        /// A part of storage the environment names (the connection string and one more variable), built once per value of
+        /// the variables, which every session of the process shares: a runbook's items reuse one store or journal and its
+        /// HTTP pipeline rather than building one per image. The process keeps no copy of the connection string beside the
+        /// built object's own: only its hash.
         /// </summary>
-        private static IImageStore? FromEnvironment()
+        private sealed class FromEnvironment<T> where T : class
         {
-            var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
-            var container = Environment.GetEnvironmentVariable(ContainerVariable);
-            if (string.IsNullOrEmpty(connectionString) || string.IsNullOrEmpty(container)) return null;
-            var stamp = Stamp(connectionString!) + "|" + container;
-            lock (Gate)
-            {
-                if (_fromEnvironment is { } known && known.Stamp == stamp) return known.Store;
-                var store = AzureBlobImageStore.FromConnectionString(connectionString!, container!, AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null);
-                _fromEnvironment = (stamp, store);
-                return store;
-            }
-        }
+            private readonly string _variable;
+            private readonly Func<string, string, T> _build;
+            private readonly object _gate = new object();
+            private (string Stamp, T Value)? _known;
 
-        /// <summary>The journal table the environment names, built once per value of the variables, as the store is.</summary>
-        private static ITaskJournal? JournalFromEnvironment()
-        {
-            var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
-            var table = Environment.GetEnvironmentVariable(JournalTableVariable);
-            if (string.IsNullOrEmpty(connectionString) || string.IsNullOrEmpty(table)) return null;
-            var stamp = Stamp(connectionString!) + "|" + table;
-            lock (Gate)
+            public FromEnvironment(string variable, Func<string, string, T> build)
             {
-                if (_journalFromEnvironment is { } known && known.Stamp == stamp) return known.Journal;
-                var journal = TableJournal.FromConnectionString(connectionString!, table!, SessionConnections.RequestOptions, log: null);
-                _journalFromEnvironment = (stamp, journal);
-                return journal;
+                _variable = variable;
+                _build = build;
             }
-        }
 
-        // The process keeps no copy of the connection string beside the store's own: only its hash.
-        private static string Stamp(string secret)
-        {
-            using var sha = System.Security.Cryptography.SHA256.Create();
-            return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(secret)));
+            public T? Get()
+            {
+                var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+                var name = Environment.GetEnvironmentVariable(_variable);
+                if (string.IsNullOrEmpty(connectionString) || string.IsNullOrEmpty(name)) return null;
+                var stamp = Stamp(connectionString!) + "|" + name;
+                lock (_gate)
+                {
+                    if (_known is { } known && known.Stamp == stamp) return known.Value;
+                    var value = _build(connectionString!, name!);
+                    (_known?.Value as IDisposable)?.Dispose();
+                    _known = (stamp, value);
+                    return value;
+                }
+            }
+
+            private static string Stamp(string secret)
+            {
+                using var sha = System.Security.Cryptography.SHA256.Create();
+                return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(secret)));
+            }
         }
     }
 }

@@ -130,6 +130,10 @@ namespace NebulaVideo
                     $"'{path}' is on the {provider.Name} drive, not a file system drive.", path, "Give the path of an image file.");
         }
 
+        /// <summary>A -Before or -Since as the moment it names (a local time taken as such); when not given, the gateways' retention ago.</summary>
+        protected static DateTimeOffset RetentionCut(DateTime? given) =>
+            given is DateTime moment ? new DateTimeOffset(moment.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+
         /// <summary>This session's connections: registered ones and the environment's.</summary>
         protected static ConnectionSet Connections => SessionConnections.Current;
 

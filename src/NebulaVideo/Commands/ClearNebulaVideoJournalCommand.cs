@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -23,7 +22,7 @@ namespace NebulaVideo.Commands
 
         protected override void EndProcessing() => ForEachItem(() =>
         {
-            var cutoff = Before is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+            var cutoff = RetentionCut(Before);
             var journal = JournalAccess.Required(this, JournalPath).Journal;
             if (!ShouldProcess(journal.Location, $"Remove the records written before {cutoff:u}")) return;
             var (requests, saves) = journal.Prune(cutoff);

@@ -52,7 +52,7 @@ namespace NebulaVideo.Commands
         /// <summary>What a runbook needs to resume the next day: each journaled task as it stands now, with what the journal knew of it.</summary>
         private void ListJournal()
         {
-            var since = Since is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+            var since = RetentionCut(Since);
             // What is listed is the journal itself: one that cannot be used is this command's error.
             var journal = JournalAccess.Required(this, JournalPath).Journal;
             foreach (var entry in journal.Entries())

@@ -2,7 +2,6 @@ using System;
 using System.Management.Automation;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Storage;
-using NebulaVideo.Core.Tasks;
 
 namespace NebulaVideo.Commands
 {
@@ -28,7 +27,7 @@ namespace NebulaVideo.Commands
             var store = SessionStorage.Current as AzureBlobImageStore ?? throw new NebulaVideoException(ErrorIds.StorageNotConnected,
                 SessionStorage.Current is null ? "This session has no image store." : "This session's image store is a script block; the module cannot list what it uploaded.",
                 SessionStorage.Current?.Info.Kind, "Connect-NebulaVideoStorage -ConnectionString <SecureString> -Container <name> registers the container to clean.");
-            var cutoff = Before is DateTime given ? new DateTimeOffset(given.ToUniversalTime()) : DateTimeOffset.UtcNow - JournalRules.Retention;
+            var cutoff = RetentionCut(Before);
             var staged = store.ListStaged(cutoff, CancelToken);
             for (var i = 0; i < staged.Count; i++)
             {

@@ -300,7 +300,7 @@ namespace NebulaVideo.Tests
         }
 
         // A PNG's signature and header (all the module reads of an image before anything is sent), then its end.
-        private static byte[] PngHeader(int width, int height, byte colourType) => new byte[]
+        internal static byte[] PngHeader(int width, int height, byte colourType) => new byte[]
         {
             0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R',
             0, 0, (byte)(width >> 8), (byte)width, 0, 0, (byte)(height >> 8), (byte)height, 8, colourType, 0, 0, 0, 0, 0, 0, 0,

@@ -176,7 +176,7 @@ namespace NebulaVideo.Tests
         public void A_transparent_png_is_refused_before_the_uploader_is_called()
         {
             var rgba = Path.Combine(_scratch.Stills, "glass.png");
-            File.WriteAllBytes(rgba, RgbaPngHeader(640, 480));
+            File.WriteAllBytes(rgba, ImageStoreAzureTests.PngHeader(640, 480, colourType: 6));
 
             var run = Run(@"
                 New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'glass' -LiteralPath (Join-Path $stills glass.png)
@@ -208,14 +208,6 @@ namespace NebulaVideo.Tests
 
         private static IEnumerable<string> WhatIfLines(PSRun run) =>
             run.Host.Text.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("What if:", StringComparison.Ordinal));
-
-        // A PNG's signature and header, colour type 6 (RGBA): all the module reads of an image before anything is sent.
-        private static byte[] RgbaPngHeader(int width, int height)
-        {
-            var header = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R',
-                0, 0, (byte)(width >> 8), (byte)width, 0, 0, (byte)(height >> 8), (byte)height, 8, 6, 0, 0, 0, 0, 0, 0, 0 };
-            return header;
-        }
 
         private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
@@ -43,6 +44,21 @@ namespace NebulaVideo.Core.Http
                     return default;
                 },
             }).Build();
+        }
+
+        /// <summary>One synchronous call (a storage call) through <paramref name="retry"/>, named for its verbose lines.</summary>
+        public static T Run<T>(this ResiliencePipeline retry, string operation, Func<CancellationToken, T> attempt, CancellationToken cancellation)
+        {
+            var context = ResilienceContextPool.Shared.Get(cancellation);
+            context.Properties.Set(Operation, operation);
+            try
+            {
+                return retry.Execute(ctx => attempt(ctx.CancellationToken), context);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
         }
 
         private static string Describe(Exception ex) => ex switch

@@ -229,19 +229,8 @@ namespace NebulaVideo.Core.Storage
         }
 
         /// <summary>One storage call through the read retry policy (the one definition of transient).</summary>
-        private T Run<T>(string operation, Func<CancellationToken, T> attempt, CancellationToken cancellation)
-        {
-            var context = ResilienceContextPool.Shared.Get(cancellation);
-            context.Properties.Set(ReadRetry.Operation, operation);
-            try
-            {
-                return _retry.Execute(ctx => attempt(ctx.CancellationToken), context);
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
-            }
-        }
+        private T Run<T>(string operation, Func<CancellationToken, T> attempt, CancellationToken cancellation) =>
+            _retry.Run(operation, attempt, cancellation);
 
         private void CheckStillValid(string file)
         {

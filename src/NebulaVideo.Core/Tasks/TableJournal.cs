@@ -271,19 +271,7 @@ namespace NebulaVideo.Core.Tasks
                 source ?? (object)key, "Try again: other runs are writing the same row at this moment.");
 
         /// <summary>One storage call through the read retry policy (the one definition of transient).</summary>
-        private T Run<T>(string operation, Func<CancellationToken, T> attempt)
-        {
-            var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
-            context.Properties.Set(ReadRetry.Operation, operation);
-            try
-            {
-                return _retry.Execute(ctx => attempt(ctx.CancellationToken), context);
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
-            }
-        }
+        private T Run<T>(string operation, Func<CancellationToken, T> attempt) => _retry.Run(operation, attempt, CancellationToken.None);
 
         /// <summary>
         /// A storage call's failure after its retries, as the journal's error (JournalUnwritable for a write, which is

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
+using NebulaVideo.Core;
 using NebulaVideo.Core.Storage;
 using NebulaVideo.Core.Tasks;
 
@@ -23,6 +24,7 @@ namespace NebulaVideo
 
         private static readonly ConcurrentDictionary<Guid, IImageStore?> BySession = new ConcurrentDictionary<Guid, IImageStore?>();
         private static readonly ConcurrentDictionary<Guid, ITaskJournal?> JournalBySession = new ConcurrentDictionary<Guid, ITaskJournal?>();
+        private static readonly ConcurrentDictionary<Guid, VideoContainers?> VideosBySession = new ConcurrentDictionary<Guid, VideoContainers?>();
 
         private static readonly FromEnvironment<IImageStore> EnvironmentStore = new FromEnvironment<IImageStore>(ContainerVariable,
             (connectionString, container) => AzureBlobImageStore.FromConnectionString(connectionString, container, AzureBlobImageStore.DefaultUrlLifetime,
@@ -30,6 +32,9 @@ namespace NebulaVideo
 
         private static readonly FromEnvironment<ITaskJournal> EnvironmentJournal = new FromEnvironment<ITaskJournal>(JournalTableVariable,
             (connectionString, table) => TableJournal.FromConnectionString(connectionString, table, SessionConnections.RequestOptions, log: null));
+
+        // The environment's connection string alone is an account to save videos in: built once per value of it.
+        private static (string Stamp, VideoContainers Containers)? _environmentVideos;
 
         private static Guid SessionId => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
@@ -39,18 +44,47 @@ namespace NebulaVideo
         /// <summary>This session's journal table: the registered one, else the environment's; null for none (the file journal).</summary>
         public static ITaskJournal? Journal => JournalBySession.TryGetValue(SessionId, out var journal) ? journal : EnvironmentJournal.Get();
 
+        /// <summary>
+        /// The container Save-NebulaVideo -Container names, on this session's storage account: the registered one, else
+        /// the environment's connection string. Refused (StorageNotConnected, StorageSettingInvalid) before any download.
+        /// </summary>
+        public static AzureBlobVideoStore VideoStore(string container)
+        {
+            if (VideosBySession.TryGetValue(SessionId, out var registered))
+                return (registered ?? throw NotConnected("This session's storage is a script block, which takes images, not videos.")).Open(container);
+            var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+            if (string.IsNullOrEmpty(connectionString)) throw NotConnected("This session has no storage account.");
+            var stamp = Stamp(connectionString!);
+            lock (VideosBySession)
+            {
+                if (_environmentVideos is not { } known || known.Stamp != stamp)
+                    _environmentVideos = known = (stamp, new VideoContainers(name =>
+                        AzureBlobVideoStore.FromConnectionString(connectionString!, name, SessionConnections.RequestOptions, log: null)));
+                return known.Containers.Open(container);
+            }
+        }
+
+        private static NebulaVideoException NotConnected(string why) => new NebulaVideoException(ErrorIds.StorageNotConnected,
+            $"{why} Save-NebulaVideo -Container saves into a container of the session's storage account.", "Container",
+            $"Connect-NebulaVideoStorage -ConnectionString <SecureString> registers the account (or set {ConnectionStringVariable} for a runbook); or save to files with -Path.");
+
         /// <summary>A registration replaces the session's whole storage: a part not given is none, not the environment's.</summary>
-        public static void Register(IImageStore? store, ITaskJournal? journal)
+        /// <param name="store">Where local images are staged.</param>
+        /// <param name="journal">The journal table.</param>
+        /// <param name="videos">Opens a container of the account by name, for Save-NebulaVideo -Container; null for none.</param>
+        public static void Register(IImageStore? store, ITaskJournal? journal, Func<string, AzureBlobVideoStore>? videos)
         {
             BySession[SessionId] = store;
             if (JournalBySession.TryGetValue(SessionId, out var replaced)) (replaced as IDisposable)?.Dispose();
             JournalBySession[SessionId] = journal;
+            VideosBySession[SessionId] = videos is null ? null : new VideoContainers(videos);
         }
 
         /// <summary>Forgets this session's registered storage; true if there was any.</summary>
         public static bool Forget()
         {
             var had = BySession.TryRemove(SessionId, out _);
+            had |= VideosBySession.TryRemove(SessionId, out _);
             if (JournalBySession.TryRemove(SessionId, out var journal)) (journal as IDisposable)?.Dispose();
             return had;
         }
@@ -90,11 +124,27 @@ namespace NebulaVideo
                 }
             }
 
-            private static string Stamp(string secret)
+        }
+
+        // What tells two values of a secret apart, without keeping it.
+        private static string Stamp(string secret)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(secret)));
+        }
+
+        /// <summary>The containers of one account, each opened once: the store checks the container on its first save only.</summary>
+        private sealed class VideoContainers
+        {
+            private readonly Func<string, AzureBlobVideoStore> _open;
+            private readonly ConcurrentDictionary<string, AzureBlobVideoStore> _opened = new ConcurrentDictionary<string, AzureBlobVideoStore>(StringComparer.Ordinal);
+
+            public VideoContainers(Func<string, AzureBlobVideoStore> open)
             {
-                using var sha = System.Security.Cryptography.SHA256.Create();
-                return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(secret)));
+                _open = open;
             }
+
+            public AzureBlobVideoStore Open(string container) => _opened.GetOrAdd(container, _open);
         }
     }
 }

@@ -115,6 +115,7 @@ namespace NebulaVideo.Core
         public static readonly ErrorId DownloadCorrupt = new ErrorId(nameof(DownloadCorrupt), ErrorKind.InvalidData);
         public static readonly ErrorId DownloadNotMp4 = new ErrorId(nameof(DownloadNotMp4), ErrorKind.InvalidData);
         public static readonly ErrorId FileExists = new ErrorId(nameof(FileExists), ErrorKind.ResourceExists);
+        public static readonly ErrorId VideoBlobExists = new ErrorId(nameof(VideoBlobExists), ErrorKind.ResourceExists);
         public static readonly ErrorId PathIsDirectory = new ErrorId(nameof(PathIsDirectory), ErrorKind.ResourceExists);
         public static readonly ErrorId PathIsFile = new ErrorId(nameof(PathIsFile), ErrorKind.ResourceExists);
         public static readonly ErrorId FileWriteFailed = new ErrorId(nameof(FileWriteFailed), ErrorKind.WriteError);

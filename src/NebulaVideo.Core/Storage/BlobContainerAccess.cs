@@ -180,6 +180,56 @@ namespace NebulaVideo.Core.Storage
                 return found;
             }, cancellation);
 
+        /// <summary>Puts one block of a blob being written; it stays invisible until a commit names it.</summary>
+        public bool StageBlock(string blobName, string blockId, byte[] buffer, int count, CancellationToken cancellation) =>
+            StorageCalls.Attempt(() =>
+            {
+                using var content = new MemoryStream(buffer, 0, count, writable: false);
+                _container.GetBlockBlobClient(blobName).StageBlock(blockId, content, null, cancellation);
+                return true;
+            }, cancellation);
+
+        /// <summary>
+        /// Makes the blob out of its staged blocks, or (no blocks) out of <paramref name="buffer"/> in one request: either
+        /// way it appears whole or not at all. Unless <paramref name="overwrite"/>, only where no blob has its name yet
+        /// (If-None-Match: *): null when one had. Returns when the blob was written.
+        /// </summary>
+        public DateTimeOffset? Commit(string blobName, IReadOnlyList<string> blockIds, byte[] buffer, int count, IDictionary<string, string> metadata,
+            string mediaType, bool overwrite, CancellationToken cancellation) =>
+            StorageCalls.Attempt<DateTimeOffset?>(() =>
+            {
+                var blob = _container.GetBlockBlobClient(blobName);
+                var headers = new BlobHttpHeaders { ContentType = mediaType };
+                var conditions = overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All };
+                try
+                {
+                    if (blockIds.Count > 0)
+                        return blob.CommitBlockList(blockIds, new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions },
+                            cancellation).Value.LastModified;
+                    using var content = new MemoryStream(buffer, 0, count, writable: false);
+                    return blob.Upload(content, new BlobUploadOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions }, cancellation).Value.LastModified;
+                }
+                catch (RequestFailedException ex) when (!overwrite && (ex.Status == 412 || (ex.Status == 409 && (ex.ErrorCode is null || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists.ToString()))))
+                {
+                    return null;
+                }
+            }, cancellation);
+
+        /// <summary>The blob's size, last change and metadata; null when there is no such blob.</summary>
+        public (long Length, DateTimeOffset LastModified, IDictionary<string, string> Metadata)? Properties(string blobName, CancellationToken cancellation) =>
+            StorageCalls.Attempt<(long, DateTimeOffset, IDictionary<string, string>)?>(() =>
+            {
+                try
+                {
+                    var properties = _container.GetBlobClient(blobName).GetProperties(null, cancellation).Value;
+                    return (properties.ContentLength, properties.LastModified, properties.Metadata);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    return null;
+                }
+            }, cancellation);
+
         /// <summary>Deletes the blob (and its snapshots) if it is there; true when it was.</summary>
         public bool DeleteIfExists(string blobName, CancellationToken cancellation) =>
             StorageCalls.Attempt(() => _container.DeleteBlobIfExists(blobName, DeleteSnapshotsOption.IncludeSnapshots, null, cancellation).Value, cancellation);

@@ -68,9 +68,6 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord() => ForEachItem(() =>
         {
-            if (ParameterSetName == ConnectionStringSet && Container is null && JournalTable is null)
-                throw new NebulaVideoException(ErrorIds.StorageSettingInvalid, "Neither -Container nor -JournalTable was given: there is nothing to connect.",
-                    "Container", "Give -Container to stage local images in it, -JournalTable to keep the journal in a table, or both.");
             var store = ParameterSetName switch
             {
                 ScriptSet => Uploader(ScriptBlock),
@@ -81,10 +78,37 @@ namespace NebulaVideo.Commands
             };
             var journal = JournalTable is null ? null
                 : TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null);
-            SessionStorage.Register(store, journal);
+            SessionStorage.Register(store, journal, Videos());
             if (journal is not null) WriteVerbose($"This session's journal is the table {journal.Location}.");
             if (store is not null) WriteObject(store.Info);
         });
+
+        // Where Save-NebulaVideo -Container saves: any container of the connection string's account, or the one container a
+        // write token is for. A connection string given alone is checked now (else the store or the table checks it), so
+        // a bad one fails here rather than after the videos are made.
+        private Func<string, AzureBlobVideoStore>? Videos()
+        {
+            switch (ParameterSetName)
+            {
+                case ConnectionStringSet:
+                    var connectionString = Plain(ConnectionString);
+                    if (Container is null && JournalTable is null) AzureBlobVideoStore.CheckConnectionString(connectionString);
+                    return container => AzureBlobVideoStore.FromConnectionString(connectionString, container, SessionConnections.RequestOptions, log: null);
+                case SasSet:
+                    var address = ContainerUri;
+                    var token = Plain(WriteSasToken);
+                    return container => container == address.Segments[address.Segments.Length - 1].TrimEnd('/')
+                        ? AzureBlobVideoStore.FromContainerSas(address, token, SessionConnections.RequestOptions, log: null)
+                        : throw StoreSettingsError(container, address);
+                default:
+                    return null;
+            }
+        }
+
+        private static NebulaVideoException StoreSettingsError(string container, Uri address) =>
+            new NebulaVideoException(ErrorIds.StorageSettingInvalid,
+                $"This session's storage is the container {address.GetLeftPart(UriPartial.Path)}, reached by a SAS token: it cannot save in the container '{container}'.",
+                container, "Give that container's name to -Container, or connect with a connection string (Connect-NebulaVideoStorage -ConnectionString) to use any container of the account.");
 
         // The script block runs where New-NebulaVideo calls the store: on its pipeline thread, in this session. The store
         // keeps the script block alone, not this command.

@@ -3,18 +3,22 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Downloads;
+using NebulaVideo.Core.Gateways;
+using NebulaVideo.Core.Storage;
 
 namespace NebulaVideo.Commands
 {
     /// <summary>
-    /// Downloads finished videos. Each lands whole or not at all (written to a hidden temporary file and
-    /// renamed when complete and checked), existing files are kept unless -Force, and one FileInfo is
-    /// emitted per saved video.
+    /// Downloads finished videos into files, or with -Container into blobs of the session's storage account. Each lands
+    /// whole or not at all (a hidden temporary file renamed when complete and checked; a block blob committed when
+    /// complete and checked), what exists is kept unless -Force, and one FileInfo (or VideoBlob) is emitted per video.
     /// </summary>
     [Cmdlet(VerbsData.Save, "NebulaVideo", SupportsShouldProcess = true, DefaultParameterSetName = TaskSets.ByTask)]
-    [OutputType(typeof(FileInfo))]
+    [OutputType(typeof(FileInfo), typeof(VideoBlob))]
     public sealed class SaveNebulaVideoCommand : TaskCmdlet
     {
         private const int ProgressActivityId = 7302;
@@ -35,7 +39,15 @@ namespace NebulaVideo.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = ".";
 
-        /// <summary>How files are named in a folder -Path: {image}, {id} and {model}; "{image}" by default.</summary>
+        /// <summary>
+        /// A blob container on the session's storage account (Connect-NebulaVideoStorage, or the runbook's connection string
+        /// variable) to stream the videos into instead of files: no local copy is made. Instead of -Path.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Container { get; set; }
+
+        /// <summary>How files (or blobs) are named: {image}, {id} and {model}; "{image}" by default.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string NameTemplate { get; set; } = VideoFile.DefaultNameTemplate;
@@ -64,16 +76,23 @@ namespace NebulaVideo.Commands
         private string _path = string.Empty;
         private string? _sourceRoot;
 
+        // -Container's store, opened once; null when saving to files.
+        private AzureBlobVideoStore? _videos;
+
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
             try
             {
                 VideoFile.CheckNameTemplate(NameTemplate);
+                if (Container is not null && MyInvocation.BoundParameters.ContainsKey(nameof(Path)))
+                    throw new NebulaVideoException(ErrorIds.ParameterConflict, "-Path and -Container were both given: a video goes to a file or to a blob.", Path,
+                        "Give -Path to save files, or -Container to save blobs in the session's storage account.");
+                if (Container is not null) _videos = SessionStorage.VideoStore(Container);
                 _path = FileSystemPath(Path, "-Path");
                 _sourceRoot = SourceRoot is null ? null : FileSystemPath(SourceRoot, "-SourceRoot");
                 if (JournalPath is not null) JournalPath = FileSystemPath(JournalPath, "-JournalPath");
-                if (!Directory.Exists(_path) && !string.IsNullOrEmpty(System.IO.Path.GetExtension(_path))) _forOneFile = new List<VideoTask>();
+                if (_videos is null && !Directory.Exists(_path) && !string.IsNullOrEmpty(System.IO.Path.GetExtension(_path))) _forOneFile = new List<VideoTask>();
             }
             catch (NebulaVideoException ex)
             {
@@ -109,6 +128,11 @@ namespace NebulaVideo.Commands
             var (known, client) = Route(given);
             // A bare id knows nothing yet: read the task first (sora-2 or link, status, source name).
             var task = known.IsFinished ? known : Run(ct => client.GetTaskAsync(known, ct));
+            if (_videos is not null)
+            {
+                SaveToBlob(task, client, _videos);
+                return;
+            }
             var target = TargetFor(task);
             var recorded = SavedTo(task);
             // A rerun after a crash meets the videos it saved before: the journal says this very task wrote this very
@@ -124,20 +148,57 @@ namespace NebulaVideo.Commands
             }
             if (!ShouldProcess(target, $"Save the video of task {task.TaskId}")) return;
 
-            var activity = $"Saving {System.IO.Path.GetFileName(target)}";
-            var gate = new ProgressGate();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var file = Run(ct => VideoFile.WriteAsync(target, Force.IsPresent,
-                (stream, token) => client.DownloadAsync(task, stream, (bytes, total) =>
-                {
-                    if (gate.Pass()) Post(() => Report(activity, bytes, total, clock.Elapsed));
-                }, token), ct));
-            // The last read may have fallen between two updates: the bar ends full before it closes.
-            Report(activity, file.Length, file.Length, clock.Elapsed);
-            WriteProgress(new ProgressRecord(ProgressActivityId, activity, "Saved") { RecordType = ProgressRecordType.Completed });
+            var file = Download(System.IO.Path.GetFileName(target), client, task,
+                download => VideoFile.WriteAsync(target, Force.IsPresent, download, CancelToken), saved => saved.Length);
             _written.Add(file.FullName);
             NoteSaved(task, file.FullName);
             WriteFile(file.FullName, task);
+        }
+
+        /// <summary>
+        /// A video into the blob <see cref="BlobNameFor"/> names. As with files, a blob that names this task is this save's
+        /// result (a rerun, or a peer process on the same table), -SkipSaved keeps what the journal or the name finds, and
+        /// any other blob in the way is kept (VideoBlobExists) unless -Force, before anything is downloaded.
+        /// </summary>
+        private void SaveToBlob(VideoTask task, GatewayClient client, AzureBlobVideoStore videos)
+        {
+            var name = BlobNameFor(task);
+            var there = videos.Find(name, CancelToken);
+            var recorded = videos.NameAt(SavedTo(task));
+            var saved = !Force.IsPresent && there?.TaskId == task.TaskId ? there
+                : SkipSaved.IsPresent ? (recorded is not null && recorded != name ? videos.Find(recorded, CancelToken) : null) ?? there : null;
+            if (saved is not null)
+            {
+                WriteVerbose($"Task {task.TaskId}: already saved as {saved.Uri}; not downloaded again.");
+                _written.Add(saved.Name);
+                WriteObject(saved with { Model = task.Model, SourceImage = task.SourceImage });
+                return;
+            }
+            if (!ShouldProcess(videos.UriOf(name).ToString(), $"Save the video of task {task.TaskId}")) return;
+            if (there is not null && !Force.IsPresent) throw videos.Exists(name, there);
+            var blob = Download(name, client, task, download => videos.WriteAsync(name, task.TaskId, Force.IsPresent, download, CancelToken), written => written.Length);
+            _written.Add(name);
+            NoteSaved(task, blob.Uri.ToString());
+            WriteObject(blob with { Model = task.Model, SourceImage = task.SourceImage });
+        }
+
+        /// <summary>
+        /// Downloads the task's video into what <paramref name="save"/> writes (a file, a blob), with a progress bar named
+        /// after <paramref name="name"/> that ends full.
+        /// </summary>
+        private T Download<T>(string name, GatewayClient client, VideoTask task, Func<Func<Stream, CancellationToken, Task>, Task<T>> save, Func<T, long> length)
+        {
+            var activity = $"Saving {name}";
+            var gate = new ProgressGate();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var saved = Run(_ => save((stream, token) => client.DownloadAsync(task, stream, (bytes, total) =>
+            {
+                if (gate.Pass()) Post(() => Report(activity, bytes, total, clock.Elapsed));
+            }, token)));
+            // The last read may have fallen between two updates: the bar ends full before it closes.
+            Report(activity, length(saved), length(saved), clock.Elapsed);
+            WriteProgress(new ProgressRecord(ProgressActivityId, activity, "Saved") { RecordType = ProgressRecordType.Completed });
+            return saved;
         }
 
         /// <summary>
@@ -192,19 +253,31 @@ namespace NebulaVideo.Commands
             var path = _path;
             if (_forOneFile is not null) return path;
             var folder = _sourceRoot is null ? path : System.IO.Path.Combine(path, RelativeFolder(task));
-            // Two tasks from one image name (two prompts, or a file and a URL of one name) must not share a file: the
-            // first of its command keeps the plain name, the others add their id (ImageOccurrence, so not by finishing
-            // order). Under -SourceRoot, images of one name in different folders never meet, so the count does not
-            // apply; tasks that still meet here (one image twice, or tasks of different commands): the later adds its id.
-            var template = NameTemplate.Contains("{id}") || _sourceRoot is not null || !(task.ImageOccurrence > 1) ? NameTemplate : NameTemplate + "-{id}";
-            var target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, template));
-            if (_written.Contains(target) && !template.Contains("{id}"))
-                target = System.IO.Path.Combine(folder, VideoFile.NameFor(task, NameTemplate + "-{id}"));
+            var target = UniqueName(task, name => System.IO.Path.Combine(folder, name));
             // Names come from task ids and image names, which the gateway or a CSV chose: they stay in the folder.
             if (!string.Equals(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)), System.IO.Path.GetFullPath(folder).TrimEnd(System.IO.Path.DirectorySeparatorChar), StringComparison.Ordinal))
                 throw new NebulaVideoException(ErrorIds.PathInvalid, $"The file name for task {task.TaskId} would leave the folder '{folder}'.", task,
                     "Save it under a name of your own: ... | Save-NebulaVideo -Path ./videos/name.mp4.");
             return target;
+        }
+
+        /// <summary>The blob name, as a file is named: by -NameTemplate, under the image's folder relative to -SourceRoot ("a/b/cat.mp4").</summary>
+        private string BlobNameFor(VideoTask task)
+        {
+            var folder = _sourceRoot is null ? string.Empty : RelativeFolder(task).Replace('\\', '/');
+            return UniqueName(task, name => folder.Length == 0 ? name : folder + "/" + name);
+        }
+
+        /// <summary>The name by -NameTemplate, placed by <paramref name="place"/>, that no other video of this command has.</summary>
+        private string UniqueName(VideoTask task, Func<string, string> place)
+        {
+            // Two tasks from one image name (two prompts, or a file and a URL of one name) must not share a name: the
+            // first of its command keeps the plain name, the others add their id (ImageOccurrence, so not by finishing
+            // order). Under -SourceRoot, images of one name in different folders never meet, so the count does not
+            // apply; tasks that still meet here (one image twice, or tasks of different commands): the later adds its id.
+            var template = NameTemplate.Contains("{id}") || _sourceRoot is not null || !(task.ImageOccurrence > 1) ? NameTemplate : NameTemplate + "-{id}";
+            var target = place(VideoFile.NameFor(task, template));
+            return _written.Contains(target) && !template.Contains("{id}") ? place(VideoFile.NameFor(task, NameTemplate + "-{id}")) : target;
         }
 
         // The image's folder below -SourceRoot (a/b for <root>/a/b/cat.png); an image elsewhere, or a URL, is an error of its own.

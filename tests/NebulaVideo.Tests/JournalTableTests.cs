@@ -64,17 +64,6 @@ namespace NebulaVideo.Tests
                 StringComparison.Ordinal);
         }
 
-        [Fact]
-        public void Connecting_neither_a_container_nor_a_table_is_refused()
-        {
-            var run = _engine.Run("Connect-NebulaVideoStorage -ConnectionString $storage", variables: new Dictionary<string, object?>
-            {
-                ["storage"] = EngineFixture.Secure($"DefaultEndpointsProtocol=http;AccountName=none;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint=http://127.0.0.1:9/none"),
-            });
-
-            Assert.StartsWith("StorageSettingInvalid,", run.SingleError().FullyQualifiedErrorId, StringComparison.Ordinal);
-        }
-
         public void Dispose() => _scratch.Dispose();
     }
 }

@@ -88,6 +88,41 @@ namespace NebulaVideo.Tests
         }
 
         [StorageFact]
+        public async System.Threading.Tasks.Task Downloads_cut_short_dropped_or_refused_mid_stream_end_as_whole_blobs_and_leave_nothing_else()
+        {
+            // Videos of two blocks and a bit, so a download that starts over has staged blocks to drop.
+            await using var emulator = await NebulaVideo.Emulator.EmulatorServer.StartAsync(new NebulaVideo.Emulator.EmulatorOptions
+            {
+                PhaseDuration = TimeSpan.FromMilliseconds(200),
+                VideoSizeBytes = 2 * 4 * 1024 * 1024 + 4321, // the store stages blocks of 4 MiB
+                Faults = new NebulaVideo.Emulator.FaultPlan
+                {
+                    Rate = 0.3, Reads = true, Seed = 16,
+                    Kinds = new[] { NebulaVideo.Emulator.FaultKind.TruncatedBody, NebulaVideo.Emulator.FaultKind.DropConnection, NebulaVideo.Emulator.FaultKind.ServerError, NebulaVideo.Emulator.FaultKind.ExpiredLink },
+                },
+            });
+            var container = TestStorage.NewName("faulted");
+            var batch = _scratch.DistinctCopies("batch", 8);
+
+            var run = _engine.Run(@"
+                Set-NebulaVideoRequestContext -RetryDelaySec 0.1 -MaxRetryDelaySec 1 -MaxRetry 10 | Out-Null
+                Connect-NebulaVideoStorage -ConnectionString $storage
+                Get-ChildItem $batch -Filter *.png | New-NebulaVideo -Prompt 'faulted' | Wait-NebulaVideoTask -PollIntervalSec 0.2 |
+                    Save-NebulaVideo -Container $container",
+                gateway: emulator.GatewayUri,
+                variables: new Dictionary<string, object?> { ["storage"] = EngineFixture.Secure(TestStorage.ConnectionString!), ["batch"] = batch, ["container"] = container });
+
+            Assert.True(run.Errors.Count == 0, string.Join(" | ", run.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+            Assert.True(emulator.Requests.Count(r => r.Origin == "storage") > 8, "Some downloads should have been faulted and repeated.");
+            var blobs = run.Objects<VideoBlob>().ToList();
+            Assert.Equal(8, blobs.Count);
+            foreach (var blob in blobs)
+                Assert.True(emulator.VideoBytes(blob.TaskId!).AsSpan().SequenceEqual(Container(container).GetBlobClient(blob.Name).DownloadContent().Value.Content.ToArray()),
+                    $"{blob.Name} should hold exactly the video of task {blob.TaskId}.");
+            Assert.Equal(8, Container(container).GetBlobs().Count());
+        }
+
+        [StorageFact]
         public void Another_tasks_blob_in_the_way_is_that_items_error_and_kept_and_Force_replaces_it()
         {
             var container = TestStorage.NewName("videos");

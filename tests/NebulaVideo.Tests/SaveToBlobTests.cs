@@ -147,6 +147,25 @@ namespace NebulaVideo.Tests
         }
 
         [StorageFact]
+        public void SkipSaved_finds_the_blob_the_journal_table_recorded_even_under_another_name_template()
+        {
+            var container = TestStorage.NewName("videos");
+            var table = NewTable();
+            var first = Run(@"
+                New-NebulaVideo -Prompt 'skip saved' -LiteralPath $harbor | Wait-NebulaVideoTask -PollIntervalSec 0.1 | Save-NebulaVideo -Container $container -NameTemplate '{image}-{model}'",
+                table, ("container", container));
+            var saved = first.Objects<VideoBlob>().Single();
+
+            var again = Run(@"
+                Get-NebulaVideoTask -FromJournal | Save-NebulaVideo -Container $container -SkipSaved -Verbose", table, ("container", container));
+
+            Assert.Empty(again.Errors);
+            Assert.Equal((saved.Name, saved.LastModified), again.Objects<VideoBlob>().Select(b => (b.Name, b.LastModified)).Single());
+            Assert.Equal(new[] { "harbor-wan2.5-i2v-preview.mp4" }, Container(container).GetBlobs().Select(b => b.Name));
+            Assert.Contains(again.Verbose, v => v.Contains("already saved as " + saved.Uri, StringComparison.Ordinal));
+        }
+
+        [StorageFact]
         public void A_runbooks_connection_string_variable_alone_is_enough_and_WhatIf_writes_nothing()
         {
             var container = TestStorage.NewName("videos");

@@ -49,6 +49,19 @@ namespace NebulaVideo.Core.Tests
             return Task.CompletedTask;
         };
 
+        // Azurite answers 404 for a name with no block yet.
+        private static int Uncommitted(string container, string name)
+        {
+            try
+            {
+                return Container(container).GetBlockBlobClient(name).GetBlockList(BlockListTypes.Uncommitted).Value.UncommittedBlocks.Count();
+            }
+            catch (Azure.RequestFailedException missing) when (missing.Status == 404)
+            {
+                return 0;
+            }
+        }
+
         private static byte[] Read(string container, string name) => Container(container).GetBlobClient(name).DownloadContent().Value.Content.ToArray();
 
         [StorageFact]
@@ -68,6 +81,29 @@ namespace NebulaVideo.Core.Tests
             var blocks = Container(container).GetBlockBlobClient("folder/cat.mp4").GetBlockList().Value;
             Assert.Equal(3, blocks.CommittedBlocks.Count());
             Assert.Equal(blob, Store(container).Find("folder/cat.mp4", CancellationToken.None)! with { LastModified = blob.LastModified });
+        }
+
+        [StorageFact]
+        public async Task Each_full_block_leaves_for_the_service_while_the_download_goes_on_so_memory_holds_one_block_at_most()
+        {
+            var container = TestStorage.NewName("videos");
+            var video = Video(3 * BlockUploadStream.BlockSize);
+            var uncommittedSeen = new System.Collections.Generic.List<int>();
+
+            await Store(container).WriteAsync("stream.mp4", "task-s", overwrite: false, (stream, _) =>
+            {
+                for (var block = 0; block < 3; block++)
+                {
+                    // A full block waits in memory until more comes or the download ends; every block before it is with
+                    // the service already.
+                    stream.Write(video, block * BlockUploadStream.BlockSize, BlockUploadStream.BlockSize);
+                    uncommittedSeen.Add(Uncommitted(container, "stream.mp4"));
+                }
+                return Task.CompletedTask;
+            }, CancellationToken.None);
+
+            Assert.Equal(new[] { 0, 1, 2 }, uncommittedSeen);
+            Assert.Equal(video, Read(container, "stream.mp4"));
         }
 
         [StorageFact]

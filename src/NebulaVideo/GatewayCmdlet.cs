@@ -22,7 +22,7 @@ namespace NebulaVideo
 
         /// <summary>Seconds to wait for one answer (or for a download to move on), for this call only.</summary>
         [Parameter]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(1.0, 3600.0)]
         public double? RequestTimeoutSec { get; set; }
 
         /// <summary>The session's request context with this call's overrides.</summary>

@@ -480,5 +480,19 @@ namespace NebulaVideo.Tests
             Assert.Empty(run.Errors);
             Assert.Contains(run.Verbose, line => line.StartsWith("Removed the records of 3 submission(s) and 3 saved video(s)", StringComparison.Ordinal));
         }
+
+        [Theory]
+        [InlineData("Set-NebulaVideoRequestContext -MaxRetryDelaySec 0.5")]
+        [InlineData("Set-NebulaVideoRequestContext -RequestTimeoutSec 0.5")]
+        [InlineData("Get-NebulaVideoTask -TaskId x -RequestTimeoutSec 0.5")]
+        public void A_fractional_second_out_of_range_is_said_back_as_given_not_rounded(string command)
+        {
+            var run = _engine.Run(command);
+
+            // The range was an integer's, so PowerShell compared (and said) 0.5 as 0: "The 0 argument is less than ...".
+            var error = run.SingleError();
+            Assert.StartsWith("ParameterArgumentValidationError,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Contains("The 0.5 argument", error.ToString(), StringComparison.Ordinal);
+        }
     }
 }

@@ -21,11 +21,11 @@ namespace NebulaVideo.Commands
         public double? RetryDelaySec { get; set; }
 
         [Parameter]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(1.0, 3600.0)]
         public double? MaxRetryDelaySec { get; set; }
 
         [Parameter]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(1.0, 3600.0)]
         public double? RequestTimeoutSec { get; set; }
 
         /// <summary>Back to the defaults, before any other value given here is applied.</summary>

@@ -69,12 +69,7 @@ namespace NebulaVideo.Core.Storage
         {
             StoreSettings.CheckLifetime(urlLifetime);
             StoreSettings.CheckContainerName(container);
-            if (string.IsNullOrWhiteSpace(connectionString))
-                throw StoreSettings.Invalid("The storage connection string is empty.", container, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
-            var access = BlobContainerAccess.FromConnectionString(connectionString, container, options, log, out var problem)
-                ?? throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", container, "Copy the connection string again from the storage account's Access keys.");
-            StoreSettings.CheckSecure(new Uri(access.Location), container);
-            return new AzureBlobImageStore(access, urlLifetime, null, null, options, log);
+            return new AzureBlobImageStore(BlobContainerAccess.WithAccountKey(connectionString, container, container, options, log), urlLifetime, null, null, options, log);
         }
 
         /// <summary>

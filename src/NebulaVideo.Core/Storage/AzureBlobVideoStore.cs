@@ -37,22 +37,12 @@ namespace NebulaVideo.Core.Storage
         public static AzureBlobVideoStore FromConnectionString(string connectionString, string container, ClientOptions options, Action<string>? log)
         {
             StoreSettings.CheckContainerName(container);
-            if (string.IsNullOrWhiteSpace(connectionString))
-                throw StoreSettings.Invalid("The storage connection string is empty.", container, "Give the storage account's connection string (the portal's Access keys).");
-            var access = BlobContainerAccess.FromConnectionString(connectionString, container, options, log, out var problem)
-                ?? throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", container, "Copy the connection string again from the storage account's Access keys.");
-            StoreSettings.CheckSecure(new Uri(access.Location), container);
-            return new AzureBlobVideoStore(access, options, log);
+            return new AzureBlobVideoStore(BlobContainerAccess.WithAccountKey(connectionString, container, container, options, log), options, log);
         }
 
         /// <summary>Refuses (StorageSettingInvalid) a connection string no video store could be made on, without any network call.</summary>
-        public static void CheckConnectionString(string connectionString)
-        {
-            if (string.IsNullOrWhiteSpace(connectionString))
-                throw StoreSettings.Invalid("The storage connection string is empty.", null, "Give the storage account's connection string (the portal's Access keys).");
-            if (BlobContainerAccess.FromConnectionString(connectionString, "nebulavideo", ClientOptions.Default, null, out var problem) is null)
-                throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", null, "Copy the connection string again from the storage account's Access keys.");
-        }
+        public static void CheckConnectionString(string connectionString) =>
+            BlobContainerAccess.WithAccountKey(connectionString, "nebulavideo", null, ClientOptions.Default, null);
 
         /// <summary>
         /// A container reached by its address and a SAS that may create and write blobs (sp=cw; with r, a rerun also

@@ -69,6 +69,21 @@ namespace NebulaVideo.Core.Storage
             return new BlobContainerAccess(client, client.AccountName, hasKey: true);
         }
 
+        /// <summary>
+        /// A container on a connection string with an account key, checked as every store checks one, without any network
+        /// call: a string that is empty, is not a connection string, has no key, or names a plain-http endpoint elsewhere
+        /// than this machine is StorageSettingInvalid, the container (or null) as target.
+        /// </summary>
+        public static BlobContainerAccess WithAccountKey(string connectionString, string container, object? target, NebulaOptions options, Action<string>? log)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw StoreSettings.Invalid("The storage connection string is empty.", target, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
+            var access = FromConnectionString(connectionString, container, options, log, out var problem)
+                ?? throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", target, "Copy the connection string again from the storage account's Access keys.");
+            StoreSettings.CheckSecure(new Uri(access.Location), target ?? access.Account);
+            return access;
+        }
+
         /// <summary>A store on a container's address and a write SAS.</summary>
         public static BlobContainerAccess? FromContainerSas(Uri containerUri, string writeToken, NebulaOptions options, Action<string>? log, out string? problem)
         {

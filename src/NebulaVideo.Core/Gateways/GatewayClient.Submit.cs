@@ -155,8 +155,8 @@ namespace NebulaVideo.Core.Gateways
         }
 
         private static string UnknownOutcomeAdvice(ITaskJournal journal, string fingerprint) =>
-            $"Get-NebulaVideoJournal -Fingerprint {JournalEntry.ShortFingerprint(fingerprint)} -JournalPath '{journal.Location}' shows what is known (when it was sent, what of the answer arrived). "
-            + "Look for the task among the gateway's tasks before sending it again, so it is not paid twice; if there is none, run the same command with -Force.";
+            journal.DescribeEntry(fingerprint)
+            + " Look for the task among the gateway's tasks before sending it again, so it is not paid twice; if there is none, run the same command with -Force.";
 
         /// <summary>Claims a request in the journal, waiting while another run is submitting the same one.</summary>
         private async Task<JournalClaim> ClaimAsync(ITaskJournal journal, JournalEntry submitting, bool force, CancellationToken cancellationToken)

@@ -31,6 +31,9 @@ namespace NebulaVideo.Core.Storage
 
         public string Table => _table.Name;
 
+        /// <summary>The partition (PartitionKey) this journal's rows are in.</summary>
+        public string Partition => _partition;
+
         /// <summary>A journal table on a connection string; null with the reason when it cannot be one.</summary>
         public static JournalTableAccess? FromConnectionString(string connectionString, string table, string partition, NebulaOptions options, Action<string>? log, out string? problem)
         {

@@ -30,6 +30,12 @@ namespace NebulaVideo.Core.Tasks
         string Location { get; }
 
         /// <summary>
+        /// How a user finds a request's record in this journal, for the advice of an error about it (SubmitOutcomeUnknown):
+        /// the command that shows it, and for a table the row itself. One or two sentences, ending with a full stop.
+        /// </summary>
+        string DescribeEntry(string fingerprint);
+
+        /// <summary>
         /// Decides what this run does with a request; when the answer is <see cref="ClaimKind.Submit"/> the Submitting
         /// record (<paramref name="submitting"/>) is already written.
         /// </summary>

@@ -95,6 +95,15 @@ namespace NebulaVideo.Core.Tasks
         public string Scope { get; }
 
         /// <inheritdoc/>
+        /// <remarks>
+        /// The row as Storage Explorer or the portal shows it, and the command that reads it: -JournalPath takes a file,
+        /// so a table is read by a session connected to it.
+        /// </remarks>
+        public string DescribeEntry(string fingerprint) =>
+            $"Its record is the row PartitionKey '{_access.Partition}', RowKey '{JournalRow.EscapeKey(fingerprint)}' of the table '{_access.Table}' ({Location}); "
+            + $"Get-NebulaVideoJournal -Fingerprint {JournalEntry.ShortFingerprint(fingerprint)}, in a session whose journal is that table, shows what is known (when it was sent, what of the answer arrived).";
+
+        /// <inheritdoc/>
         public JournalClaim Claim(JournalEntry submitting, bool force)
         {
             var key = JournalRow.EscapeKey(submitting.Key);

@@ -67,6 +67,10 @@ namespace NebulaVideo.Core.Tasks
         /// <inheritdoc/>
         public string Location => FullPath;
 
+        /// <inheritdoc/>
+        public string DescribeEntry(string fingerprint) =>
+            $"Get-NebulaVideoJournal -Fingerprint {JournalEntry.ShortFingerprint(fingerprint)} -JournalPath '{FullPath}' shows what is known (when it was sent, what of the answer arrived).";
+
         /// <summary>The fingerprint a request is known by: a hash of its gateway and its exact body.</summary>
         public static string Fingerprint(Uri gateway, byte[] submitBody)
         {

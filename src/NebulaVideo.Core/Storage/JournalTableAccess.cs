@@ -19,10 +19,11 @@ namespace NebulaVideo.Core.Storage
         private readonly TableClient _table;
         private readonly string _partition;
 
-        private JournalTableAccess(TableClient table, string partition)
+        private JournalTableAccess(TableClient table, string partition, string? account)
         {
             _table = table;
             _partition = partition;
+            Account = account ?? string.Empty;
             Location = table.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
         }
 
@@ -30,6 +31,10 @@ namespace NebulaVideo.Core.Storage
         public string Location { get; }
 
         public string Table => _table.Name;
+
+        /// <summary>The storage account's name, as the SDK reads it from the address; empty when it cannot tell.</summary>
+        /// <summary>The storage account's name; empty when the address does not say it.</summary>
+        public string Account { get; }
 
         /// <summary>The partition (PartitionKey) this journal's rows are in.</summary>
         public string Partition => _partition;
@@ -51,7 +56,41 @@ namespace NebulaVideo.Core.Storage
                 return null;
             }
             policy.Endpoint = client.Uri;
-            return new JournalTableAccess(client, partition);
+            return new JournalTableAccess(client, partition, client.AccountName);
+        }
+
+        /// <summary>
+        /// A journal table at its address (no query), signed with a SAS token (without its leading '?'), which the SDK adds
+        /// to each request; null with the reason when the address names no table the SDK can reach.
+        /// </summary>
+        public static JournalTableAccess? FromTableSas(Uri table, string name, string token, string partition, NebulaOptions options, Action<string>? log, out string? problem)
+        {
+            problem = null;
+            var policy = new StorageCallPolicy(log) { Endpoint = table };
+            TableClient client;
+            try
+            {
+                client = new TableClient(table, new AzureSasCredential(token), TableOptions(options, policy));
+            }
+            catch (Exception ex) when (ex is FormatException || ex is ArgumentException || ex is UriFormatException)
+            {
+                problem = "it is not a table's address (https://ACCOUNT.table.core.windows.net/TABLE).";
+                return null;
+            }
+            if (!string.Equals(client.Name, name, StringComparison.Ordinal))
+            {
+                problem = $"the storage SDK reads another table than '{name}' in it; give https://ACCOUNT.table.core.windows.net/TABLE.";
+                return null;
+            }
+            return new JournalTableAccess(client, partition, AccountOf(table));
+        }
+
+        /// <summary>The account an address names: its host's first label, or its path's first segment for an emulator's (path-style) address.</summary>
+        private static string? AccountOf(Uri table)
+        {
+            if (table.HostNameType == UriHostNameType.Dns && !table.IsLoopback) return table.Host.Split('.')[0];
+            var segments = table.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+            return segments.Length > 1 ? segments[0] : null;
         }
 
         private static TableClientOptions TableOptions(NebulaOptions options, StorageCallPolicy policy) =>
@@ -60,6 +99,19 @@ namespace NebulaVideo.Core.Storage
         /// <summary>Creates the table unless it exists; true when this call created it.</summary>
         public bool CreateTableIfMissing(CancellationToken cancellation) =>
             StorageCalls.Attempt(() => _table.CreateIfNotExists(cancellation) is { } created && created.GetRawResponse().Status != 409, cancellation);
+
+        /// <summary>
+        /// Reads at most one row of the partition: proves the table is there and the credential reaches its rows, without
+        /// creating anything (a table's own SAS cannot create its table).
+        /// </summary>
+        public bool Probe(CancellationToken cancellation) =>
+            StorageCalls.Attempt(() =>
+            {
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_partition}");
+                using var pages = _table.Query<TableEntity>(filter, 1, new[] { "PartitionKey" }, cancellation).AsPages(null, 1).GetEnumerator();
+                pages.MoveNext();
+                return true;
+            }, cancellation);
 
         /// <summary>Inserts the row; its ETag, or null when a row has its key already (409).</summary>
         public string? Add(string rowKey, JournalEntry entry, TimeSpan? lease, CancellationToken cancellation) =>

@@ -16,14 +16,17 @@ namespace NebulaVideo.Core.Storage
         private readonly bool _hasKey;
         private readonly ClientOptions _options;
         private readonly string _resource;
+        private readonly (string Access, string Missing)? _tokenAdvice;
 
-        // resource: what location is, in the messages ("container", "table").
-        public StorageFailures(string location, bool hasKey, ClientOptions options, string resource = "container")
+        // resource: what location is, in the messages ("container", "table"). tokenAdvice: what to do, reached by a token,
+        // when access is refused or the resource is missing; the container's write token's by default.
+        public StorageFailures(string location, bool hasKey, ClientOptions options, string resource = "container", (string Access, string Missing)? tokenAdvice = null)
         {
             _location = location;
             _hasKey = hasKey;
             _options = options;
             _resource = resource;
+            _tokenAdvice = tokenAdvice;
         }
 
         private string Attempts => _options.MaxReadRetries == 0 ? "1 attempt" : $"{_options.MaxReadRetries + 1} attempts";
@@ -66,14 +69,14 @@ namespace NebulaVideo.Core.Storage
                 $"The {_resource} {_location} does not exist{why}, so {operation} failed.", target,
                 _hasKey
                     ? $"Check the {_resource}'s name and the account in the connection string; the store creates a missing {_resource} itself when the key allows it."
-                    : "Create the container (az storage container create, or the portal), or give a write token allowed to create it, then try again.");
+                    : _tokenAdvice?.Missing ?? "Create the container (az storage container create, or the portal), or give a write token allowed to create it, then try again.");
         }
 
         private string AccessAdvice(string? code) => _hasKey
             ? code == "AuthorizationPermissionMismatch"
                 ? "The storage account does not let its key do this: check its settings ('Allow storage account key access') and any policy on the container."
                 : "Check the account key in the connection string (a rotated key makes older connection strings fail), and that the storage account allows key access from this network."
-            : "Check the write token: it must be for this container, still valid, and grant create and write (sp=cw); mint a new one if in doubt.";
+            : _tokenAdvice?.Access ?? "Check the write token: it must be for this container, still valid, and grant create and write (sp=cw); mint a new one if in doubt.";
 
         private string Authority => new Uri(_location).GetLeftPart(UriPartial.Authority);
 

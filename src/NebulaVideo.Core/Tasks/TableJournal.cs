@@ -47,24 +47,31 @@ namespace NebulaVideo.Core.Tasks
         private readonly Dictionary<string, TableLease> _held = new Dictionary<string, TableLease>(StringComparer.Ordinal);
         private readonly object _gate = new object();
 
-        private TableJournal(JournalTableAccess access, string scope, TimeSpan lease, TimeSpan maxHold, ClientOptions options, Action<string>? log)
+        private readonly bool _canCreate;
+
+        private TableJournal(JournalTableAccess access, bool hasKey, bool canCreate, string scope, TimeSpan lease, TimeSpan maxHold, ClientOptions options, Action<string>? log)
         {
             _access = access;
+            _canCreate = canCreate;
+            Credential = hasKey ? "AccountKey" : "SasToken";
             Scope = scope;
             _lease = lease;
             _maxHold = maxHold;
             _log = log;
             _retry = ReadRetry.Create(options, log);
-            _failures = new StorageFailures(access.Location, hasKey: true, options, "table");
+            _failures = new StorageFailures(access.Location, hasKey, options, "table", hasKey ? null : (
+                "Check the journal token: it must be for this table (or an account SAS for the table service), still valid, and grant read, add, update and delete (sp=raud); mint a new one if in doubt.",
+                $"Create the table first (New-AzStorageTable -Name {access.Table}, or az storage table create --name {access.Table}): a SAS for one table cannot create it."));
         }
 
         /// <summary>
-        /// The journal in the table <paramref name="table"/> of the account a connection string names (with its key);
-        /// the table is created when missing. The endpoint must be https, or http on this machine (Azurite).
-        /// <paramref name="scope"/> is the partition of this journal's rows (a runbook's own; <see cref="DefaultScope"/>
-        /// when null), <paramref name="lease"/> how long a submitter is alive after the service last stamped its row
-        /// (<see cref="DefaultLease"/>; renewed every third of it), <paramref name="maxHold"/> the longest one
-        /// submission's lease is renewed (<see cref="DefaultMaxHold"/>).
+        /// The journal in the table <paramref name="table"/> of the account a connection string names: with the account
+        /// key, the table is created when missing; a SAS connection string (TableEndpoint=...;SharedAccessSignature=...)
+        /// is taken as <see cref="FromTableSas"/> takes a token. The endpoint must be https, or http on this machine
+        /// (Azurite). <paramref name="scope"/> is the partition of this journal's rows (a runbook's own;
+        /// <see cref="DefaultScope"/> when null), <paramref name="lease"/> how long a submitter is alive after the service
+        /// last stamped its row (<see cref="DefaultLease"/>; renewed every third of it), <paramref name="maxHold"/> the
+        /// longest one submission's lease is renewed (<see cref="DefaultMaxHold"/>).
         /// </summary>
         public static TableJournal FromConnectionString(string connectionString, string table, ClientOptions options, Action<string>? log,
             string? scope = null, TimeSpan? lease = null, TimeSpan? maxHold = null)
@@ -72,20 +79,111 @@ namespace NebulaVideo.Core.Tasks
             StoreSettings.CheckTableName(table);
             if (string.IsNullOrWhiteSpace(connectionString))
                 throw StoreSettings.Invalid("The storage connection string is empty.", table, "Give the storage account's connection string (the portal's Access keys, or az storage account show-connection-string).");
-            var length = lease ?? DefaultLease;
-            if (length < TimeSpan.FromSeconds(1) || length > TimeSpan.FromHours(1))
-                throw StoreSettings.Invalid($"The lease {length} is out of range.", length, "Give a lease of 1 second to 1 hour; 60 seconds is the default.");
-            var partition = JournalRow.EscapeKey(string.IsNullOrEmpty(scope) ? DefaultScope : scope!);
+            var (partition, length) = Partition(scope, lease);
+            if (SasConnectionString(connectionString) is (var endpoint, var token))
+            {
+                if (endpoint is null)
+                    throw StoreSettings.Invalid("The SAS connection string names no TableEndpoint: a SAS reaches only the endpoints given with it.", table,
+                        "Copy the connection string with its TableEndpoint= (the portal's Shared access signature page, with the Table service allowed), or give the table's address and token apart (-JournalTableUri, -JournalSasToken).");
+                if (!Uri.TryCreate(endpoint.TrimEnd('/') + "/" + table, UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttps && address.Scheme != Uri.UriSchemeHttp))
+                    throw StoreSettings.Invalid("The SAS connection string's TableEndpoint is not an http or https address.", table,
+                        "Copy the connection string again: TableEndpoint=https://ACCOUNT.table.core.windows.net;SharedAccessSignature=....");
+                StoreSettings.CheckSecure(address, table);
+                return WithSas(address, table, token, table, partition, length, maxHold, options, log, scope);
+            }
             var access = JournalTableAccess.FromConnectionString(connectionString, table, partition, options, log, out var problem)
                 ?? throw StoreSettings.Invalid($"The storage connection string cannot be used: {problem}", table, "Copy the connection string again from the storage account's Access keys.");
             StoreSettings.CheckSecure(new Uri(access.Location), table);
-            var journal = new TableJournal(access, string.IsNullOrEmpty(scope) ? DefaultScope : scope!, length, maxHold ?? DefaultMaxHold, options, log);
-            journal.Guarded(write: true, "the creation of the table", access.Location, () =>
-            {
-                if (journal.Run($"POST {access.Location} (create table)", access.CreateTableIfMissing)) log?.Invoke($"Created the table {access.Location}.");
-                return true;
-            });
+            return Open(access, hasKey: true, canCreate: true, scope, length, maxHold, options, log);
+        }
+
+        /// <summary>
+        /// The journal in the table at <paramref name="tableUri"/> (https://ACCOUNT.table.core.windows.net/TABLE, no query),
+        /// reached with <paramref name="sasToken"/>: a SAS for that table or an account SAS for the table service, granting
+        /// read, add, update and delete (sp=raud) over the journal's partition, not expired. All of it is checked before any
+        /// call (StorageSettingInvalid, StorageTokenExpired; the address as target); then one read proves the table is there.
+        /// A table's own SAS cannot create its table; an account SAS allowed to (srt=c, sp with c or w) creates it when
+        /// missing. The token goes to the table's endpoint only, and is never said.
+        /// </summary>
+        public static TableJournal FromTableSas(Uri tableUri, string sasToken, ClientOptions options, Action<string>? log,
+            string? scope = null, TimeSpan? lease = null, TimeSpan? maxHold = null)
+        {
+            if (tableUri is null || !tableUri.IsAbsoluteUri)
+                throw StoreSettings.Invalid("The table's address is not an absolute URL.", null, "Give the table's address: https://ACCOUNT.table.core.windows.net/TABLE.");
+            var shown = tableUri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            if (tableUri.Query.Length > 0)
+                throw StoreSettings.Invalid($"The table's address {shown} carries a query; its token must be given apart.", shown,
+                    "Give the address without '?...', and the token with -JournalSasToken.");
+            StoreSettings.CheckSecure(tableUri, shown);
+            // Path-style on an emulator (http://127.0.0.1:10002/ACCOUNT/TABLE), the account in the host's name otherwise.
+            var segments = tableUri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+            var pathStyle = tableUri.HostNameType != UriHostNameType.Dns || tableUri.IsLoopback;
+            if (segments.Length != (pathStyle ? 2 : 1))
+                throw StoreSettings.Invalid($"The address {shown} does not name a table (and nothing below it).", shown,
+                    "Give the table's address: https://ACCOUNT.table.core.windows.net/TABLE.");
+            var table = Uri.UnescapeDataString(segments[segments.Length - 1]);
+            StoreSettings.CheckTableName(table, shown);
+            var (partition, length) = Partition(scope, lease);
+            return WithSas(new Uri(shown), table, sasToken, shown, partition, length, maxHold, options, log, scope);
+        }
+
+        private static TableJournal WithSas(Uri address, string table, string sasToken, object target, string partition, TimeSpan lease, TimeSpan? maxHold,
+            ClientOptions options, Action<string>? log, string? scope)
+        {
+            var token = SasToken.TryParse(sasToken)
+                ?? throw StoreSettings.Invalid("The journal token is not a SAS token (sv=...&tn=...&sp=raud&se=...&sig=...).", target,
+                    "Give the token as New-AzStorageTableSASToken or az storage table generate-sas print it, with or without its leading '?'.");
+            StoreSettings.CheckNotExpired(token, "journal", target, "table");
+            StoreSettings.CheckJournalToken(token, table, partition, target);
+            var access = JournalTableAccess.FromTableSas(address, table, token.Query, partition, options, log, out var problem)
+                ?? throw StoreSettings.Invalid($"The table's address cannot be used: {problem}", target, "Give the table's address: https://ACCOUNT.table.core.windows.net/TABLE.");
+            return Open(access, hasKey: false, StoreSettings.CanCreateTable(token), scope, lease, maxHold, options, log);
+        }
+
+        /// <summary>The journal on a table reached already: the table made when missing and the credential allows it, else read once.</summary>
+        private static TableJournal Open(JournalTableAccess access, bool hasKey, bool canCreate, string? scope, TimeSpan lease, TimeSpan? maxHold,
+            ClientOptions options, Action<string>? log)
+        {
+            var journal = new TableJournal(access, hasKey, canCreate, string.IsNullOrEmpty(scope) ? DefaultScope : scope!, lease, maxHold ?? DefaultMaxHold, options, log);
+            if (canCreate)
+                journal.Guarded(write: true, "the creation of the table", access.Location, () =>
+                {
+                    if (journal.Run($"POST {access.Location} (create table)", access.CreateTableIfMissing)) log?.Invoke($"Created the table {access.Location}.");
+                    return true;
+                });
+            else
+                journal.Guarded(write: false, "the first read of the table", access.Location,
+                    () => journal.Run($"GET {access.Location} (partition {access.Partition})", access.Probe));
             return journal;
+        }
+
+        /// <summary>The partition a scope names (escaped as a key), and a lease length in range.</summary>
+        private static (string Partition, TimeSpan Lease) Partition(string? scope, TimeSpan? lease)
+        {
+            var length = lease ?? DefaultLease;
+            if (length < TimeSpan.FromSeconds(1) || length > TimeSpan.FromHours(1))
+                throw StoreSettings.Invalid($"The lease {length} is out of range.", length, "Give a lease of 1 second to 1 hour; 60 seconds is the default.");
+            return (JournalRow.EscapeKey(string.IsNullOrEmpty(scope) ? DefaultScope : scope!), length);
+        }
+
+        /// <summary>
+        /// The table endpoint and the token of a SAS connection string (one with SharedAccessSignature=; the endpoint null
+        /// when it names none); null for any other connection string. Names are matched without regard to case, as Azure does.
+        /// </summary>
+        private static (string? Endpoint, string Token)? SasConnectionString(string connectionString)
+        {
+            string? endpoint = null;
+            string? token = null;
+            foreach (var part in connectionString.Split(';'))
+            {
+                var equals = part.IndexOf('=');
+                if (equals <= 0) continue;
+                var name = part.Substring(0, equals).Trim();
+                var value = part.Substring(equals + 1).Trim();
+                if (name.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase)) token = value;
+                else if (name.Equals("TableEndpoint", StringComparison.OrdinalIgnoreCase)) endpoint = value;
+            }
+            return token is null ? null : (endpoint, token);
         }
 
         /// <inheritdoc/>
@@ -93,6 +191,15 @@ namespace NebulaVideo.Core.Tasks
 
         /// <summary>The partition this journal's rows are in.</summary>
         public string Scope { get; }
+
+        /// <summary>The table's name.</summary>
+        public string Table => _access.Table;
+
+        /// <summary>The storage account's name; null when its address does not say it.</summary>
+        public string? Account => _access.Account.Length == 0 ? null : _access.Account;
+
+        /// <summary>How the table is reached: "AccountKey" or "SasToken". Never the key or the token.</summary>
+        public string Credential { get; }
 
         /// <inheritdoc/>
         /// <remarks>
@@ -296,7 +403,7 @@ namespace NebulaVideo.Core.Tasks
             {
                 throw;
             }
-            catch (StorageStatusException missing) when (recreate && missing.Status == 404 && missing.ErrorCode == "TableNotFound")
+            catch (StorageStatusException missing) when (recreate && _canCreate && missing.Status == 404 && missing.ErrorCode == "TableNotFound")
             {
                 // The table was deleted under the journal: make it again, then try once more.
                 _log?.Invoke($"The table {Location} is gone; creating it again.");

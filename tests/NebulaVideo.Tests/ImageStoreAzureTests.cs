@@ -170,7 +170,7 @@ namespace NebulaVideo.Tests
                 apiKey: null, variables: TwoGateways.Variables(_engine, ("harbor", Path.Combine(_scratch.Stills, "harbor.png"))));
 
             Assert.Empty(run.Errors);
-            var info = Assert.Single(run.Objects<Core.Storage.ImageStoreInfo>());
+            var info = Assert.Single(run.Objects<Core.Storage.StorageInfo>());
             Assert.Equal(("AzureBlob", TestStorage.AccountName, container, "AccountKey"), (info.Kind, info.Account, info.Container, info.Credential));
             var name = $"nebulavideo/{Sha256(Path.Combine(_scratch.Stills, "harbor.png"))}.png";
             Assert.Contains($"What if: Performing the operation \"Remove staged image\" on target \"{TestStorage.BlobEndpoint.TrimEnd('/')}/{container}/{name}", run.Host.Text, StringComparison.Ordinal);
@@ -282,7 +282,7 @@ namespace NebulaVideo.Tests
                     ("journal", _scratch["journal.jsonl"])));
 
             Assert.Empty(run.Errors);
-            Assert.Equal("SasToken", run.Objects<Core.Storage.ImageStoreInfo>().Single().Credential);
+            Assert.Equal("SasToken", run.Objects<Core.Storage.StorageInfo>().Single().Credential);
             var task = run.Objects<VideoTask>().Single();
             Assert.Equal(task.StagedImage + "?" + read, _engine.Emulator.ImageOf(task.TaskId)!.Url);
             var writeSignature = HttpUtility.ParseQueryString(write)["sig"]!;

@@ -196,11 +196,11 @@ namespace NebulaVideo.Tests
                 Get-NebulaVideoStorage
                 New-NebulaVideo -Model wan2.6-image-to-video -Prompt 'none' -LiteralPath $harbor");
 
-            var info = Assert.Single(run.Objects<Core.Storage.ImageStoreInfo>());
+            var info = Assert.Single(run.Objects<Core.Storage.StorageInfo>());
             Assert.Equal(("ScriptBlock", "ScriptBlock"), (info.Kind, info.Credential));
             var table = run.Objects<string>().Single().Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-            Assert.Matches(@"^Kind\s+Account\s+Container\s+UrlLifetime\s+Credential$", table[0]);
-            Assert.Matches(@"^ScriptBlock\s+ScriptBlock$", table[2]);
+            Assert.Matches(@"^Account\s+Container\s+Credential\s+JournalTable\s+JournalCredential$", table[0]);
+            Assert.Matches(@"^\s+ScriptBlock$", table[2]);
             var error = run.SingleError();
             Assert.StartsWith("ImageUrlRequired,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.Contains("Connect-NebulaVideoStorage", error.ErrorDetails.RecommendedAction, StringComparison.Ordinal);

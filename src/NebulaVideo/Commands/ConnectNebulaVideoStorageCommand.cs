@@ -10,18 +10,20 @@ using NebulaVideo.Core.Tasks;
 namespace NebulaVideo.Commands
 {
     /// <summary>
-    /// Registers this session's image store: where New-NebulaVideo stages a local image for a model that takes images
-    /// only by URL. Your Azure Blob container (by connection string, or by a container URL with a write and a read SAS
-    /// token), or a script block that uploads a file anywhere and returns its URL. One per session; connecting again
-    /// replaces it.
+    /// Registers this session's storage: the image store where New-NebulaVideo stages a local image for a model that
+    /// takes images only by URL (your Azure Blob container, by connection string or by a container URL with a write and a
+    /// read SAS token, or a script block that uploads a file anywhere and returns its URL), and the journal table every
+    /// session connected to it shares (by connection string, or by a table URL and a SAS token). One per session;
+    /// connecting again replaces all of it. Writes what was registered, as Get-NebulaVideoStorage shows it.
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "NebulaVideoStorage", DefaultParameterSetName = ConnectionStringSet)]
-    [OutputType(typeof(ImageStoreInfo))]
+    [OutputType(typeof(StorageInfo))]
     public sealed class ConnectNebulaVideoStorageCommand : NebulaVideoCmdlet
     {
         private const string ConnectionStringSet = "ConnectionString";
         private const string SasSet = "ContainerSas";
         private const string ScriptSet = "ScriptBlock";
+        private const string TableSasSet = "JournalTableSas";
 
         /// <summary>An Azure Storage connection string with the account key (Get-Secret, Get-AzKeyVaultSecret -AsPlainText | ConvertTo-SecureString).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ConnectionStringSet)]
@@ -53,6 +55,21 @@ namespace NebulaVideo.Commands
         public SecureString ReadSasToken { get; set; } = null!;
 
         /// <summary>
+        /// The journal table's URL (https://account.table.core.windows.net/table), reached with -JournalSasToken: the
+        /// session's journal, shared by every session connected to it. Alone, or beside a container or script block store.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = TableSasSet)]
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = ScriptSet)]
+        public Uri? JournalTableUri { get; set; }
+
+        /// <summary>A SAS token for the journal table (or an account SAS for the table service) that may read, add, update and delete rows (sp=raud).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TableSasSet)]
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = ScriptSet)]
+        public SecureString? JournalSasToken { get; set; }
+
+        /// <summary>
         /// How long the read URL minted for each image lasts (default 1 day, at most 7 days). Not with -ContainerUri: there
         /// the gateway gets your read token as it is, and its own expiry decides.
         /// </summary>
@@ -68,19 +85,28 @@ namespace NebulaVideo.Commands
 
         protected override void ProcessRecord() => ForEachItem(() =>
         {
+            if ((JournalTableUri is null) != (JournalSasToken is null))
+                throw new NebulaVideoException(ErrorIds.StorageSettingInvalid,
+                    "-JournalTableUri and -JournalSasToken go together: the table's address, and the token that reaches it.",
+                    JournalTableUri is null ? "JournalTableUri" : JournalTableUri.GetLeftPart(UriPartial.Path),
+                    "Give both to keep the journal in that table, or neither.");
             var store = ParameterSetName switch
             {
                 ScriptSet => Uploader(ScriptBlock),
                 SasSet => AzureBlobImageStore.FromContainerSas(ContainerUri, Plain(WriteSasToken), Plain(ReadSasToken),
                     AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
+                TableSasSet => null,
                 _ => Container is null ? null : AzureBlobImageStore.FromConnectionString(Plain(ConnectionString), Container,
                     UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
             };
-            var journal = JournalTable is null ? null
-                : TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null);
+            var journal =
+                JournalTable is not null ? TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null)
+                : JournalTableUri is not null ? TableJournal.FromTableSas(JournalTableUri, Plain(JournalSasToken!), SessionConnections.RequestOptions, log: null)
+                : null;
             SessionStorage.Register(store, journal, Videos());
             if (journal is not null) WriteVerbose($"This session's journal is the table {journal.Location}.");
-            if (store is not null) WriteObject(store.Info);
+            // A connection string alone registers the account for Save-NebulaVideo -Container only: no store or table to show.
+            if (StorageInfo.Of(store?.Info, journal) is { } storage) WriteObject(storage);
         });
 
         // Where Save-NebulaVideo -Container saves: any container of the connection string's account, or the one container a

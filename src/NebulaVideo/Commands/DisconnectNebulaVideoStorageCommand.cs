@@ -3,8 +3,8 @@ using System.Management.Automation;
 namespace NebulaVideo.Commands
 {
     /// <summary>
-    /// Forgets this session's image store and its credentials. The environment's store (its two variables) still
-    /// applies afterwards, if set. Staged images stay where they are: Remove-NebulaVideoStagedImage deletes old ones.
+    /// Forgets this session's registered storage (image store and journal table) and its credentials. The environment's
+    /// (its variables) applies afterwards, if set. Staged images and the table's rows stay where they are.
     /// </summary>
     [Cmdlet(VerbsCommunications.Disconnect, "NebulaVideoStorage")]
     [OutputType(typeof(void))]
@@ -12,7 +12,7 @@ namespace NebulaVideo.Commands
     {
         protected override void ProcessRecord()
         {
-            if (!SessionStorage.Forget()) WriteVerbose("This session had no registered image store.");
+            if (!SessionStorage.Forget()) WriteVerbose("This session had no registered storage.");
         }
     }
 }

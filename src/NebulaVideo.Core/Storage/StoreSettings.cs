@@ -118,7 +118,7 @@ namespace NebulaVideo.Core.Storage
         public static void CheckSecure(Uri endpoint, object target)
         {
             if (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && HostRules.IsLoopback(endpoint))) return;
-            throw Invalid($"The storage endpoint {endpoint.GetLeftPart(UriPartial.Authority)} is not https: the key or token and the images would travel in clear.", target,
+            throw Invalid($"The storage endpoint {endpoint.GetLeftPart(UriPartial.Authority)} is not https: the key or token, and all that is stored, would travel in clear.", target,
                 "Use https (DefaultEndpointsProtocol=https); plain http is taken only for an emulator on this machine.");
         }
 

@@ -51,16 +51,21 @@ namespace NebulaVideo
         public static AzureBlobVideoStore VideoStore(string container)
         {
             if (VideosBySession.TryGetValue(SessionId, out var registered))
-                return (registered ?? throw NotConnected("This session's storage is a script block, which takes images, not videos.")).Open(container);
+                return (registered ?? throw NotConnected("This session's storage has no account to save videos in (a script block, or a table's own SAS).")).Open(container);
+            return (EnvironmentVideos() ?? throw NotConnected("This session has no storage account.")).Open(container);
+        }
+
+        // The environment's connection string alone, built once per value of it; null without one.
+        private static VideoContainers? EnvironmentVideos()
+        {
             var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
-            if (string.IsNullOrEmpty(connectionString)) throw NotConnected("This session has no storage account.");
+            if (string.IsNullOrEmpty(connectionString)) return null;
             var stamp = Stamp(connectionString!);
             lock (VideosBySession)
             {
                 if (_environmentVideos is not { } known || known.Stamp != stamp)
-                    _environmentVideos = known = (stamp, new VideoContainers(name =>
-                        AzureBlobVideoStore.FromConnectionString(connectionString!, name, SessionConnections.RequestOptions, log: null)));
-                return known.Containers.Open(container);
+                    _environmentVideos = known = (stamp, VideoContainers.OfAccount(connectionString!));
+                return known.Containers;
             }
         }
 
@@ -71,13 +76,30 @@ namespace NebulaVideo
         /// <summary>A registration replaces the session's whole storage: a part not given is none, not the environment's.</summary>
         /// <param name="store">Where local images are staged.</param>
         /// <param name="journal">The journal table.</param>
-        /// <param name="videos">Opens a container of the account by name, for Save-NebulaVideo -Container; null for none.</param>
-        public static void Register(IImageStore? store, ITaskJournal? journal, Func<string, AzureBlobVideoStore>? videos)
+        /// <param name="videos">The containers of the account Save-NebulaVideo -Container may save in; null for none.</param>
+        public static void Register(IImageStore? store, ITaskJournal? journal, VideoContainers? videos)
         {
             BySession[SessionId] = store;
             if (JournalBySession.TryGetValue(SessionId, out var replaced)) (replaced as IDisposable)?.Dispose();
             JournalBySession[SessionId] = journal;
-            VideosBySession[SessionId] = videos is null ? null : new VideoContainers(videos);
+            VideosBySession[SessionId] = videos;
+        }
+
+        /// <summary>Where this session's videos may go, as Get-NebulaVideoStorage says it: the registered account, else the environment's; null for none.</summary>
+        public static VideoContainers? Videos
+        {
+            get
+            {
+                if (VideosBySession.TryGetValue(SessionId, out var registered)) return registered;
+                try
+                {
+                    return EnvironmentVideos();
+                }
+                catch (NebulaVideoException)
+                {
+                    return null; // a variable that cannot be used is said when a save uses it
+                }
+            }
         }
 
         /// <summary>Forgets this session's registered storage; true if there was any.</summary>
@@ -133,15 +155,43 @@ namespace NebulaVideo
             return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(secret)));
         }
 
-        /// <summary>The containers of one account, each opened once: the store checks the container on its first save only.</summary>
-        private sealed class VideoContainers
+        /// <summary>
+        /// The containers Save-NebulaVideo -Container may save in: any of an account's (a connection string), or the one a
+        /// write token is for. Each is opened once: the store checks its container on the first save only.
+        /// </summary>
+        internal sealed class VideoContainers
         {
             private readonly Func<string, AzureBlobVideoStore> _open;
             private readonly ConcurrentDictionary<string, AzureBlobVideoStore> _opened = new ConcurrentDictionary<string, AzureBlobVideoStore>(StringComparer.Ordinal);
 
-            public VideoContainers(Func<string, AzureBlobVideoStore> open)
+            private VideoContainers(Func<string, AzureBlobVideoStore> open, string? account, string containers)
             {
                 _open = open;
+                Account = account;
+                Containers = containers;
+            }
+
+            /// <summary>The account's name, where known before any call.</summary>
+            public string? Account { get; }
+
+            /// <summary>"*" for any container of the account, else the one container's name.</summary>
+            public string Containers { get; }
+
+            /// <summary>Any container of a connection string's account; StorageSettingInvalid for one that cannot take videos.</summary>
+            public static VideoContainers OfAccount(string connectionString) =>
+                new VideoContainers(container => AzureBlobVideoStore.FromConnectionString(connectionString, container, SessionConnections.RequestOptions, log: null),
+                    AzureBlobVideoStore.AccountOf(connectionString), "*");
+
+            /// <summary>The one container a write SAS is for; any other name is StorageSettingInvalid.</summary>
+            public static VideoContainers OfContainer(Uri address, string writeToken)
+            {
+                var name = address.Segments[address.Segments.Length - 1].TrimEnd('/');
+                return new VideoContainers(container => container == name
+                    ? AzureBlobVideoStore.FromContainerSas(address, writeToken, SessionConnections.RequestOptions, log: null)
+                    : throw new NebulaVideoException(ErrorIds.StorageSettingInvalid,
+                        $"This session's storage is the container {address.GetLeftPart(UriPartial.Path)}, reached by a SAS token: it cannot save in the container '{container}'.",
+                        container, "Give that container's name to -Container, or connect with a connection string (Connect-NebulaVideoStorage -ConnectionString) to use any container of the account."),
+                    null, name);
             }
 
             public AzureBlobVideoStore Open(string container) => _opened.GetOrAdd(container, _open);

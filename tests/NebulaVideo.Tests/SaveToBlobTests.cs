@@ -212,6 +212,36 @@ namespace NebulaVideo.Tests
                 run.Objects<string>());
         }
 
+        [StorageFact]
+        public void A_container_reached_by_SAS_takes_videos_in_that_container_only()
+        {
+            var container = TestStorage.NewName("videos");
+            Container(container).Create();
+            var sas = (string which) => Container(container).GenerateSasUri(which == "write"
+                ? Azure.Storage.Sas.BlobContainerSasPermissions.Create | Azure.Storage.Sas.BlobContainerSasPermissions.Write | Azure.Storage.Sas.BlobContainerSasPermissions.Read
+                : Azure.Storage.Sas.BlobContainerSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1)).Query.TrimStart('?');
+            var write = sas("write");
+
+            var run = _engine.Run(@"
+                Connect-NebulaVideoStorage -ContainerUri $uri -WriteSasToken $write -ReadSasToken $read | ForEach-Object { 'videos go to ' + $_.VideoContainers }
+                $task = New-NebulaVideo -Prompt 'by sas' -LiteralPath $harbor | Wait-NebulaVideoTask -PollIntervalSec 0.1
+                $task | Save-NebulaVideo -Container elsewhere
+                $task | Save-NebulaVideo -Container $container",
+                variables: new Dictionary<string, object?>
+                {
+                    ["uri"] = Container(container).Uri, ["write"] = EngineFixture.Secure(write), ["read"] = EngineFixture.Secure(sas("read")),
+                    ["container"] = container, ["harbor"] = Path.Combine(_scratch.Stills, "harbor.png"),
+                });
+
+            Assert.Contains("videos go to " + container, run.Objects<string>());
+            var error = run.SingleError();
+            Assert.StartsWith("StorageSettingInvalid,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal("elsewhere", error.TargetObject);
+            var saved = run.Objects<VideoBlob>().Single();
+            Assert.Equal(_engine.Emulator.VideoBytes(saved.TaskId!), Container(container).GetBlobClient("harbor.mp4").DownloadContent().Value.Content.ToArray());
+            Assert.DoesNotContain(write, string.Join("\n", run.Output.Select(o => o.ToString()).Concat(run.Errors.Select(e => e.ToString())).Append(run.Host.Text)), StringComparison.Ordinal);
+        }
+
         [Fact]
         public void A_connection_string_alone_registers_the_account_and_a_malformed_one_is_refused_at_once()
         {
@@ -226,6 +256,8 @@ namespace NebulaVideo.Tests
                 });
 
             Assert.Contains("connected", run.Objects<string>());
+            var shown = run.Objects<StorageInfo>().Single();
+            Assert.Equal(("none", "*", null), (shown.Account, shown.VideoContainers, shown.Container));
             var error = run.SingleError();
             Assert.StartsWith("StorageSettingInvalid,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.DoesNotContain("this is not one", error.ToString(), StringComparison.Ordinal);

@@ -40,9 +40,12 @@ namespace NebulaVideo.Core.Storage
             return new AzureBlobVideoStore(BlobContainerAccess.WithAccountKey(connectionString, container, container, options, log), options, log);
         }
 
-        /// <summary>Refuses (StorageSettingInvalid) a connection string no video store could be made on, without any network call.</summary>
-        public static void CheckConnectionString(string connectionString) =>
-            BlobContainerAccess.WithAccountKey(connectionString, "nebulavideo", null, ClientOptions.Default, null);
+        /// <summary>The account of a connection string videos can be saved with; StorageSettingInvalid for one they cannot, without any network call.</summary>
+        public static string AccountOf(string connectionString) =>
+            BlobContainerAccess.WithAccountKey(connectionString, "nebulavideo", null, ClientOptions.Default, null).Account;
+
+        /// <summary>The container's account.</summary>
+        public string Account => _access.Account;
 
         /// <summary>
         /// A container reached by its address and a SAS that may create and write blobs (sp=cw; with r, a rerun also

@@ -17,16 +17,18 @@ namespace NebulaVideo.Core.Storage
     /// <param name="JournalTable">The journal table's name; null when the journal is a file.</param>
     /// <param name="JournalLocation">The table's address, without a query: the JournalPath of the tasks it records.</param>
     /// <param name="JournalCredential">How the table is reached: "AccountKey" or "SasToken".</param>
+    /// <param name="VideoContainers">Where Save-NebulaVideo -Container may save: "*" for any container of the account (a
+    /// connection string), the one container a SAS is for, or null for none.</param>
     public sealed record StorageInfo(
         string? Kind, string? Account, string? Container, string? Location, TimeSpan? UrlLifetime, string? Credential,
-        string? JournalTable, string? JournalLocation, string? JournalCredential)
+        string? JournalTable, string? JournalLocation, string? JournalCredential, string? VideoContainers = null)
     {
-        /// <summary>The storage of an image store and a journal table, either of them absent; null when both are.</summary>
-        public static StorageInfo? Of(ImageStoreInfo? store, TableJournal? journal)
+        /// <summary>The storage of an image store, a journal table and an account for videos, any of them absent; null when all are.</summary>
+        public static StorageInfo? Of(ImageStoreInfo? store, TableJournal? journal, string? videoAccount = null, string? videoContainers = null)
         {
-            if (store is null && journal is null) return null;
-            return new StorageInfo(store?.Kind, store?.Account ?? journal?.Account, store?.Container, store?.Location, store?.UrlLifetime, store?.Credential,
-                journal?.Table, journal?.Location, journal?.Credential);
+            if (store is null && journal is null && videoContainers is null) return null;
+            return new StorageInfo(store?.Kind, store?.Account ?? journal?.Account ?? videoAccount, store?.Container, store?.Location, store?.UrlLifetime,
+                store?.Credential, journal?.Table, journal?.Location, journal?.Credential, videoContainers);
         }
     }
 }

@@ -103,38 +103,34 @@ namespace NebulaVideo.Commands
                 JournalTable is not null ? TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null)
                 : JournalTableUri is not null ? TableJournal.FromTableSas(JournalTableUri, Plain(JournalSasToken!), SessionConnections.RequestOptions, log: null)
                 : null;
-            SessionStorage.Register(store, journal, Videos());
+            var videos = Videos();
+            SessionStorage.Register(store, journal, videos);
             if (journal is not null) WriteVerbose($"This session's journal is the table {journal.Location}.");
-            // A connection string alone registers the account for Save-NebulaVideo -Container only: no store or table to show.
-            if (StorageInfo.Of(store?.Info, journal) is { } storage) WriteObject(storage);
+            if (StorageInfo.Of(store?.Info, journal, videos?.Account, videos?.Containers) is { } storage) WriteObject(storage);
         });
 
         // Where Save-NebulaVideo -Container saves: any container of the connection string's account, or the one container a
-        // write token is for. A connection string given alone is checked now (else the store or the table checks it), so
-        // a bad one fails here rather than after the videos are made.
-        private Func<string, AzureBlobVideoStore>? Videos()
+        // write token is for. A connection string that cannot take videos (a SAS one, for a table alone) registers none;
+        // one given alone is checked now, so a bad one fails here rather than after the videos are made.
+        private SessionStorage.VideoContainers? Videos()
         {
             switch (ParameterSetName)
             {
                 case ConnectionStringSet:
-                    var connectionString = Plain(ConnectionString);
-                    if (Container is null && JournalTable is null) AzureBlobVideoStore.CheckConnectionString(connectionString);
-                    return container => AzureBlobVideoStore.FromConnectionString(connectionString, container, SessionConnections.RequestOptions, log: null);
+                    try
+                    {
+                        return SessionStorage.VideoContainers.OfAccount(Plain(ConnectionString));
+                    }
+                    catch (NebulaVideoException) when (Container is not null || JournalTable is not null)
+                    {
+                        return null;
+                    }
                 case SasSet:
-                    var address = ContainerUri;
-                    var token = Plain(WriteSasToken);
-                    return container => container == address.Segments[address.Segments.Length - 1].TrimEnd('/')
-                        ? AzureBlobVideoStore.FromContainerSas(address, token, SessionConnections.RequestOptions, log: null)
-                        : throw StoreSettingsError(container, address);
+                    return SessionStorage.VideoContainers.OfContainer(ContainerUri, Plain(WriteSasToken));
                 default:
                     return null;
             }
         }
-
-        private static NebulaVideoException StoreSettingsError(string container, Uri address) =>
-            new NebulaVideoException(ErrorIds.StorageSettingInvalid,
-                $"This session's storage is the container {address.GetLeftPart(UriPartial.Path)}, reached by a SAS token: it cannot save in the container '{container}'.",
-                container, "Give that container's name to -Container, or connect with a connection string (Connect-NebulaVideoStorage -ConnectionString) to use any container of the account.");
 
         // The script block runs where New-NebulaVideo calls the store: on its pipeline thread, in this session. The store
         // keeps the script block alone, not this command.

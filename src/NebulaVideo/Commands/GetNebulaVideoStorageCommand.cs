@@ -15,7 +15,7 @@ namespace NebulaVideo.Commands
     {
         protected override void ProcessRecord() => ForEachItem(() =>
         {
-            if (StorageInfo.Of(SessionStorage.Current?.Info, SessionStorage.Journal as TableJournal) is { } storage) WriteObject(storage);
+            if (StorageInfo.Of(SessionStorage.Current?.Info, SessionStorage.Journal as TableJournal, SessionStorage.Videos?.Account, SessionStorage.Videos?.Containers) is { } storage) WriteObject(storage);
             else WriteVerbose($"This session has no storage: Connect-NebulaVideoStorage registers an image store or a journal table, or set {SessionStorage.ConnectionStringVariable} with {SessionStorage.ContainerVariable}, {SessionStorage.JournalTableVariable} or both.");
         });
     }

@@ -108,7 +108,8 @@ namespace NebulaVideo.Tests.Shared
 
     /// <summary>
     /// Azurite from the repository's node_modules as a process of this test run: blob and table services on ports the
-    /// operating system picks, data in memory only, and an account whose name and key are random for each start.
+    /// operating system picks, data in memory only, and an account whose name and key are random for each start; or, for
+    /// a test of an outage, data in a folder of the test's and the same ports and account again after a restart.
     /// tools/Azurite.psm1 (Start-NebulaAzurite) starts it the same way for build.ps1; keep the two in step.
     /// </summary>
     internal static class Azurite
@@ -119,11 +120,18 @@ namespace NebulaVideo.Tests.Shared
         private const string Watchdog = "const starter=process.ppid,gone=()=>process.exit(0);process.stdin.on('end',gone);process.stdin.on('error',gone);process.stdin.resume();setInterval(()=>{try{process.kill(starter,0)}catch{gone()}},500).unref();require(process.argv[1]);";
 
         private static readonly Regex Listening = new(@"Azurite (?<service>Blob|Table) service is successfully listening at (?<uri>http://\S+)");
+        private static readonly Regex Closing = new(@"Azurite (?<service>Blob|Table) service successfully closed");
 
         public sealed record Instance(string AccountName, string AccountKey, string BlobEndpoint, string TableEndpoint, Process Process)
         {
             public string ConnectionString =>
                 $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};TableEndpoint={TableEndpoint};";
+
+            /// <summary>The folder its data is kept in (<see cref="Start(string, Instance?, TimeSpan?)"/>); null for data in memory.</summary>
+            public string? DataFolder { get; init; }
+
+            /// <summary>Done once the blob and table services have said they closed (after a SIGTERM: <see cref="Shutdown"/>).</summary>
+            internal Task Closed { get; init; } = Task.CompletedTask;
         }
 
         /// <summary>Why Azurite cannot start here, with how to fix it; null when it can.</summary>
@@ -142,11 +150,20 @@ namespace NebulaVideo.Tests.Shared
         }
 
         /// <summary>Starts Azurite and waits until both services answer; it stops when this process exits.</summary>
-        public static Instance Start(TimeSpan? timeout = null)
+        public static Instance Start(TimeSpan? timeout = null) => Start(null, null, timeout);
+
+        /// <summary>
+        /// Starts Azurite with its data in <paramref name="dataFolder"/> (kept across a restart; in memory when null) and, when
+        /// <paramref name="again"/> is given, on that instance's ports with its account: the same storage account come back
+        /// after an outage (stop it first with <see cref="Shutdown"/>, so that it writes what it holds). Otherwise on free
+        /// ports, with a random account.
+        /// </summary>
+        public static Instance Start(string? dataFolder, Instance? again, TimeSpan? timeout = null)
         {
             if (FindProblem() is { } problem) throw new InvalidOperationException("Azurite cannot start: " + problem);
-            var name = "nvtest" + RandomLowercase(10);
-            var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+            var name = again?.AccountName ?? "nvtest" + RandomLowercase(10);
+            var key = again?.AccountKey ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+            string Port(string? endpoint) => endpoint is null ? "0" : new Uri(endpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var info = new ProcessStartInfo(FindNode()!)
             {
                 UseShellExecute = false,
@@ -159,22 +176,41 @@ namespace NebulaVideo.Tests.Shared
             foreach (var argument in new[]
             {
                 "-e", Watchdog, FindScript(FindRepoRoot()!)!,
-                "--blobHost", "127.0.0.1", "--blobPort", "0", "--tableHost", "127.0.0.1", "--tablePort", "0",
+                "--blobHost", "127.0.0.1", "--blobPort", Port(again?.BlobEndpoint), "--tableHost", "127.0.0.1", "--tablePort", Port(again?.TableEndpoint),
                 // Azurite has no switch to leave the queue service out: it gets a free port too and goes unused.
                 "--queueHost", "127.0.0.1", "--queuePort", "0",
-                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent",
+                "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent",
             })
                 info.ArgumentList.Add(argument);
+            if (dataFolder is null) info.ArgumentList.Add("--inMemoryPersistence");
+            else
+            {
+                info.ArgumentList.Add("--location");
+                info.ArgumentList.Add(dataFolder);
+            }
             info.Environment["AZURITE_ACCOUNTS"] = $"{name}:{key}";
 
             var endpoints = new Dictionary<string, string>();
             var errors = new StringBuilder();
             var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var closedServices = new HashSet<string>();
             var process = new Process { StartInfo = info };
             // Every line is read to the end, so that a full pipe never stalls Azurite; only the first ones matter.
             process.OutputDataReceived += (_, e) =>
             {
-                if (e.Data is null) { ready.TrySetException(new InvalidOperationException("it exited")); return; }
+                if (e.Data is null)
+                {
+                    ready.TrySetException(new InvalidOperationException("it exited"));
+                    closed.TrySetResult();
+                    return;
+                }
+                if (Closing.Match(e.Data) is { Success: true } done)
+                {
+                    lock (closedServices)
+                        if (closedServices.Add(done.Groups["service"].Value) && closedServices.Count == 2) closed.TrySetResult();
+                    return;
+                }
                 if (Listening.Match(e.Data) is not { Success: true } match) return;
                 lock (endpoints)
                 {
@@ -199,7 +235,11 @@ namespace NebulaVideo.Tests.Shared
                 process.WaitForExit();
                 lock (errors) failure = $"it exited with code {process.ExitCode}: {errors.ToString().Trim()}";
             }
-            var instance = new Instance(name, key, endpoints.GetValueOrDefault("Blob", ""), endpoints.GetValueOrDefault("Table", ""), process);
+            var instance = new Instance(name, key, endpoints.GetValueOrDefault("Blob", ""), endpoints.GetValueOrDefault("Table", ""), process)
+            {
+                DataFolder = dataFolder,
+                Closed = closed.Task,
+            };
             if (failure is null)
             {
                 // Listening is answering, but ask once all the same: an unsigned request is refused with an HTTP status.
@@ -220,6 +260,19 @@ namespace NebulaVideo.Tests.Shared
                 throw new InvalidOperationException("Azurite did not start: " + failure);
             }
             return instance;
+        }
+
+        /// <summary>
+        /// Stops Azurite as a service stops, not as a crash: SIGTERM, then a wait until the blob and table services say
+        /// they closed (Azurite writes what it holds in memory to its data folder then), then the process is ended.
+        /// </summary>
+        public static void Shutdown(Instance instance)
+        {
+            if (instance.Process.HasExited) return;
+            using (var term = Process.Start("kill", $"-TERM {instance.Process.Id}")!) term.WaitForExit();
+            if (!instance.Closed.Wait(TimeSpan.FromSeconds(30))) throw new InvalidOperationException("Azurite did not close within 30 s of SIGTERM.");
+            // The watchdog keeps node alive while its standard input is open: what is left is ended here.
+            Stop(instance.Process);
         }
 
         public static void Stop(Process process)

@@ -1,0 +1,376 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using NebulaVideo.Core.Storage;
+using NebulaVideo.Emulator;
+using NebulaVideo.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NebulaVideo.Tests
+{
+    /// <summary>
+    /// The Azure Automation runbook (examples/Invoke-NebulaVideoAutomationRunbook.ps1) as several machines run it: real pwsh
+    /// processes, each with a home, a temporary folder and a working folder of its own, all empty (what an Automation
+    /// sandbox has), sharing one CSV of jobs, one journal table and one blob container on Azurite, against the emulator.
+    /// Forty rows, a fast emulator clock and short polls keep each test to seconds.
+    /// </summary>
+    [Collection(EngineCollection.Name)]
+    public sealed class RunbookAcrossMachinesTests : IDisposable
+    {
+        private const int Rows = 40;
+
+        private readonly EngineFixture _engine;
+        private readonly ITestOutputHelper _output;
+        private readonly ScratchFolder _scratch;
+        private readonly string _csv;
+        private readonly string _table = TestStorage.NewName("runbook");
+        private readonly string _container = TestStorage.NewName("videos");
+        private readonly List<IDisposable> _cleanup = new List<IDisposable>();
+
+        public RunbookAcrossMachinesTests(EngineFixture engine, ITestOutputHelper output)
+        {
+            _engine = engine;
+            _output = output;
+            _scratch = new ScratchFolder(engine.Stills);
+            // Forty distinct stills and a job file beside them that names them relatively, each row with a prompt of its own.
+            _scratch.DistinctCopies(Path.Combine("jobs", "stills"), Rows);
+            _csv = _scratch[Path.Combine("jobs", "jobs.csv")];
+            var lines = new List<string> { "Prompt,Path,Resolution,Duration" };
+            for (var i = 0; i < Rows; i++) lines.Add($"\"{Prompt(i)}\",stills/still-{i:00}.png,480p,5");
+            File.WriteAllLines(_csv, lines);
+        }
+
+        private static string Prompt(int row) => $"Row {row:00}: slow dolly-in";
+
+        private static string BlobName(int row) => $"still-{row:00}.mp4";
+
+        private string Runbook => Path.Combine(_engine.RepoRoot, "examples", "Invoke-NebulaVideoAutomationRunbook.ps1");
+
+        [StorageFact]
+        public async Task Four_machines_started_at_once_on_one_job_file_and_one_table_submit_each_row_once_and_save_each_video_once()
+        {
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(400) });
+            var storage = Account.Shared;
+            using var blobs = new LoopbackTap(new Uri(storage.BlobEndpoint));
+            var clock = Stopwatch.StartNew();
+
+            var runs = Enumerable.Range(0, 4).Select(i => StartRunbook(NewMachine($"host{i}"), emulator.GatewayUri, storage.Through(blobs))).ToList();
+            var results = await Task.WhenAll(runs.Select(r => r.FinishAsync()));
+            _output.WriteLine($"Four machines, {Rows} rows: {clock.Elapsed.TotalSeconds:0.0} s");
+
+            foreach (var result in results)
+            {
+                Assert.Empty(result.Errors);
+                Assert.Equal(Rows, result.Summary.GetProperty("Requested").GetInt32());
+                // Each machine accounts for every row: the ones it paid for, and the rest read back from the table.
+                Assert.Equal(Rows, result.Summary.GetProperty("Submitted").GetInt32() + result.Summary.GetProperty("Resumed").GetInt32());
+                Assert.Equal(Rows, result.Summary.GetProperty("Saved").GetInt32());
+            }
+            Assert.Equal(Rows, results.Sum(r => r.Summary.GetProperty("Submitted").GetInt32()));
+            Assert.Equal(Rows, emulator.Requests.Count(r => r.Method == "POST"));
+            Assert.Equal(0, emulator.DuplicateSubmissionCount);
+            AssertEachVideoSavedOnce(emulator, storage, blobs);
+            AssertNoSecret(storage, results);
+        }
+
+        [StorageFact]
+        public async Task A_machine_killed_mid_batch_and_the_runbook_started_again_in_a_fresh_sandbox_pays_nothing_twice_and_saves_each_video_once()
+        {
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
+            var storage = Account.Shared;
+            using var blobs = new LoopbackTap(new Uri(storage.BlobEndpoint));
+            // Ten videos go through; the eleventh commit is kept from Azurite, so the kill lands while a video is being saved.
+            blobs.Hold = request => IsCommit(request) && Commits(blobs).Count >= 10;
+            var first = NewMachine("doomed");
+            var clock = Stopwatch.StartNew();
+
+            using (var doomed = StartRunbook(first, emulator.GatewayUri, storage.Through(blobs)))
+            {
+                await Until(() => blobs.Held > 0, doomed, "a video's commit to be held");
+                await doomed.KillAsync();
+            }
+            blobs.Hold = null;
+            var paidBefore = emulator.SubmissionCount;
+            _output.WriteLine($"Killed after {clock.Elapsed.TotalSeconds:0.0} s, with {paidBefore} tasks created and {Commits(blobs).Count} videos saved.");
+            // The video being saved when the process died left no blob, whole or partial.
+            Assert.Equal(10, Container(storage).GetBlobs().Count());
+
+            var fresh = NewMachine("fresh");
+            clock.Restart();
+            var rerun = await StartRunbook(fresh, emulator.GatewayUri, storage.Through(blobs)).FinishAsync();
+            _output.WriteLine($"The fresh sandbox finished the batch in {clock.Elapsed.TotalSeconds:0.0} s.");
+
+            Assert.Empty(rerun.Errors);
+            Assert.Equal(Rows, rerun.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(paidBefore, rerun.Summary.GetProperty("Resumed").GetInt32());
+            Assert.Equal(Rows - paidBefore, rerun.Summary.GetProperty("Submitted").GetInt32());
+            Assert.Equal(Rows, emulator.SubmissionCount);
+            Assert.Equal(0, emulator.DuplicateSubmissionCount);
+            AssertEachVideoSavedOnce(emulator, storage, blobs);
+            // Nothing of the run was on either machine's disk: no journal file in either home, nothing left in the work folders.
+            foreach (var machine in new[] { first, fresh })
+            {
+                Assert.Empty(Directory.GetFiles(machine.Home, "*.jsonl", SearchOption.AllDirectories));
+                Assert.Empty(Directory.GetFileSystemEntries(machine.Work));
+            }
+            AssertNoSecret(storage, new[] { rerun });
+        }
+
+        [StorageFact]
+        public async Task Azurite_stopped_and_started_again_mid_batch_loses_nothing_within_the_request_contexts_patience()
+        {
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
+            using var azurite = new PrivateAzurite(_scratch["azurite"]);
+            var storage = azurite.Account;
+
+            // At most 6 more attempts of each storage call, 0.5 s doubling up to 2 s apart: about 9 s of patience.
+            using var run = StartRunbook(NewMachine("host"), emulator.GatewayUri, storage.ConnectionString, "-MaxRetry 6 -RetryDelaySec 0.5 -MaxRetryDelaySec 2");
+            await Until(() => emulator.SubmissionCount >= 10, run, "ten tasks to be created");
+            var outage = Stopwatch.StartNew();
+            azurite.Stop();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            azurite.StartAgain();
+            _output.WriteLine($"Azurite was away for {outage.Elapsed.TotalSeconds:0.0} s; {emulator.SubmissionCount} tasks had been created when it came back.");
+            var result = await run.FinishAsync();
+
+            Assert.Empty(result.Errors);
+            Assert.Equal(Rows, result.Summary.GetProperty("Submitted").GetInt32());
+            Assert.Equal(Rows, result.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(Rows, emulator.SubmissionCount);
+            Assert.Equal(0, emulator.DuplicateSubmissionCount);
+            AssertVideosIdentical(emulator, storage);
+            // Every submission and every save is in the journal: nothing the outage touched went unrecorded.
+            var states = JournalRows(storage).Select(row => row.GetString("state")).ToList();
+            Assert.Equal(Rows, states.Count(s => s == "Submitted"));
+            Assert.Equal(Rows, states.Count(s => s == "Saved"));
+            AssertNoSecret(storage, new[] { result });
+        }
+
+        /// <summary>Forty blobs, one per row, each committed once and holding exactly what the emulator served for its task.</summary>
+        private void AssertEachVideoSavedOnce(EmulatorServer emulator, Account storage, LoopbackTap blobs)
+        {
+            var commits = Commits(blobs);
+            Assert.Equal(Enumerable.Range(0, Rows).Select(BlobName), commits.Select(c => c.Target.Split('?')[0].Split('/').Last()).OrderBy(n => n, StringComparer.Ordinal));
+            AssertVideosIdentical(emulator, storage);
+        }
+
+        private void AssertVideosIdentical(EmulatorServer emulator, Account storage)
+        {
+            var container = Container(storage);
+            var names = container.GetBlobs().Select(b => b.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            Assert.Equal(Enumerable.Range(0, Rows).Select(BlobName), names);
+            // The journal says which request made each task.
+            var prompts = JournalRows(storage).Where(row => row.GetString("state") == "Submitted").ToDictionary(row => row.GetString("task_id"), row => row.GetString("prompt"));
+            var tasks = new HashSet<string>();
+            foreach (var name in names)
+            {
+                var blob = container.GetBlobClient(name);
+                var task = blob.GetProperties().Value.Metadata[AzureBlobVideoStore.TaskMetadata];
+                Assert.True(tasks.Add(task), $"Two blobs name task {task}.");
+                Assert.Equal(emulator.VideoBytes(task), blob.DownloadContent().Value.Content.ToArray());
+                // The blob's task is the one made for its row.
+                Assert.Equal(Prompt(int.Parse(name.Substring("still-".Length, 2))), prompts[task]);
+            }
+        }
+
+        /// <summary>The account's key and connection string appear in nothing the runbooks wrote, nor in any journal row or blob's metadata.</summary>
+        private void AssertNoSecret(Account storage, IEnumerable<RunbookResult> results)
+        {
+            var written = results.Select(r => r.Everything)
+                .Concat(JournalRows(storage).Select(row => string.Join("|", row.Select(p => $"{p.Key}={p.Value}"))))
+                .Concat(Container(storage).GetBlobs(new Azure.Storage.Blobs.Models.GetBlobsOptions { Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }).Select(b => string.Join("|", b.Metadata.Select(m => m.Key + "=" + m.Value))));
+            foreach (var text in written)
+            {
+                Assert.DoesNotContain(storage.Key, text, StringComparison.Ordinal);
+                Assert.DoesNotContain(storage.ConnectionString, text, StringComparison.Ordinal);
+            }
+        }
+
+        private BlobContainerClient Container(Account storage) => new BlobContainerClient(storage.ConnectionString, _container);
+
+        private List<TableEntity> JournalRows(Account storage) => new TableClient(storage.ConnectionString, _table).Query<TableEntity>().ToList();
+
+        /// <summary>A commit that made a blob: a block list or a whole blob put, answered 201.</summary>
+        private static List<TappedRequest> Commits(LoopbackTap blobs) => blobs.Requests.Where(r => IsCommit(r) && r.Status == 201).ToList();
+
+        private static bool IsCommit(TappedRequest request)
+        {
+            if (request.Method != "PUT") return false;
+            var parts = request.Target.Split('?', 2);
+            var query = parts.Length > 1 ? parts[1] : string.Empty;
+            // /account/container/blob: a blob's own address, not its container's.
+            return parts[0].Trim('/').Split('/').Length >= 3 && (query.Contains("comp=blocklist", StringComparison.Ordinal) || !query.Contains("comp=", StringComparison.Ordinal));
+        }
+
+        private static async Task Until(Func<bool> condition, RunbookRun run, string what)
+        {
+            var limit = Stopwatch.StartNew();
+            while (!condition())
+            {
+                if (run.Process.HasExited) Assert.Fail($"The runbook ended before {what}: {await run.Errors}\n{await run.Output}");
+                if (limit.Elapsed > TimeSpan.FromMinutes(2)) Assert.Fail($"No sign of {what} within 2 minutes.");
+                await Task.Delay(25);
+            }
+        }
+
+        /// <summary>A machine of its own: a home, a temporary folder and a working folder, all new and empty.</summary>
+        private Machine NewMachine(string name) => new Machine(_scratch[Path.Combine("machines", name + "-" + Guid.NewGuid().ToString("N")[..8])]);
+
+        private sealed class Machine
+        {
+            public Machine(string root)
+            {
+                Home = Directory.CreateDirectory(Path.Combine(root, "home")).FullName;
+                Temp = Directory.CreateDirectory(Path.Combine(root, "tmp")).FullName;
+                Work = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+            }
+
+            public string Home { get; }
+            public string Temp { get; }
+            public string Work { get; }
+        }
+
+        /// <summary>A storage account: the shared Azurite of the test run, or one of a test's own.</summary>
+        private sealed record Account(string Name, string Key, string BlobEndpoint, string TableEndpoint)
+        {
+            public static Account Shared => new Account(TestStorage.AccountName, TestStorage.AccountKey, TestStorage.BlobEndpoint, TestStorage.TableEndpoint);
+
+            public string ConnectionString => With(BlobEndpoint);
+
+            /// <summary>The connection string with the blob service reached through <paramref name="tap"/>.</summary>
+            public string Through(LoopbackTap tap) => With(tap.Address.ToString().TrimEnd('/'));
+
+            private string With(string blobEndpoint) =>
+                $"DefaultEndpointsProtocol=http;AccountName={Name};AccountKey={Key};BlobEndpoint={blobEndpoint};TableEndpoint={TableEndpoint};";
+        }
+
+        /// <summary>An Azurite of the test's own, with its data in a folder, so that it can be stopped and started again like a service.</summary>
+        private sealed class PrivateAzurite : IDisposable
+        {
+            private readonly string _folder;
+            private Azurite.Instance _instance;
+
+            public PrivateAzurite(string folder)
+            {
+                _folder = Directory.CreateDirectory(folder).FullName;
+                _instance = Azurite.Start(_folder, null);
+            }
+
+            public Account Account => new Account(_instance.AccountName, _instance.AccountKey, _instance.BlobEndpoint, _instance.TableEndpoint);
+
+            public void Stop() => Azurite.Shutdown(_instance);
+
+            public void StartAgain() => _instance = Azurite.Start(_folder, _instance);
+
+            public void Dispose() => Azurite.Stop(_instance.Process);
+        }
+
+        /// <summary>
+        /// The runbook in a pwsh process of its own on <paramref name="machine"/>, given what an Automation job gets: the
+        /// gateway's key and the storage from the environment, nothing of this test's own environment (no journal file,
+        /// no other storage), and no console to prompt on. Its summary object is written, as JSON, beside the test's files.
+        /// </summary>
+        private RunbookRun StartRunbook(Machine machine, Uri gateway, string connectionString, string more = "")
+        {
+            var result = _scratch[$"summary-{Guid.NewGuid():N}.json"];
+            var command = $"$summary = & '{Runbook}' -JobFile '{_csv}' -PollIntervalSec 0.2 {more}; "
+                + $"$summary | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath '{result}'";
+            var info = Pwsh.StartInfo("-NoProfile", "-NonInteractive", "-Command", command);
+            info.WorkingDirectory = machine.Work;
+            foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("NEBULA", StringComparison.Ordinal)
+                || k.StartsWith("UNIFIED_", StringComparison.Ordinal) || k.StartsWith("XDG_", StringComparison.Ordinal)).ToList())
+                info.Environment.Remove(name);
+            info.Environment["HOME"] = machine.Home;
+            info.Environment["TMPDIR"] = machine.Temp;
+            // The module as an Automation account holds it: imported by name from the module path.
+            info.Environment["PSModulePath"] = Path.Combine(_engine.RepoRoot, "out");
+            info.Environment["NEBULA_API_KEY"] = EngineFixture.ApiKey;
+            info.Environment["NEBULA_BASE_URI"] = gateway.ToString();
+            info.Environment["NEBULAVIDEO_STORAGE_CONNECTION_STRING"] = connectionString;
+            info.Environment["NEBULAVIDEO_STORAGE_JOURNAL_TABLE"] = _table;
+            info.Environment["NEBULAVIDEO_VIDEO_CONTAINER"] = _container;
+            var run = new RunbookRun(Process.Start(info)!, result);
+            _cleanup.Add(run);
+            return run;
+        }
+
+        /// <param name="Summary">The runbook's one output object.</param>
+        /// <param name="Text">What the process wrote (warnings, the summary's JSON), for the check that no secret is in it.</param>
+        private sealed record RunbookResult(JsonElement Summary, string Text)
+        {
+            public IReadOnlyList<JsonElement> Errors => Summary.GetProperty("Errors").EnumerateArray().ToList();
+
+            public string Everything => Text;
+        }
+
+        /// <summary>A runbook process whose output is read as it comes, so a full pipe never stalls it.</summary>
+        private sealed class RunbookRun : IDisposable
+        {
+            private readonly string _resultFile;
+
+            public RunbookRun(Process process, string resultFile)
+            {
+                Process = process;
+                _resultFile = resultFile;
+                Output = process.StandardOutput.ReadToEndAsync();
+                Errors = process.StandardError.ReadToEndAsync();
+            }
+
+            public Process Process { get; }
+            public Task<string> Output { get; }
+            public Task<string> Errors { get; }
+
+            /// <summary>Waits for the runbook to end by itself: its summary, with nothing on the error stream and nothing prompted.</summary>
+            public async Task<RunbookResult> FinishAsync(TimeSpan? limit = null)
+            {
+                var wait = limit ?? TimeSpan.FromMinutes(3);
+                try
+                {
+                    await Process.WaitForExitAsync().WaitAsync(wait);
+                }
+                catch (TimeoutException)
+                {
+                    Process.Kill(entireProcessTree: true);
+                    Assert.Fail($"The runbook did not end within {wait.TotalSeconds:0} s.");
+                }
+                var output = await Output;
+                var errors = await Errors;
+                Assert.True(Process.ExitCode == 0 && File.Exists(_resultFile), $"The runbook failed (exit code {Process.ExitCode}): {errors}\n{output}");
+                // An item's error is in the summary; the error stream stays empty, and nothing prompts.
+                Assert.True(string.IsNullOrWhiteSpace(errors), errors);
+                var json = File.ReadAllText(_resultFile);
+                return new RunbookResult(JsonDocument.Parse(json).RootElement.Clone(), output + "\n" + json);
+            }
+
+            /// <summary>kill -9: no finally block, no flush, nothing.</summary>
+            public async Task KillAsync()
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync();
+            }
+
+            private bool _disposed;
+
+            public void Dispose()
+            {
+                if (_disposed) return;
+                _disposed = true;
+                if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+                Process.Dispose();
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var item in _cleanup) item.Dispose();
+            _scratch.Dispose();
+        }
+    }
+}

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
+using Azure.Data.Tables;
 using NebulaVideo.Core;
 using NebulaVideo.Core.Tasks;
 using NebulaVideo.Tests.Shared;
@@ -62,6 +64,35 @@ namespace NebulaVideo.Tests
             Assert.Equal(0, second.Output.Select(o => o.BaseObject).OfType<int>().Last());
             Assert.DoesNotContain(TestStorage.AccountKey, string.Join("\n", second.Output.Select(o => o.ToString()).Concat(second.Verbose).Append(second.Host.Text)),
                 StringComparison.Ordinal);
+        }
+
+        [StorageFact]
+        public async Task A_lease_given_to_Connect_is_the_one_its_claims_carry_and_one_without_a_table_or_out_of_range_is_refused()
+        {
+            var table = "journal" + Guid.NewGuid().ToString("N").Substring(0, 12);
+            using var gateway = new LoopbackTap(_engine.Emulator.GatewayUri);
+            // The create waits for an answer that does not come: the claim stays Submitting, its lease renewed.
+            gateway.Hold = request => request.Method == "POST";
+            var variables = new Dictionary<string, object?>
+            {
+                ["storage"] = EngineFixture.Secure(TestStorage.ConnectionString!), ["table"] = table, ["harbor"] = Path.Combine(_scratch.Stills, "harbor.png"),
+            };
+            var submitting = Task.Run(() => _engine.Run(@"
+                Remove-Variable NebulaVideoJournalPath
+                Connect-NebulaVideoStorage -ConnectionString $storage -JournalTable $table -JournalLease 00:00:02.5
+                New-NebulaVideo -Prompt 'leased' -LiteralPath $harbor", gateway: gateway.Address, variables: variables));
+            for (var waited = 0; gateway.Held == 0 && waited < 600; waited++) await Task.Delay(50);
+
+            var row = Assert.Single(new TableClient(TestStorage.ConnectionString, table).Query<TableEntity>());
+            Assert.Equal("Submitting", row.GetString("state"));
+            Assert.Equal(2500L, row.GetInt64("lease_ms"));
+            gateway.Dispose(); // the connection breaks with the create unanswered
+            Assert.StartsWith("SubmitOutcomeUnknown,", (await submitting).SingleError().FullyQualifiedErrorId, StringComparison.Ordinal);
+
+            var refused = _engine.Run(@"
+                Connect-NebulaVideoStorage -ConnectionString $storage -JournalLease 00:00:05
+                Connect-NebulaVideoStorage -ConnectionString $storage -JournalTable $table -JournalLease 02:00:00", variables: variables);
+            Assert.Equal(new[] { "StorageSettingInvalid", "StorageSettingInvalid" }, refused.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
         }
 
         public void Dispose() => _scratch.Dispose();

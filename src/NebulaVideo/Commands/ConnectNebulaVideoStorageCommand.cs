@@ -42,6 +42,17 @@ namespace NebulaVideo.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalTable { get; set; }
 
+        /// <summary>
+        /// How long other sessions wait on a request this session is submitting, after the table service last saw this session
+        /// renew its claim (every third of it), before they take it for gone and report the outcome as unknown (default 60 s,
+        /// 1 s to 1 hour). With -JournalTable or -JournalTableUri only.
+        /// </summary>
+        [Parameter(ParameterSetName = ConnectionStringSet)]
+        [Parameter(ParameterSetName = TableSasSet)]
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = ScriptSet)]
+        public TimeSpan? JournalLease { get; set; }
+
         /// <summary>The container's URL (https://account.blob.core.windows.net/container), for a store reached by SAS tokens.</summary>
         [Parameter(Mandatory = true, ParameterSetName = SasSet)]
         public Uri ContainerUri { get; set; } = null!;
@@ -90,6 +101,9 @@ namespace NebulaVideo.Commands
                     "-JournalTableUri and -JournalSasToken go together: the table's address, and the token that reaches it.",
                     JournalTableUri is null ? "JournalTableUri" : JournalTableUri.GetLeftPart(UriPartial.Path),
                     "Give both to keep the journal in that table, or neither.");
+            if (JournalLease is not null && JournalTable is null && JournalTableUri is null)
+                throw new NebulaVideoException(ErrorIds.StorageSettingInvalid, "-JournalLease was given without a journal table: it is the lease of a journal table's claims.",
+                    "JournalLease", "Give -JournalTable (or -JournalTableUri) with it, or leave -JournalLease out.");
             var store = ParameterSetName switch
             {
                 ScriptSet => Uploader(ScriptBlock),
@@ -100,8 +114,8 @@ namespace NebulaVideo.Commands
                     UrlLifetime ?? AzureBlobImageStore.DefaultUrlLifetime, SessionConnections.RequestOptions, log: null),
             };
             var journal =
-                JournalTable is not null ? TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null)
-                : JournalTableUri is not null ? TableJournal.FromTableSas(JournalTableUri, Plain(JournalSasToken!), SessionConnections.RequestOptions, log: null)
+                JournalTable is not null ? TableJournal.FromConnectionString(Plain(ConnectionString), JournalTable, SessionConnections.RequestOptions, log: null, lease: JournalLease)
+                : JournalTableUri is not null ? TableJournal.FromTableSas(JournalTableUri, Plain(JournalSasToken!), SessionConnections.RequestOptions, log: null, lease: JournalLease)
                 : null;
             var videos = Videos();
             SessionStorage.Register(store, journal, videos);

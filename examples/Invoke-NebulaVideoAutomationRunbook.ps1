@@ -89,7 +89,12 @@ param(
     [double] $MaxRetryDelaySec = 30,
 
     [ValidateRange(1, 3600)]
-    [double] $RequestTimeoutSec = 60
+    [double] $RequestTimeoutSec = 60,
+
+    # How long other workers wait on a row this one is submitting, once this one stops renewing its claim (it died),
+    # before they report that row's outcome as unknown instead of paying for it again.
+    [ValidateRange(1, 3600)]
+    [int] $JournalLeaseSec = 60
 )
 
 $ErrorActionPreference = 'Stop'
@@ -151,6 +156,7 @@ Set-NebulaVideoRequestContext -MaxRetry $MaxRetry -RetryDelaySec $RetryDelaySec 
 $storage = @{
     ConnectionString = Get-StorageConnectionString -VaultName $KeyVaultName -SecretName $KeyVaultSecretName -AssetName $StorageAsset
     JournalTable     = $JournalTable
+    JournalLease     = [timespan]::FromSeconds($JournalLeaseSec)
 }
 if ($StagingContainer) { $storage.Container = $StagingContainer }
 Connect-NebulaVideoStorage @storage | Out-Null
@@ -203,7 +209,13 @@ if ($problems.Count) { Write-Warning "$($problems.Count) of $($jobs.Count) job(s
     JournalTable   = $JournalTable
     VideoContainer = $VideoContainer
     Videos         = @($videos | Select-Object TaskId, Model, SourceImage, Name, Uri, Length)
+    # The module's message names the row ("Item 7 (stills/harbor.png): ..."); its advice says what to do.
     Errors         = @($problems | ForEach-Object {
-            [pscustomobject]@{ ErrorId = $_.FullyQualifiedErrorId; Message = $_.Exception.Message; Target = [string]$_.TargetObject }
+            [pscustomobject]@{
+                ErrorId = $_.FullyQualifiedErrorId
+                Message = if ($_.ErrorDetails) { $_.ErrorDetails.Message } else { $_.Exception.Message }
+                Advice  = if ($_.ErrorDetails) { $_.ErrorDetails.RecommendedAction }
+                Target  = [string]$_.TargetObject
+            }
         })
 }

@@ -32,8 +32,11 @@ namespace NebulaVideo.Tests
 
         public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
 
-        /// <summary>The status the server answered, once relayed; null while held, or when nothing came back.</summary>
+        /// <summary>The status the server answered; null while held, or when nothing came back.</summary>
         public int? Status { get; internal set; }
+
+        /// <summary>The answer's text, head and body, when it was under 64 KB (a gateway's JSON, not a video).</summary>
+        public string? Answer { get; internal set; }
     }
 
     /// <summary>
@@ -130,6 +133,7 @@ namespace NebulaVideo.Tests
                 var answer = new MemoryStream();
                 await upstream.CopyToAsync(answer, _stop.Token);
                 request.Status = ParseStatus(answer.GetBuffer(), (int)answer.Length);
+                if (answer.Length < 64 * 1024) request.Answer = Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
                 if (HoldAnswer?.Invoke(request) == true)
                 {
                     Interlocked.Increment(ref _answersHeld);

@@ -186,6 +186,60 @@ namespace NebulaVideo.Tests
             AssertNoSecret(storage, new[] { result });
         }
 
+        [StorageFact]
+        public async Task Azurite_away_longer_than_the_patience_leaves_an_error_naming_each_row_it_could_not_record_and_a_rerun_pays_nothing_twice()
+        {
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
+            using var azurite = new PrivateAzurite(_scratch["azurite"]);
+            var storage = azurite.Account;
+            using var gateway = new LoopbackTap(emulator.GatewayUri);
+            // Row 05's task is created, and its answer kept back until storage has gone: the journal cannot record it.
+            gateway.HoldAnswer = request => request.Method == "POST" && request.Text.Contains(Prompt(5), StringComparison.Ordinal);
+            const string Patience = "-MaxRetry 1 -RetryDelaySec 0.1 -MaxRetryDelaySec 1 -JournalLeaseSec 3";
+
+            RunbookResult first;
+            using (var run = StartRunbook(NewMachine("host"), gateway.Address, storage.ConnectionString, Patience))
+            {
+                await Until(() => gateway.AnswersHeld > 0, run, "row 05's answer to be held");
+                azurite.Stop();
+                gateway.ReleaseAnswers();
+                first = await run.FinishAsync();
+            }
+            var answer = gateway.Requests.Single(r => r.Method == "POST" && r.Text.Contains(Prompt(5), StringComparison.Ordinal)).Answer!;
+            var task5 = System.Text.RegularExpressions.Regex.Match(answer, "\"task_id\"\\s*:\\s*\"([^\"]+)\"").Groups[1].Value;
+            var errors = first.Errors.Select(e => (Id: e.GetProperty("ErrorId").GetString()!, Message: e.GetProperty("Message").GetString()!)).ToList();
+            _output.WriteLine(string.Join("\n", errors.Select(e => e.Id + ": " + e.Message)));
+
+            // Nothing was sent for a row the journal could not claim: six tasks (rows 00 to 05) were made, no more.
+            Assert.Equal(6, emulator.SubmissionCount);
+            // Row 05's task was made and paid for: that its record was lost is an error naming the row and the task.
+            var unrecorded = Assert.Single(errors, e => e.Message.Contains("still-05.png", StringComparison.Ordinal));
+            Assert.StartsWith("JournalUnwritable,", unrecorded.Id, StringComparison.Ordinal);
+            Assert.Contains("row ", unrecorded.Message, StringComparison.Ordinal);
+            Assert.Contains(task5, unrecorded.Message, StringComparison.Ordinal);
+            // Every later row has an error of its own, naming it: the journal could not be read or claimed, so nothing was sent.
+            for (var i = 6; i < Rows; i++)
+            {
+                var still = $"still-{i:00}.png";
+                var error = Assert.Single(errors, e => e.Message.Contains(still, StringComparison.Ordinal));
+                Assert.Matches("^Journal(Unreadable|Unwritable),", error.Id);
+            }
+            // The videos of the rows made before it could not be saved (storage was away), each an error naming its blob.
+            Assert.All(errors.Where(e => e.Id.StartsWith("Storage", StringComparison.Ordinal)), e => Assert.Matches(@"still-0[0-5]\.mp4", e.Message));
+
+            // Storage back, the same runbook again: the rest is made and saved, row 05 is reported, nothing is paid twice.
+            azurite.StartAgain();
+            var rerun = await StartRunbook(NewMachine("again"), gateway.Address, storage.ConnectionString, Patience).FinishAsync();
+
+            var left = Assert.Single(rerun.Errors);
+            Assert.StartsWith("SubmitOutcomeUnknown,", left.GetProperty("ErrorId").GetString(), StringComparison.Ordinal);
+            Assert.Contains("still-05.png", left.GetProperty("Message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(Rows, emulator.SubmissionCount);
+            Assert.Equal(0, emulator.DuplicateSubmissionCount);
+            Assert.Equal(Rows - 1, rerun.Summary.GetProperty("Saved").GetInt32());
+            AssertNoSecret(storage, new[] { first, rerun });
+        }
+
         /// <summary>Forty blobs, one per row, each committed once and holding exactly what the emulator served for its task.</summary>
         private void AssertEachVideoSavedOnce(EmulatorServer emulator, Account storage, LoopbackTap blobs)
         {

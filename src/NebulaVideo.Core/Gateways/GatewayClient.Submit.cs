@@ -30,9 +30,11 @@ namespace NebulaVideo.Core.Gateways
         /// With a <paramref name="journal"/>, a request submitted within the gateway's retention is not posted
         /// again: its task is read instead (Resumed); one another run is submitting right now is waited for;
         /// one whose answer never arrived is refused (SubmitOutcomeUnknown). <paramref name="force"/> submits anyway.
+        /// A task created that the journal then cannot record is still returned (it is paid for), and <paramref name="unrecorded"/>
+        /// is told why, naming the task and the journal's row.
         /// </summary>
         public async Task<VideoTask> SubmitAsync(PreparedSubmission submission, CancellationToken cancellationToken,
-            ITaskJournal? journal = null, bool force = false)
+            ITaskJournal? journal = null, bool force = false, Action<NebulaVideoException>? unrecorded = null)
         {
             var (request, model, body, fingerprint) = (submission.Request, submission.Model, submission.Body, submission.Fingerprint);
             var target = request.Image?.DisplayName ?? request.Prompt;
@@ -148,8 +150,12 @@ namespace NebulaVideo.Core.Gateways
             }
             catch (NebulaVideoException ex) when (ex.Id == ErrorIds.JournalUnwritable)
             {
-                // The task exists and is paid for: losing it now would be worse than a journal one line short.
+                // The task exists and is paid for: losing it now would be worse than a journal one line short. It goes on,
+                // and what the journal lacks is the caller's to report.
                 _log?.Invoke($"Task {task.TaskId} was created, but the journal could not record it: {ex.Message}");
+                unrecorded?.Invoke(new NebulaVideoException(ErrorIds.JournalUnwritable,
+                    $"Task {task.TaskId} was created, but the journal could not record it: {ex.Message}", target,
+                    $"The task goes on in this pipeline; keep its id. Until the journal records it, a later run finds this request unfinished and reports it as SubmitOutcomeUnknown instead of paying again: Get-NebulaVideoTask -TaskId {task.TaskId} reads it.", ex));
             }
             return task with { EstimatedCostUsd = model.EstimateCost(task.Resolution, task.Duration, task.GroupRatio) };
         }

@@ -136,6 +136,12 @@ namespace NebulaVideo.Core.Submissions
 
         public int Resumed { get; private set; }
 
+        /// <summary>
+        /// Why the journal could not record the task the last <see cref="Submit"/> created (the task was returned all the
+        /// same: it exists and is paid for); null when it was recorded.
+        /// </summary>
+        public NebulaVideoException? Unrecorded { get; private set; }
+
         public ITaskJournal? Journal => _journal;
 
         /// <summary>
@@ -208,7 +214,10 @@ namespace NebulaVideo.Core.Submissions
             var prepared = plan.Prepared ?? client.Prepare(plan.Request, plan.Model);
             if (_journalError is not null) throw _journalError;
             if (plan.Staging is { } staging) prepared = prepared with { Stage = ct => Stage(plan, staging, client, host, ct) };
-            var task = Pace.Submit(ct => client.SubmitAsync(prepared, ct, _journal, _force), host) with { ImageOccurrence = Occurrence(plan.Request.Image) };
+            Unrecorded = null;
+            NebulaVideoException? unrecorded = null;
+            var task = Pace.Submit(ct => client.SubmitAsync(prepared, ct, _journal, _force, why => unrecorded = why), host) with { ImageOccurrence = Occurrence(plan.Request.Image) };
+            Unrecorded = unrecorded;
             if (task.Resumed) Resumed++;
             else Budget.Commit(plan.Cost);
             Sent++;

@@ -139,6 +139,8 @@ namespace NebulaVideo.Commands
                 _submitted.Add((task, client));
                 _pacer?.Add(task, client);
             }
+            // Made and paid for, yet not in the journal: the task goes on, and the item has an error that names it.
+            if (_engine.Unrecorded is { } unrecorded) WriteError(ErrorRecords.From(unrecorded, CurrentItem));
         }
 
         // The engine's host: this command runs the creates, knows its running tasks, and writes the engine's lines.

@@ -47,6 +47,9 @@ namespace NebulaVideo.Tests
             File.WriteAllLines(_csv, lines);
         }
 
+        // What stands for a SAS token's signature in the job file's address.
+        private const string Signature = "c2VjcmV0LXNpZ25hdHVyZQ";
+
         private static string Prompt(int row) => $"Row {row:00}: slow dolly-in";
 
         private static string BlobName(int row) => $"still-{row:00}.mp4";
@@ -102,13 +105,20 @@ namespace NebulaVideo.Tests
             // The video being saved when the process died left no blob, whole or partial.
             Assert.Equal(10, Container(storage).GetBlobs().Count());
 
+            // The fresh sandbox has no copy of the job file: it downloads it, from an address with a token in its query (as a
+            // blob's SAS URL has), here one whose rows name the stills by full path.
+            using var files = new LoopbackFileServer(_scratch["served"]);
+            File.WriteAllLines(Path.Combine(files.Folder, "jobs.csv"), File.ReadAllLines(_csv)
+                .Select(line => line.Replace("stills/", Path.Combine(Path.GetDirectoryName(_csv)!, "stills") + "/", StringComparison.Ordinal)));
             var fresh = NewMachine("fresh");
             clock.Restart();
-            var rerun = await StartRunbook(fresh, emulator.GatewayUri, storage.Through(blobs)).FinishAsync();
+            var rerun = await StartRunbook(fresh, emulator.GatewayUri, storage.Through(blobs), jobFile: new Uri(files.BaseUri, "jobs.csv?sv=2025-01-05&sig=" + Signature).ToString()).FinishAsync();
             _output.WriteLine($"The fresh sandbox finished the batch in {clock.Elapsed.TotalSeconds:0.0} s.");
 
             Assert.Empty(rerun.Errors);
             Assert.Equal(Rows, rerun.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(new[] { "/jobs.csv?sv=2025-01-05&sig=" + Signature }, files.Requests);
+            Assert.DoesNotContain(Signature, rerun.Everything, StringComparison.Ordinal);
             Assert.Equal(paidBefore, rerun.Summary.GetProperty("Resumed").GetInt32());
             Assert.Equal(Rows - paidBefore, rerun.Summary.GetProperty("Submitted").GetInt32());
             Assert.Equal(Rows, emulator.SubmissionCount);
@@ -364,10 +374,10 @@ namespace NebulaVideo.Tests
         /// gateway's key and the storage from the environment, nothing of this test's own environment (no journal file,
         /// no other storage), and no console to prompt on. Its summary object is written, as JSON, beside the test's files.
         /// </summary>
-        private RunbookRun StartRunbook(Machine machine, Uri gateway, string connectionString, string more = "")
+        private RunbookRun StartRunbook(Machine machine, Uri gateway, string connectionString, string more = "", string? jobFile = null)
         {
             var result = _scratch[$"summary-{Guid.NewGuid():N}.json"];
-            var command = $"$summary = & '{Runbook}' -JobFile '{_csv}' -PollIntervalSec 0.2 {more}; "
+            var command = $"$summary = & '{Runbook}' -JobFile '{jobFile ?? _csv}' -PollIntervalSec 0.2 {more}; "
                 + $"$summary | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath '{result}'";
             var info = Pwsh.StartInfo("-NoProfile", "-NonInteractive", "-Command", command);
             info.WorkingDirectory = machine.Work;

@@ -19,17 +19,19 @@ namespace NebulaVideo.Tests
     /// The Azure Automation runbook (examples/Invoke-NebulaVideoAutomationRunbook.ps1) as several machines run it: real pwsh
     /// processes, each with a home, a temporary folder and a working folder of its own, all empty (what an Automation
     /// sandbox has), sharing one CSV of jobs, one journal table and one blob container on Azurite, against the emulator.
-    /// Forty rows, a fast emulator clock and short polls keep each test to seconds.
+    /// Forty rows where the issue counts forty (four machines, a killed one), sixteen elsewhere; a fast emulator clock and
+    /// short polls keep each test to seconds.
     /// </summary>
     [Collection(EngineCollection.Name)]
     public sealed class RunbookAcrossMachinesTests : IDisposable
     {
-        private const int Rows = 40;
+        // The jobs of the test: WriteJobs makes them.
+        private int _rows;
+        private string _csv = string.Empty;
 
         private readonly EngineFixture _engine;
         private readonly ITestOutputHelper _output;
         private readonly ScratchFolder _scratch;
-        private readonly string _csv;
         private readonly string _table = TestStorage.NewName("runbook");
         private readonly string _container = TestStorage.NewName("videos");
         private readonly List<IDisposable> _cleanup = new List<IDisposable>();
@@ -39,11 +41,16 @@ namespace NebulaVideo.Tests
             _engine = engine;
             _output = output;
             _scratch = new ScratchFolder(engine.Stills);
-            // Forty distinct stills and a job file beside them that names them relatively, each row with a prompt of its own.
-            _scratch.DistinctCopies(Path.Combine("jobs", "stills"), Rows);
+        }
+
+        /// <summary>Distinct stills and a job file beside them that names them relatively, each row with a prompt of its own.</summary>
+        private void WriteJobs(int rows)
+        {
+            _rows = rows;
+            _scratch.DistinctCopies(Path.Combine("jobs", "stills"), rows);
             _csv = _scratch[Path.Combine("jobs", "jobs.csv")];
             var lines = new List<string> { "Prompt,Path,Resolution,Duration" };
-            for (var i = 0; i < Rows; i++) lines.Add($"\"{Prompt(i)}\",stills/still-{i:00}.png,480p,5");
+            for (var i = 0; i < rows; i++) lines.Add($"\"{Prompt(i)}\",stills/still-{i:00}.png,480p,5");
             File.WriteAllLines(_csv, lines);
         }
 
@@ -59,6 +66,7 @@ namespace NebulaVideo.Tests
         [StorageFact]
         public async Task Four_machines_started_at_once_on_one_job_file_and_one_table_submit_each_row_once_and_save_each_video_once()
         {
+            WriteJobs(40);
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(400) });
             var storage = Account.Shared;
             using var blobs = new LoopbackTap(new Uri(storage.BlobEndpoint));
@@ -66,18 +74,18 @@ namespace NebulaVideo.Tests
 
             var runs = Enumerable.Range(0, 4).Select(i => StartRunbook(NewMachine($"host{i}"), emulator.GatewayUri, storage.Through(blobs))).ToList();
             var results = await Task.WhenAll(runs.Select(r => r.FinishAsync()));
-            _output.WriteLine($"Four machines, {Rows} rows: {clock.Elapsed.TotalSeconds:0.0} s");
+            _output.WriteLine($"Four machines, {_rows} rows: {clock.Elapsed.TotalSeconds:0.0} s");
 
             foreach (var result in results)
             {
                 Assert.Empty(result.Errors);
-                Assert.Equal(Rows, result.Summary.GetProperty("Requested").GetInt32());
+                Assert.Equal(_rows, result.Summary.GetProperty("Requested").GetInt32());
                 // Each machine accounts for every row: the ones it paid for, and the rest read back from the table.
-                Assert.Equal(Rows, result.Summary.GetProperty("Submitted").GetInt32() + result.Summary.GetProperty("Resumed").GetInt32());
-                Assert.Equal(Rows, result.Summary.GetProperty("Saved").GetInt32());
+                Assert.Equal(_rows, result.Summary.GetProperty("Submitted").GetInt32() + result.Summary.GetProperty("Resumed").GetInt32());
+                Assert.Equal(_rows, result.Summary.GetProperty("Saved").GetInt32());
             }
-            Assert.Equal(Rows, results.Sum(r => r.Summary.GetProperty("Submitted").GetInt32()));
-            Assert.Equal(Rows, emulator.Requests.Count(r => r.Method == "POST"));
+            Assert.Equal(_rows, results.Sum(r => r.Summary.GetProperty("Submitted").GetInt32()));
+            Assert.Equal(_rows, emulator.Requests.Count(r => r.Method == "POST"));
             Assert.Equal(0, emulator.DuplicateSubmissionCount);
             AssertEachVideoSavedOnce(emulator, storage, blobs);
             AssertNoSecret(storage, results);
@@ -86,6 +94,7 @@ namespace NebulaVideo.Tests
         [StorageFact]
         public async Task A_machine_killed_mid_batch_and_the_runbook_started_again_in_a_fresh_sandbox_pays_nothing_twice_and_saves_each_video_once()
         {
+            WriteJobs(40);
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
             var storage = Account.Shared;
             using var blobs = new LoopbackTap(new Uri(storage.BlobEndpoint));
@@ -116,12 +125,12 @@ namespace NebulaVideo.Tests
             _output.WriteLine($"The fresh sandbox finished the batch in {clock.Elapsed.TotalSeconds:0.0} s.");
 
             Assert.Empty(rerun.Errors);
-            Assert.Equal(Rows, rerun.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(_rows, rerun.Summary.GetProperty("Saved").GetInt32());
             Assert.Equal(new[] { "/jobs.csv?sv=2025-01-05&sig=" + Signature }, files.Requests);
             Assert.DoesNotContain(Signature, rerun.Everything, StringComparison.Ordinal);
             Assert.Equal(paidBefore, rerun.Summary.GetProperty("Resumed").GetInt32());
-            Assert.Equal(Rows - paidBefore, rerun.Summary.GetProperty("Submitted").GetInt32());
-            Assert.Equal(Rows, emulator.SubmissionCount);
+            Assert.Equal(_rows - paidBefore, rerun.Summary.GetProperty("Submitted").GetInt32());
+            Assert.Equal(_rows, emulator.SubmissionCount);
             Assert.Equal(0, emulator.DuplicateSubmissionCount);
             AssertEachVideoSavedOnce(emulator, storage, blobs);
             // Nothing of the run was on either machine's disk: no journal file in either home, nothing left in the work folders.
@@ -136,6 +145,7 @@ namespace NebulaVideo.Tests
         [StorageFact]
         public async Task A_machine_killed_while_it_submits_holds_up_the_others_no_longer_than_its_lease()
         {
+            WriteJobs(16);
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
             using var gateway = new LoopbackTap(emulator.GatewayUri);
             // Row 05's create never reaches the gateway: its machine waits for the answer, renewing its lease on the row.
@@ -160,22 +170,24 @@ namespace NebulaVideo.Tests
             Assert.StartsWith("SubmitOutcomeUnknown,", error.GetProperty("ErrorId").GetString(), StringComparison.Ordinal);
             Assert.Contains("still-05.png", error.GetProperty("Message").GetString(), StringComparison.Ordinal);
             Assert.DoesNotContain(emulator.Requests, r => r.Method == "POST" && r.Body.Contains(Prompt(5), StringComparison.Ordinal));
-            Assert.Equal(Rows - 1, emulator.SubmissionCount);
+            Assert.Equal(_rows - 1, emulator.SubmissionCount);
             Assert.Equal(0, emulator.DuplicateSubmissionCount);
-            Assert.Equal(Rows - 1, survivor.Summary.GetProperty("Saved").GetInt32());
-            Assert.Equal(Rows - 1, Container(storage).GetBlobs().Count());
+            Assert.Equal(_rows - 1, survivor.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(_rows - 1, Container(storage).GetBlobs().Count());
+            AssertNoSecret(storage, new[] { survivor });
         }
 
         [StorageFact]
         public async Task Azurite_stopped_and_started_again_mid_batch_loses_nothing_within_the_request_contexts_patience()
         {
+            WriteJobs(16);
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
             using var azurite = new PrivateAzurite(_scratch["azurite"]);
             var storage = azurite.Account;
 
             // At most 6 more attempts of each storage call, 0.5 s doubling up to 2 s apart: about 9 s of patience.
             using var run = StartRunbook(NewMachine("host"), emulator.GatewayUri, storage.ConnectionString, "-MaxRetry 6 -RetryDelaySec 0.5 -MaxRetryDelaySec 2");
-            await Until(() => emulator.SubmissionCount >= 10, run, "ten tasks to be created");
+            await Until(() => emulator.SubmissionCount >= 6, run, "six tasks to be created");
             var outage = Stopwatch.StartNew();
             azurite.Stop();
             await Task.Delay(TimeSpan.FromSeconds(2));
@@ -184,21 +196,22 @@ namespace NebulaVideo.Tests
             var result = await run.FinishAsync();
 
             Assert.Empty(result.Errors);
-            Assert.Equal(Rows, result.Summary.GetProperty("Submitted").GetInt32());
-            Assert.Equal(Rows, result.Summary.GetProperty("Saved").GetInt32());
-            Assert.Equal(Rows, emulator.SubmissionCount);
+            Assert.Equal(_rows, result.Summary.GetProperty("Submitted").GetInt32());
+            Assert.Equal(_rows, result.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(_rows, emulator.SubmissionCount);
             Assert.Equal(0, emulator.DuplicateSubmissionCount);
             AssertVideosIdentical(emulator, storage);
             // Every submission and every save is in the journal: nothing the outage touched went unrecorded.
             var states = JournalRows(storage).Select(row => row.GetString("state")).ToList();
-            Assert.Equal(Rows, states.Count(s => s == "Submitted"));
-            Assert.Equal(Rows, states.Count(s => s == "Saved"));
+            Assert.Equal(_rows, states.Count(s => s == "Submitted"));
+            Assert.Equal(_rows, states.Count(s => s == "Saved"));
             AssertNoSecret(storage, new[] { result });
         }
 
         [StorageFact]
         public async Task Azurite_away_longer_than_the_patience_leaves_an_error_naming_each_row_it_could_not_record_and_a_rerun_pays_nothing_twice()
         {
+            WriteJobs(16);
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(300) });
             using var azurite = new PrivateAzurite(_scratch["azurite"]);
             var storage = azurite.Account;
@@ -228,7 +241,7 @@ namespace NebulaVideo.Tests
             Assert.Contains("row ", unrecorded.Message, StringComparison.Ordinal);
             Assert.Contains(task5, unrecorded.Message, StringComparison.Ordinal);
             // Every later row has an error of its own, naming it: the journal could not be read or claimed, so nothing was sent.
-            for (var i = 6; i < Rows; i++)
+            for (var i = 6; i < _rows; i++)
             {
                 var still = $"still-{i:00}.png";
                 var error = Assert.Single(errors, e => e.Message.Contains(still, StringComparison.Ordinal));
@@ -244,9 +257,9 @@ namespace NebulaVideo.Tests
             var left = Assert.Single(rerun.Errors);
             Assert.StartsWith("SubmitOutcomeUnknown,", left.GetProperty("ErrorId").GetString(), StringComparison.Ordinal);
             Assert.Contains("still-05.png", left.GetProperty("Message").GetString(), StringComparison.Ordinal);
-            Assert.Equal(Rows, emulator.SubmissionCount);
+            Assert.Equal(_rows, emulator.SubmissionCount);
             Assert.Equal(0, emulator.DuplicateSubmissionCount);
-            Assert.Equal(Rows - 1, rerun.Summary.GetProperty("Saved").GetInt32());
+            Assert.Equal(_rows - 1, rerun.Summary.GetProperty("Saved").GetInt32());
             AssertNoSecret(storage, new[] { first, rerun });
         }
 
@@ -254,7 +267,7 @@ namespace NebulaVideo.Tests
         private void AssertEachVideoSavedOnce(EmulatorServer emulator, Account storage, LoopbackTap blobs)
         {
             var commits = Commits(blobs);
-            Assert.Equal(Enumerable.Range(0, Rows).Select(BlobName), commits.Select(c => c.Target.Split('?')[0].Split('/').Last()).OrderBy(n => n, StringComparer.Ordinal));
+            Assert.Equal(Enumerable.Range(0, _rows).Select(BlobName), commits.Select(c => c.Target.Split('?')[0].Split('/').Last()).OrderBy(n => n, StringComparer.Ordinal));
             AssertVideosIdentical(emulator, storage);
         }
 
@@ -262,7 +275,7 @@ namespace NebulaVideo.Tests
         {
             var container = Container(storage);
             var names = container.GetBlobs().Select(b => b.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
-            Assert.Equal(Enumerable.Range(0, Rows).Select(BlobName), names);
+            Assert.Equal(Enumerable.Range(0, _rows).Select(BlobName), names);
             // The journal says which request made each task.
             var prompts = JournalRows(storage).Where(row => row.GetString("state") == "Submitted").ToDictionary(row => row.GetString("task_id"), row => row.GetString("prompt"));
             var tasks = new HashSet<string>();

@@ -170,17 +170,27 @@ foreach ($gateway in @(@{ Name = 'Nebula'; Credential = 'NebulaApiKey' }, @{ Nam
     }
 }
 
-# The jobs: a download lands in the sandbox's temporary folder, gone with it; nothing else is written to the machine.
+# The jobs: a download goes to the temporary folder for as long as it is read; nothing else is written to the machine.
 if ($JobFile -match '^https?://') {
+    # The address may carry a SAS token: only its path is ever said.
+    $shown = ([uri]$JobFile).GetLeftPart([UriPartial]::Path)
     $csv = Join-Path ([IO.Path]::GetTempPath()) ("nebulavideo-jobs-{0}.csv" -f [guid]::NewGuid().ToString('N'))
-    Invoke-WebRequest -Uri $JobFile -OutFile $csv
-    # The address may carry a SAS token: only its path is said.
-    Write-Verbose "Jobs downloaded from $(([uri]$JobFile).GetLeftPart([UriPartial]::Path))."
+    try {
+        Invoke-WebRequest -Uri $JobFile -OutFile $csv
+        $jobs = @(Import-Csv -LiteralPath $csv)
+    }
+    catch {
+        throw "The job file could not be read from $shown`: $($_.Exception.Message)"
+    }
+    finally {
+        Remove-Item -LiteralPath $csv -ErrorAction SilentlyContinue
+    }
+    Write-Verbose "$($jobs.Count) job(s) from $shown."
 }
 else {
     $csv = (Resolve-Path -LiteralPath $JobFile).ProviderPath
+    $jobs = @(Import-Csv -LiteralPath $csv)
 }
-$jobs = @(Import-Csv -LiteralPath $csv)
 
 $submitted = 0
 $resumed = 0

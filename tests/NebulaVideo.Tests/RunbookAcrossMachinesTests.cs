@@ -138,8 +138,15 @@ namespace NebulaVideo.Tests
             {
                 Assert.Empty(Directory.GetFiles(machine.Home, "*.jsonl", SearchOption.AllDirectories));
                 Assert.Empty(Directory.GetFileSystemEntries(machine.Work));
+                Assert.Empty(Directory.GetFiles(machine.Temp, "nebulavideo-jobs-*"));
             }
             AssertNoSecret(storage, new[] { rerun });
+
+            // A job file that cannot be downloaded stops the job, saying where from without the token.
+            var missing = await StartRunbook(NewMachine("missing"), emulator.GatewayUri, storage.ConnectionString,
+                jobFile: new Uri(files.BaseUri, "gone.csv?sv=2025-01-05&sig=" + Signature).ToString()).FailAsync();
+            Assert.Contains(new Uri(files.BaseUri, "gone.csv").ToString(), missing, StringComparison.Ordinal);
+            Assert.DoesNotContain(Signature, missing, StringComparison.Ordinal);
         }
 
         [StorageFact]
@@ -472,6 +479,15 @@ namespace NebulaVideo.Tests
                 Assert.True(string.IsNullOrWhiteSpace(errors), errors);
                 var json = File.ReadAllText(_resultFile);
                 return new RunbookResult(JsonDocument.Parse(json).RootElement.Clone(), output + "\n" + json);
+            }
+
+            /// <summary>Waits for the runbook to fail as a whole (a terminating error, exit code 1): what it wrote, both streams.</summary>
+            public async Task<string> FailAsync()
+            {
+                await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+                var text = await Output + "\n" + await Errors;
+                Assert.True(Process.ExitCode != 0, "The runbook was to fail, and did not: " + text);
+                return text;
             }
 
             /// <summary>kill -9: no finally block, no flush, nothing.</summary>

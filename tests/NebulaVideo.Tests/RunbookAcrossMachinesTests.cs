@@ -127,7 +127,7 @@ namespace NebulaVideo.Tests
             Assert.Empty(rerun.Errors);
             Assert.Equal(_rows, rerun.Summary.GetProperty("Saved").GetInt32());
             Assert.Equal(new[] { "/jobs.csv?sv=2025-01-05&sig=" + Signature }, files.Requests);
-            Assert.DoesNotContain(Signature, rerun.Everything, StringComparison.Ordinal);
+            Assert.DoesNotContain(Signature, rerun.Text, StringComparison.Ordinal);
             Assert.Equal(paidBefore, rerun.Summary.GetProperty("Resumed").GetInt32());
             Assert.Equal(_rows - paidBefore, rerun.Summary.GetProperty("Submitted").GetInt32());
             Assert.Equal(_rows, emulator.SubmissionCount);
@@ -312,7 +312,7 @@ namespace NebulaVideo.Tests
         /// <summary>The account's key and connection string appear in nothing the runbooks wrote, nor in any journal row or blob's metadata.</summary>
         private void AssertNoSecret(Account storage, IEnumerable<RunbookResult> results)
         {
-            var written = results.Select(r => r.Everything)
+            var written = results.Select(r => r.Text)
                 .Concat(JournalRows(storage).Select(row => string.Join("|", row.Select(p => $"{p.Key}={p.Value}"))))
                 .Concat(Container(storage).GetBlobs(new Azure.Storage.Blobs.Models.GetBlobsOptions { Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }).Select(b => string.Join("|", b.Metadata.Select(m => m.Key + "=" + m.Value))));
             foreach (var text in written)
@@ -438,8 +438,6 @@ namespace NebulaVideo.Tests
         private sealed record RunbookResult(JsonElement Summary, string Text)
         {
             public IReadOnlyList<JsonElement> Errors => Summary.GetProperty("Errors").EnumerateArray().ToList();
-
-            public string Everything => Text;
         }
 
         /// <summary>A runbook process whose output is read as it comes, so a full pipe never stalls it.</summary>

@@ -83,6 +83,17 @@ namespace NebulaVideo.Tests
 
         private int _answersHeld;
 
+        /// <summary>
+        /// True: every new connection is closed at once, unread, as a server that has gone away; what is under way goes on
+        /// to its end (<see cref="InFlight"/>).
+        /// </summary>
+        public bool Refusing { get; set; }
+
+        /// <summary>Requests being read, passed on or answered: none once a refusing tap has let what was under way end.</summary>
+        public int InFlight => Volatile.Read(ref _inFlight);
+
+        private int _inFlight;
+
         /// <summary>Relays every answer kept back so far; later ones are kept back again while <see cref="HoldAnswer"/> picks them.</summary>
         public void ReleaseAnswers() => Interlocked.Exchange(ref _answers, NewGate()).TrySetResult();
 
@@ -108,11 +119,14 @@ namespace NebulaVideo.Tests
         private async Task ServeAsync(TcpClient client)
         {
             var keep = false;
+            Interlocked.Increment(ref _inFlight);
             try
             {
+                if (Refusing) return;
                 var stream = client.GetStream();
                 var (head, body) = await ReadRequestAsync(stream);
-                if (head is null) return;
+                // Gone away while the request came in: it is not passed on either.
+                if (head is null || Refusing) return;
                 var requestLine = head.Substring(0, head.IndexOf("\r\n", StringComparison.Ordinal)).Split(' ');
                 var request = new TappedRequest(requestLine[0], requestLine[1], body);
                 _requests.Enqueue(request);
@@ -123,31 +137,7 @@ namespace NebulaVideo.Tests
                     _held.Add(client);
                     return;
                 }
-                using var server = new TcpClient();
-                await server.ConnectAsync(IPAddress.Loopback, _upstream.Port, _stop.Token);
-                var upstream = server.GetStream();
-                var forwarded = Encoding.ASCII.GetBytes(WithConnectionClose(head));
-                await upstream.WriteAsync(forwarded, _stop.Token);
-                await upstream.WriteAsync(body, _stop.Token);
-                // The server closes after its answer (Connection: close): the answer is everything it sends.
-                var answer = new MemoryStream();
-                await upstream.CopyToAsync(answer, _stop.Token);
-                request.Status = ParseStatus(answer.GetBuffer(), (int)answer.Length);
-                if (answer.Length < 64 * 1024) request.Answer = Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
-                if (HoldAnswer?.Invoke(request) == true)
-                {
-                    Interlocked.Increment(ref _answersHeld);
-                    try
-                    {
-                        await Volatile.Read(ref _answers).Task.WaitAsync(_stop.Token);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref _answersHeld);
-                    }
-                }
-                answer.Position = 0;
-                await answer.CopyToAsync(stream, _stop.Token);
+                await ForwardAsync(request, head, body, stream);
             }
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
@@ -155,8 +145,39 @@ namespace NebulaVideo.Tests
             }
             finally
             {
+                Interlocked.Decrement(ref _inFlight);
                 if (!keep) client.Dispose();
             }
+        }
+
+        /// <summary>Passes a request on to the server and relays its answer, kept back first where <see cref="HoldAnswer"/> says.</summary>
+        private async Task ForwardAsync(TappedRequest request, string head, byte[] body, Stream stream)
+        {
+            using var server = new TcpClient();
+            await server.ConnectAsync(IPAddress.Loopback, _upstream.Port, _stop.Token);
+            var upstream = server.GetStream();
+            var forwarded = Encoding.ASCII.GetBytes(WithConnectionClose(head));
+            await upstream.WriteAsync(forwarded, _stop.Token);
+            await upstream.WriteAsync(body, _stop.Token);
+            // The server closes after its answer (Connection: close): the answer is everything it sends.
+            var answer = new MemoryStream();
+            await upstream.CopyToAsync(answer, _stop.Token);
+            request.Status = ParseStatus(answer.GetBuffer(), (int)answer.Length);
+            if (answer.Length < 64 * 1024) request.Answer = Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
+            if (HoldAnswer?.Invoke(request) == true)
+            {
+                Interlocked.Increment(ref _answersHeld);
+                try
+                {
+                    await Volatile.Read(ref _answers).Task.WaitAsync(_stop.Token);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _answersHeld);
+                }
+            }
+            answer.Position = 0;
+            await answer.CopyToAsync(stream, _stop.Token);
         }
 
         private static int? ParseStatus(byte[] answer, int length)

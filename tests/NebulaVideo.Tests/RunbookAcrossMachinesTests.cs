@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -205,7 +206,7 @@ namespace NebulaVideo.Tests
             var storage = azurite.Account;
 
             // At most 10 more attempts of each storage call, 0.5 s doubling up to 2 s apart: some 17 s of patience.
-            using var run = StartRunbook(NewMachine("host"), emulator.GatewayUri, storage.ConnectionString, "-MaxRetry 10 -RetryDelaySec 0.5 -MaxRetryDelaySec 2");
+            using var run = StartRunbook(NewMachine("host"), emulator.GatewayUri, azurite.ConnectionString, "-MaxRetry 10 -RetryDelaySec 0.5 -MaxRetryDelaySec 2");
             await Until(() => emulator.SubmissionCount >= 6, run, "six tasks to be created");
             var outage = Stopwatch.StartNew();
             azurite.Stop();
@@ -240,7 +241,7 @@ namespace NebulaVideo.Tests
             const string Patience = "-MaxRetry 1 -RetryDelaySec 0.1 -MaxRetryDelaySec 1 -JournalLeaseSec 3";
 
             RunbookResult first;
-            using (var run = StartRunbook(NewMachine("host"), gateway.Address, storage.ConnectionString, Patience))
+            using (var run = StartRunbook(NewMachine("host"), gateway.Address, azurite.ConnectionString, Patience))
             {
                 await Until(() => gateway.AnswersHeld > 0, run, "row 05's answer to be held");
                 azurite.Stop();
@@ -271,7 +272,7 @@ namespace NebulaVideo.Tests
 
             // Storage back, the same runbook again: the rest is made and saved, row 05 is reported, nothing is paid twice.
             azurite.StartAgain();
-            var rerun = await StartRunbook(NewMachine("again"), gateway.Address, storage.ConnectionString, Patience).FinishAsync();
+            var rerun = await StartRunbook(NewMachine("again"), gateway.Address, azurite.ConnectionString, Patience).FinishAsync();
 
             var left = Assert.Single(rerun.Errors);
             Assert.StartsWith("SubmitOutcomeUnknown,", left.GetProperty("ErrorId").GetString(), StringComparison.Ordinal);
@@ -383,25 +384,57 @@ namespace NebulaVideo.Tests
                 $"DefaultEndpointsProtocol=http;AccountName={Name};AccountKey={Key};BlobEndpoint={blobEndpoint};TableEndpoint={tableEndpoint};";
         }
 
-        /// <summary>An Azurite of the test's own, with its data in a folder, so that it can be stopped and started again like a service.</summary>
+        /// <summary>
+        /// An Azurite of the test's own, with its data in a folder, that goes away and comes back like a service: the
+        /// network to it is cut first (its blob and table services are reached through taps, which then refuse every new
+        /// connection and let what is under way end), then Azurite itself is shut down and started again on its data, its
+        /// ports and its account. The cut comes first because Azurite's own shutdown writes its tables to disk while it
+        /// may still be answering a request, and a write it acknowledges then is lost when it starts again: no real
+        /// storage account does that, and it would be counted against the module.
+        /// </summary>
         private sealed class PrivateAzurite : IDisposable
         {
             private readonly string _folder;
             private Azurite.Instance _instance;
+            private readonly LoopbackTap _blobs;
+            private readonly LoopbackTap _tables;
 
             public PrivateAzurite(string folder)
             {
                 _folder = Directory.CreateDirectory(folder).FullName;
                 _instance = Azurite.Start(_folder, null);
+                _blobs = new LoopbackTap(new Uri(_instance.BlobEndpoint));
+                _tables = new LoopbackTap(new Uri(_instance.TableEndpoint));
             }
 
+            /// <summary>The account as the test reads it, straight from Azurite.</summary>
             public Account Account => new Account(_instance.AccountName, _instance.AccountKey, _instance.BlobEndpoint, _instance.TableEndpoint);
 
-            public void Stop() => Azurite.Shutdown(_instance);
+            /// <summary>The connection string the runbooks get: the account through the taps, so that it can go away.</summary>
+            public string ConnectionString =>
+                $"DefaultEndpointsProtocol=http;AccountName={_instance.AccountName};AccountKey={_instance.AccountKey};"
+                + $"BlobEndpoint={_blobs.Address.ToString().TrimEnd('/')};TableEndpoint={_tables.Address.ToString().TrimEnd('/')};";
 
-            public void StartAgain() => _instance = Azurite.Start(_folder, _instance);
+            public void Stop()
+            {
+                _blobs.Refusing = _tables.Refusing = true;
+                for (var waited = 0; (_blobs.InFlight > 0 || _tables.InFlight > 0) && waited < 400; waited++) Thread.Sleep(25);
+                Assert.True(_blobs.InFlight == 0 && _tables.InFlight == 0, "Requests to Azurite were still under way 10 s after the network was cut.");
+                Azurite.Shutdown(_instance);
+            }
 
-            public void Dispose() => Azurite.Stop(_instance.Process);
+            public void StartAgain()
+            {
+                _instance = Azurite.Start(_folder, _instance);
+                _blobs.Refusing = _tables.Refusing = false;
+            }
+
+            public void Dispose()
+            {
+                _blobs.Dispose();
+                _tables.Dispose();
+                Azurite.Stop(_instance.Process);
+            }
         }
 
         /// <summary>

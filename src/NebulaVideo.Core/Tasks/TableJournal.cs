@@ -270,6 +270,9 @@ namespace NebulaVideo.Core.Tasks
             Guarded(write: true, $"the record of row {key}", entry.Source ?? (object)key, () =>
             {
                 var etag = held is { Lost: false } ? held.ETag : null;
+                // A row this run does not hold (a saved video) is a new one but for a rerun's: insert it, and read only
+                // when one is there. One storage call per saved video instead of two; for thousands, on a network, it counts.
+                if (held is null && Run($"POST {Location} (insert {key})", t => _access.Add(key, mine, null, t)) is not null) return true;
                 for (var race = 0; race < MaxRaces; race++)
                 {
                     if (etag is null)

@@ -26,6 +26,9 @@ internal sealed class BenchHost
     public string Pwsh { get; }
     private readonly string[] _pwshPrefix;
 
+    /// <summary>The arguments before the script's own (the tool manifest's pwsh.dll, run by dotnet).</summary>
+    public IReadOnlyList<string> PwshPrefix => _pwshPrefix;
+
     /// <summary>The command line that starts pwsh, as printed in the run's header.</summary>
     public string PwshCommand => string.Join(" ", new[] { Pwsh }.Concat(_pwshPrefix));
     public string Scratch { get; }
@@ -81,7 +84,9 @@ internal sealed class BenchHost
     /// Runs a script in a fresh pwsh (no profile) with the gateway's settings and a journal of its own, and returns
     /// its "BENCH key=value" lines (the script's way of reporting), failing with its output when it fails.
     /// </summary>
-    public async Task<Report> RunAsync(string name, string script, Uri? gateway, IDictionary<string, string>? variables = null, Action<Process>? started = null)
+    /// <param name="environment">More variables, set as named (after the bench's own: a runbook's storage, a GC limit).</param>
+    public async Task<Report> RunAsync(string name, string script, Uri? gateway, IDictionary<string, string>? variables = null, Action<Process>? started = null,
+        IDictionary<string, string>? environment = null)
     {
         var file = Path.Combine(Scratch, name + ".ps1");
         await File.WriteAllTextAsync(file, script);
@@ -103,6 +108,7 @@ internal sealed class BenchHost
         start.Environment["POWERSHELL_UPDATECHECK"] = "Off";
         start.Environment["BENCH_MODULE"] = ModuleManifest;
         foreach (var (key, value) in variables ?? new Dictionary<string, string>()) start.Environment["BENCH_" + key] = value;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {Pwsh}.");
         started?.Invoke(process);

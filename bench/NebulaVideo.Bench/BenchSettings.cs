@@ -9,15 +9,16 @@ internal sealed class BenchSettings
 {
     public const string Usage =
         "usage: dotnet run -c Release --project bench/NebulaVideo.Bench [-- [--quick] [--n N] [--c C] [--t SECONDS] [--poll SECONDS]\n" +
-        "       [--big-n TASKS] [--big-throttle C] [--video-mb MB] [--import-runs K] [--no-decoder] [--no-naive] [--micro]\n" +
-        "       [--only batch,untold,naive,download,import,big]]\n" +
-        "  defaults: --n 200 --c 8 --t 1 --poll 0.1 --big-n 1000 --big-throttle 50 --video-mb 200 --import-runs 7\n" +
-        "  --quick:  --n 40 --big-n 200 --import-runs 3 (and a smaller decoder run), to try it in about two minutes\n" +
+        "       [--big-n TASKS] [--big-throttle C] [--video-mb MB] [--import-runs K] [--runbook-n TASKS] [--no-decoder] [--no-naive]\n" +
+        "       [--micro] [--only batch,untold,naive,download,import,big,runbook]]\n" +
+        "  defaults: --n 200 --c 8 --t 1 --poll 0.1 --big-n 1000 --big-throttle 50 --video-mb 200 --import-runs 7 --runbook-n 2000\n" +
+        "  --quick:  --n 40 --big-n 200 --import-runs 3 --runbook-n 300 (and a smaller decoder run), to try it in about two minutes\n" +
+        "  runbook:  Azurite from node_modules (npm ci), or the account in NEBULAVIDEO_TEST_STORAGE\n" +
         "  --micro:  also the decoder under BenchmarkDotNet (a short in-process job, about a minute more)\n" +
         "  --only:   just the named scenarios (comma-separated), to look again at one figure";
 
     /// <summary>The scenarios a run may be narrowed to with --only, in the order they run.</summary>
-    public static readonly string[] ScenarioNames = { "batch", "untold", "naive", "download", "import", "big" };
+    public static readonly string[] ScenarioNames = { "batch", "untold", "naive", "download", "import", "big", "runbook" };
 
     public int N { get; private set; } = 200;
     public int C { get; private set; } = 8;
@@ -27,6 +28,7 @@ internal sealed class BenchSettings
     public int BigThrottle { get; private set; } = 50;
     public int VideoMb { get; private set; } = 200;
     public int ImportRuns { get; private set; } = 7;
+    public int RunbookN { get; private set; } = 2000;
     public bool Quick { get; private set; }
     public bool Decoder { get; private set; } = true;
     public bool Naive { get; private set; } = true;
@@ -46,6 +48,7 @@ internal sealed class BenchSettings
             s.N = 40;
             s.BigN = 200;
             s.ImportRuns = 3;
+            s.RunbookN = 300;
         }
         for (var i = 0; i < args.Length; i++)
         {
@@ -63,6 +66,7 @@ internal sealed class BenchSettings
                 case "--big-throttle": s.BigThrottle = Int(1); break;
                 case "--video-mb": s.VideoMb = Int(1); break;
                 case "--import-runs": s.ImportRuns = Int(1); break;
+                case "--runbook-n": s.RunbookN = Int(1); break;
                 case "--no-decoder": s.Decoder = false; break;
                 case "--no-naive": s.Naive = false; break;
                 case "--micro": s.Micro = true; break;
@@ -79,5 +83,5 @@ internal sealed class BenchSettings
     }
 
     public override string ToString() =>
-        $"{(Quick ? "quick, " : "")}N={N} C={C} T={T:0.###}s poll={Poll:0.###}s; big batch {BigN} tasks at -ThrottleLimit {BigThrottle}; video {VideoMb} MB; import x{ImportRuns}{(Only.Length < ScenarioNames.Length ? "; only " + string.Join(",", Only) : "")}";
+        $"{(Quick ? "quick, " : "")}N={N} C={C} T={T:0.###}s poll={Poll:0.###}s; big batch {BigN} tasks at -ThrottleLimit {BigThrottle}; video {VideoMb} MB; import x{ImportRuns}; runbook {RunbookN} tasks{(Only.Length < ScenarioNames.Length ? "; only " + string.Join(",", Only) : "")}";
 }

@@ -54,6 +54,7 @@ if (settings.Runs("naive")) await scenarios.Run("naive loop", scenarios.NaiveLoo
 if (settings.Runs("download")) await scenarios.Run("large download", scenarios.LargeDownloadAsync);
 if (settings.Runs("import")) await scenarios.Run("import", scenarios.ImportAsync);
 if (settings.Runs("big")) await scenarios.Run("big batch", scenarios.BigBatchAsync);
+if (settings.Runs("runbook")) await scenarios.Run("runbook", scenarios.RunbookAsync);
 
 Console.WriteLine();
 Console.WriteLine($"Results ({settings}):");

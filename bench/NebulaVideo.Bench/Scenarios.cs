@@ -13,7 +13,7 @@ namespace NebulaVideo.Bench;
 /// The scenarios: each starts its own emulator in this process, runs the module in a fresh pwsh against it and adds
 /// its rows. A scenario that fails adds a row saying so instead of stopping the run.
 /// </summary>
-internal sealed class Scenarios
+internal sealed partial class Scenarios
 {
     // Reads the process's resident set and its peak (kB in /proc/self/status), and resets the peak (clear_refs 5)
     // so that the peak measured next is the scenario's, not the import's.

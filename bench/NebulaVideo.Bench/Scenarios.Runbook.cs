@@ -147,7 +147,7 @@ if ($Error.Count) { $Error | Select-Object -First 3 | ForEach-Object { [Console]
             $"{Mb(liveEnd.Small + liveEnd.Large - live0.Small - live0.Large)} MB (small objects {Mb(liveEnd.Small - live0.Small)} MB)", "- (what outlives the pipeline)"));
         _rows.Add(new Row("runbook: pwsh CPU per task", $"{cpu / n:0.00} ms ({cpu / 1000:0.0} s CPU, {seconds * 1000 / n:0.0} ms wall per task)", "-"));
         _rows.Add(new Row("runbook: Azurite CPU per task",
-            azurite >= 0 ? $"{azurite / n:0.00} ms ({azurite / 1000:0.0} s for 8 storage calls a task)" : "not measured (the account in NEBULAVIDEO_TEST_STORAGE)",
+            azurite >= 0 ? $"{azurite / n:0.00} ms ({azurite / 1000:0.0} s)" : "not measured (the account in NEBULAVIDEO_TEST_STORAGE)",
             "- (Azurite's own: grows with the rows in a partition and the blobs in the account)"));
     }
 

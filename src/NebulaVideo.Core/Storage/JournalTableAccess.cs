@@ -33,7 +33,6 @@ namespace NebulaVideo.Core.Storage
         public string Table => _table.Name;
 
         /// <summary>The storage account's name, as the SDK reads it from the address; empty when it cannot tell.</summary>
-        /// <summary>The storage account's name; empty when the address does not say it.</summary>
         public string Account { get; }
 
         /// <summary>The partition (PartitionKey) this journal's rows are in.</summary>

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Threading.Tasks;
 
 namespace NebulaVideo.Bench;
@@ -157,28 +156,7 @@ if ($Error.Count) { $Error | Select-Object -First 3 | ForEach-Object { [Console]
         return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 
-    /// <summary>
-    /// <paramref name="count"/> images for the runbook and its CSV (Prompt,Path), named <paramref name="prefix"/>-00000.png
-    /// on (so their videos' blobs are too): PNG headers with bytes of their own after them, all the module reads of an image before it goes inline to wan2.5, so the emulator in this process keeps
-    /// small request bodies.
-    /// </summary>
-    private string RunbookInput(string name, string prefix, int count)
-    {
-        var folder = _host.Folder(name);
-        var header = new byte[]
-        {
-            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R',
-            0, 0, 640 >> 8, 640 & 0xFF, 0, 0, 480 >> 8, 480 & 0xFF, 8, 2, 0, 0, 0, 0, 0, 0, 0,
-        };
-        var csv = new StringBuilder("Prompt,Path\n");
-        for (var i = 0; i < count; i++)
-        {
-            var path = Path.Combine(folder, $"{prefix}-{i:00000}.png");
-            File.WriteAllBytes(path, header.Concat(Encoding.ASCII.GetBytes($"\0{name}-{i:00000}")).ToArray());
-            csv.Append("\"bench runbook\",\"").Append(path).Append("\"\n");
-        }
-        var file = Path.Combine(folder, "jobs.csv");
-        File.WriteAllText(file, csv.ToString());
-        return file;
-    }
+    // The runbook's input, in a folder of the bench's own.
+    private string RunbookInput(string name, string prefix, int count) =>
+        NebulaVideo.Tooling.SandboxJobs.Write(_host.Folder(name), prefix, count, "bench runbook");
 }

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Threading.Tasks;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -75,7 +74,7 @@ $Error | Select-Object -First 5 | ForEach-Object { [Console]::Error.WriteLine(""
             // own cost per task (and the storage calls it makes), not waiting for the gateway.
             await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { PhaseDuration = TimeSpan.FromMilliseconds(10) });
             var storage = TestStorage.ConnectionString!;
-            var csv = WriteImagesAndCsv();
+            var csv = Tooling.SandboxJobs.Write(Path.Combine(_folder, "images"), "still", Images, "Slow dolly-in, soft light");
             var table = TestStorage.NewName("sandbox");
             var container = TestStorage.NewName("sandbox");
             var unusedJournalFile = Path.Combine(_folder, "journal.jsonl");
@@ -140,26 +139,6 @@ $Error | Select-Object -First 5 | ForEach-Object { [Console]::Error.WriteLine(""
                 await new BlobContainerClient(storage, container).DeleteIfExistsAsync();
                 await new TableServiceClient(storage).DeleteTableAsync(table);
             }
-        }
-
-        /// <summary>
-        /// The runbook's input: <see cref="Images"/> PNG files, each a header with bytes of its own after it (all the
-        /// module reads of an image before it goes inline to the wan2.5 model), and a CSV with a row for each.
-        /// </summary>
-        private string WriteImagesAndCsv()
-        {
-            var images = Directory.CreateDirectory(Path.Combine(_folder, "images")).FullName;
-            var header = ImageStoreAzureTests.PngHeader(640, 480, colourType: 2);
-            var csv = new StringBuilder("Prompt,Path\n");
-            for (var i = 0; i < Images; i++)
-            {
-                var path = Path.Combine(images, $"still-{i:00000}.png");
-                File.WriteAllBytes(path, header.Concat(Encoding.ASCII.GetBytes($"\0sandbox-{i:00000}")).ToArray());
-                csv.Append("\"Slow dolly-in, soft light\",\"").Append(path).Append("\"\n");
-            }
-            var file = Path.Combine(_folder, "jobs.csv");
-            File.WriteAllText(file, csv.ToString());
-            return file;
         }
 
         /// <summary>
